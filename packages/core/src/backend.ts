@@ -1,0 +1,59 @@
+/**
+ * The small set of kernels every backend implements (the idea of tfjs's kernel registry,
+ * kept tiny as in tinygrad). Everything in `nn` is composed from these.
+ *
+ * All kernels work on flat row-major Float32Arrays and write into a caller-owned `out`,
+ * so the training loop can reuse its buffers and allocate nothing per batch.
+ */
+export interface MatmulOptions {
+  /** Use aᵀ: `a` is stored k×m. */
+  transposeA?: boolean;
+  /** Use bᵀ: `b` is stored n×k. */
+  transposeB?: boolean;
+  /** Added to every row of the product (length n). */
+  bias?: Float32Array;
+  /** Apply max(0, x) after the bias. */
+  relu?: boolean;
+}
+
+export interface Backend {
+  /** What ran, e.g. `js`, `gpujs:webasm`, `gpujs:cpu`: recorded in every result. */
+  readonly name: string;
+
+  /** out[m×n] = op(a)[m×k] · op(b)[k×n] (+ bias) (then ReLU). */
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    options?: MatmulOptions,
+  ): void;
+
+  /** out = a + b, elementwise (same length). */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out = a * b, elementwise (same length). */
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out = alpha * a. */
+  scale(a: Float32Array, alpha: number, out: Float32Array): void;
+  /** y += alpha * x. */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** out = max(0, x). */
+  relu(x: Float32Array, out: Float32Array): void;
+  /** out = dy where y > 0, else 0 (y is ReLU's output). */
+  reluBackward(dy: Float32Array, y: Float32Array, out: Float32Array): void;
+  /** Row-wise softmax of x[rows×cols], max-subtracted for stability. */
+  softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Row-wise log-softmax of x[rows×cols]. */
+  logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** out[cols] = sum over rows of x[rows×cols] (axis 0). */
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** out[rows] = sum over columns of x[rows×cols] (axis 1). */
+  sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** out[rows] = index of the largest value in each row of x[rows×cols] (first on ties). */
+  argmaxRows(x: Float32Array, out: Int32Array, rows: number, cols: number): void;
+
+  /** Release kernels and buffers; the backend is unusable afterwards. */
+  dispose(): void;
+}

@@ -1,0 +1,2 @@
+export type { Backend, MatmulOptions } from './backend.js';
+export { JsBackend } from './js-backend.js';

@@ -1,0 +1,110 @@
+import type { Backend, MatmulOptions } from './backend.js';
+
+/**
+ * The readable reference backend: plain loops over typed arrays. Every other backend is
+ * tested against this one, so it favours being obviously correct over being fast.
+ */
+export class JsBackend implements Backend {
+  readonly name: string = 'js';
+
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    options: MatmulOptions = {},
+  ): void {
+    const { transposeA = false, transposeB = false, bias, relu = false } = options;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const av = transposeA ? a[p * m + i]! : a[i * k + p]!;
+          const bv = transposeB ? b[j * k + p]! : b[p * n + j]!;
+          sum += av * bv;
+        }
+        if (bias) sum += bias[j]!;
+        out[i * n + j] = relu && sum < 0 ? 0 : sum;
+      }
+    }
+  }
+
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
+  }
+
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
+  }
+
+  scale(a: Float32Array, alpha: number, out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = alpha * a[i]!;
+  }
+
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+    for (let i = 0; i < y.length; i++) y[i] = y[i]! + alpha * x[i]!;
+  }
+
+  relu(x: Float32Array, out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+  }
+
+  reluBackward(dy: Float32Array, y: Float32Array, out: Float32Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = y[i]! > 0 ? dy[i]! : 0;
+  }
+
+  softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]!);
+      let sum = 0;
+      for (let c = 0; c < cols; c++) {
+        const e = Math.exp(x[o + c]! - max);
+        out[o + c] = e;
+        sum += e;
+      }
+      for (let c = 0; c < cols; c++) out[o + c] = out[o + c]! / sum;
+    }
+  }
+
+  logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]!);
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c]! - max);
+      const logSum = max + Math.log(sum);
+      for (let c = 0; c < cols; c++) out[o + c] = x[o + c]! - logSum;
+    }
+  }
+
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    for (let c = 0; c < cols; c++) {
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += x[r * cols + c]!;
+      out[c] = sum;
+    }
+  }
+
+  sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += x[r * cols + c]!;
+      out[r] = sum;
+    }
+  }
+
+  argmaxRows(x: Float32Array, out: Int32Array, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < cols; c++) if (x[r * cols + c]! > x[r * cols + best]!) best = c;
+      out[r] = best;
+    }
+  }
+
+  dispose(): void {}
+}
