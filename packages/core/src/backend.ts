@@ -2,16 +2,19 @@
  * The small set of kernels every backend implements (the idea of tfjs's kernel registry,
  * kept tiny as in tinygrad). Everything in `nn` is composed from these.
  *
- * All kernels work on flat row-major Float32Arrays and write into a caller-owned `out`,
- * so the training loop can reuse its buffers and allocate nothing per batch.
+ * All kernels work on flat row-major typed arrays and write into a caller-owned `out`,
+ * so the training loop can reuse its buffers and allocate nothing per batch. Training runs in
+ * float32; the `js` backend also takes Float64Array so gradient checks can run in float64.
  */
+export type FloatArray = Float32Array | Float64Array;
+
 export interface MatmulOptions {
   /** Use aᵀ: `a` is stored k×m. */
   transposeA?: boolean;
   /** Use bᵀ: `b` is stored n×k. */
   transposeB?: boolean;
   /** Added to every row of the product (length n). */
-  bias?: Float32Array;
+  bias?: FloatArray;
   /** Apply max(0, x) after the bias. */
   relu?: boolean;
 }
@@ -22,9 +25,9 @@ export interface Backend {
 
   /** out[m×n] = op(a)[m×k] · op(b)[k×n] (+ bias) (then ReLU). */
   matmul(
-    a: Float32Array,
-    b: Float32Array,
-    out: Float32Array,
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
     m: number,
     k: number,
     n: number,
@@ -32,27 +35,27 @@ export interface Backend {
   ): void;
 
   /** out = a + b, elementwise (same length). */
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  add(a: FloatArray, b: FloatArray, out: FloatArray): void;
   /** out = a * b, elementwise (same length). */
-  mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  mul(a: FloatArray, b: FloatArray, out: FloatArray): void;
   /** out = alpha * a. */
-  scale(a: Float32Array, alpha: number, out: Float32Array): void;
+  scale(a: FloatArray, alpha: number, out: FloatArray): void;
   /** y += alpha * x. */
-  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   /** out = max(0, x). */
-  relu(x: Float32Array, out: Float32Array): void;
+  relu(x: FloatArray, out: FloatArray): void;
   /** out = dy where y > 0, else 0 (y is ReLU's output). */
-  reluBackward(dy: Float32Array, y: Float32Array, out: Float32Array): void;
+  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void;
   /** Row-wise softmax of x[rows×cols], max-subtracted for stability. */
-  softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** Row-wise log-softmax of x[rows×cols]. */
-  logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[cols] = sum over rows of x[rows×cols] (axis 0). */
-  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[rows] = sum over columns of x[rows×cols] (axis 1). */
-  sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  sumCols(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[rows] = index of the largest value in each row of x[rows×cols] (first on ties). */
-  argmaxRows(x: Float32Array, out: Int32Array, rows: number, cols: number): void;
+  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void;
 
   /** Release kernels and buffers; the backend is unusable afterwards. */
   dispose(): void;

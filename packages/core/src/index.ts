@@ -1,2 +1,2 @@
-export type { Backend, MatmulOptions } from './backend.js';
+export type { Backend, FloatArray, MatmulOptions } from './backend.js';
 export { JsBackend } from './js-backend.js';

@@ -1,4 +1,4 @@
-import type { Backend, MatmulOptions } from './backend.js';
+import type { Backend, FloatArray, MatmulOptions } from './backend.js';
 
 /**
  * The readable reference backend: plain loops over typed arrays. Every other backend is
@@ -8,9 +8,9 @@ export class JsBackend implements Backend {
   readonly name: string = 'js';
 
   matmul(
-    a: Float32Array,
-    b: Float32Array,
-    out: Float32Array,
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
     m: number,
     k: number,
     n: number,
@@ -31,31 +31,31 @@ export class JsBackend implements Backend {
     }
   }
 
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  add(a: FloatArray, b: FloatArray, out: FloatArray): void {
     for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
   }
 
-  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  mul(a: FloatArray, b: FloatArray, out: FloatArray): void {
     for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
   }
 
-  scale(a: Float32Array, alpha: number, out: Float32Array): void {
+  scale(a: FloatArray, alpha: number, out: FloatArray): void {
     for (let i = 0; i < out.length; i++) out[i] = alpha * a[i]!;
   }
 
-  axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
     for (let i = 0; i < y.length; i++) y[i] = y[i]! + alpha * x[i]!;
   }
 
-  relu(x: Float32Array, out: Float32Array): void {
+  relu(x: FloatArray, out: FloatArray): void {
     for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
   }
 
-  reluBackward(dy: Float32Array, y: Float32Array, out: Float32Array): void {
+  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
     for (let i = 0; i < out.length; i++) out[i] = y[i]! > 0 ? dy[i]! : 0;
   }
 
-  softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       let max = Number.NEGATIVE_INFINITY;
@@ -70,7 +70,7 @@ export class JsBackend implements Backend {
     }
   }
 
-  logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       let max = Number.NEGATIVE_INFINITY;
@@ -82,7 +82,7 @@ export class JsBackend implements Backend {
     }
   }
 
-  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     for (let c = 0; c < cols; c++) {
       let sum = 0;
       for (let r = 0; r < rows; r++) sum += x[r * cols + c]!;
@@ -90,7 +90,7 @@ export class JsBackend implements Backend {
     }
   }
 
-  sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  sumCols(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       let sum = 0;
       for (let c = 0; c < cols; c++) sum += x[r * cols + c]!;
@@ -98,7 +98,7 @@ export class JsBackend implements Backend {
     }
   }
 
-  argmaxRows(x: Float32Array, out: Int32Array, rows: number, cols: number): void {
+  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       let best = 0;
       for (let c = 1; c < cols; c++) if (x[r * cols + c]! > x[r * cols + best]!) best = c;
