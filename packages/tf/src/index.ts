@@ -1,1 +1,20 @@
-export const PACKAGE = '@fmnist/tf';
+export { accuracyOf, gatherLabels, gatherRows, type NamedArray, sizeOf } from './arrays.js';
+export { initTfBackend, type TfBackendInfo, type TfBackendName } from './backend.js';
+export { buildTfModel } from './build.js';
+export { isTrainableWeight, kerasLayerNames, kerasWeightNames } from './names.js';
+export {
+  type AdamFlavour,
+  createReferenceOptimizer,
+  type ReferenceOptimizer,
+} from './optimizers.js';
+export {
+  type DropoutMasks,
+  type EpochResult,
+  type EvaluateResult,
+  type ForwardOptions,
+  type ForwardResult,
+  type StepOptions,
+  type StepResult,
+  TfReference,
+  type TfReferenceOptions,
+} from './reference.js';

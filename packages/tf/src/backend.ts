@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The TensorFlow.js backends this package can run on, best first. */
+export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** What actually ran: recorded in every result so a report can say which backend produced it. */
+export interface TfBackendInfo {
+  name: TfBackendName;
+  /** Why a better backend was not used (empty when the first choice loaded). */
+  skipped: string[];
+}
+
+let chosen: Promise<TfBackendInfo> | undefined;
+
+/**
+ * Pick and initialise the TensorFlow.js backend once per process: tfjs-node (`tensorflow`)
+ * when it loads, else WebAssembly (XNNPACK), else the plain-JS cpu backend.
+ *
+ * tfjs-node is optional and not a dependency (its installer downloads libtensorflow from a host
+ * that is unreachable here, see FACTS.md), so it is imported by a computed name inside
+ * try/catch. `prefer` forces a starting point further down the list, e.g. `cpu` for tests that
+ * want tfjs's readable kernels; `FMNIST_TF_BACKEND` does the same from the environment.
+ */
+export function initTfBackend(prefer?: TfBackendName): Promise<TfBackendInfo> {
+  chosen ??= choose(prefer ?? envPreference());
+  return chosen;
+}
+
+function envPreference(): TfBackendName | undefined {
+  const value = process.env.FMNIST_TF_BACKEND;
+  return value === 'tensorflow' || value === 'wasm' || value === 'cpu' ? value : undefined;
+}
+
+async function choose(prefer: TfBackendName | undefined): Promise<TfBackendInfo> {
+  const order: TfBackendName[] = ['tensorflow', 'wasm', 'cpu'];
+  const skipped: string[] = [];
+  for (const name of order.slice(prefer ? order.indexOf(prefer) : 0)) {
+    try {
+      if (await tryBackend(name)) return { name, skipped };
+      skipped.push(`${name}: did not initialise`);
+    } catch (error) {
+      skipped.push(
+        `${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      );
+    }
+  }
+  throw new Error(
+    `No TensorFlow.js backend could start (${skipped.join('; ')}). ` +
+      'Reinstall dependencies with `pnpm install` so @tensorflow/tfjs-backend-cpu is present.',
+  );
+}
+
+async function tryBackend(name: TfBackendName): Promise<boolean> {
+  switch (name) {
+    case 'tensorflow': {
+      // A computed specifier keeps TypeScript and bundlers from requiring the optional package.
+      const specifier = ['@tensorflow', 'tfjs-node'].join('/');
+      await import(specifier);
+      // tfjs-node registers on its own copy of tfjs-core if the versions differ; then our
+      // copy has no `tensorflow` backend and this returns false rather than mixing instances.
+      if (tf.findBackendFactory('tensorflow') === null) return false;
+      return tf.setBackend('tensorflow');
+    }
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      // In Node the .wasm binaries are read from the npm package's dist folder.
+      const require = createRequire(import.meta.url);
+      const packageJson = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+      wasm.setWasmPaths(`${path.join(path.dirname(packageJson), 'dist')}${path.sep}`);
+      return tf.setBackend('wasm');
+    }
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return tf.setBackend('cpu');
+  }
+}

@@ -1,0 +1,119 @@
+import { KERAS_DEFAULTS, type OptimizerSpec } from '@fmnist/nn';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Which Adam update the reference applies (see README.md, "Where TF.js differs"). */
+export type AdamFlavour = 'keras3' | 'tfjs';
+
+/** Updates variables in place from their gradients (same order as `variables`). */
+export interface ReferenceOptimizer {
+  readonly description: string;
+  apply(variables: tf.Variable[], gradients: tf.Tensor[]): void;
+  dispose(): void;
+}
+
+/**
+ * The reference's optimizer for a spec. SGD is tfjs's own (`w -= lr * g`, as Keras). Adam is,
+ * by default, Keras 3's update written in tfjs ops, because tfjs's `tf.train.adam` places
+ * epsilon differently (below); `adam: 'tfjs'` runs tfjs's own for comparison.
+ */
+export function createReferenceOptimizer(
+  spec: OptimizerSpec,
+  adam: AdamFlavour = 'keras3',
+): ReferenceOptimizer {
+  if (spec.type === 'sgd')
+    return new TfjsOptimizer(tf.train.sgd(spec.learningRate), `sgd(lr=${spec.learningRate})`);
+  const d = KERAS_DEFAULTS.adam;
+  const settings = {
+    learningRate: spec.learningRate ?? d.learningRate,
+    beta1: spec.beta1 ?? d.beta1,
+    beta2: spec.beta2 ?? d.beta2,
+    epsilon: spec.epsilon ?? d.epsilon,
+  };
+  const text = `lr=${settings.learningRate}, beta1=${settings.beta1}, beta2=${settings.beta2}, epsilon=${settings.epsilon}`;
+  if (adam === 'tfjs') {
+    return new TfjsOptimizer(
+      tf.train.adam(settings.learningRate, settings.beta1, settings.beta2, settings.epsilon),
+      `tfjs adam(${text})`,
+    );
+  }
+  return new Keras3Adam(settings, `keras3 adam(${text})`);
+}
+
+class TfjsOptimizer implements ReferenceOptimizer {
+  constructor(
+    private readonly optimizer: tf.Optimizer,
+    readonly description: string,
+  ) {}
+
+  apply(variables: tf.Variable[], gradients: tf.Tensor[]): void {
+    this.optimizer.applyGradients(
+      variables.map((variable, i) => ({ name: variable.name, tensor: gradients[i] as tf.Tensor })),
+    );
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/**
+ * Keras 3's Adam (keras/src/optimizers/adam.py), step t = 1, 2, ...:
+ *
+ *   alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+ *   m += (g - m) * (1 - beta1)
+ *   v += (g² - v) * (1 - beta2)
+ *   w -= alpha * m / (sqrt(v) + epsilon)
+ *
+ * tfjs's AdamOptimizer instead computes m̂ = m / (1 - beta1^t), v̂ = v / (1 - beta2^t) and
+ * w -= lr * m̂ / (sqrt(v̂) + epsilon): the same except that its epsilon is added to the
+ * bias-corrected sqrt(v̂). Keras's is equivalent to tfjs's with epsilon / sqrt(1 - beta2^t),
+ * about 32x larger at t = 1; it matters only where |g| is near epsilon.
+ */
+class Keras3Adam implements ReferenceOptimizer {
+  private step = 0;
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+
+  constructor(
+    private readonly settings: {
+      learningRate: number;
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+    },
+    readonly description: string,
+  ) {}
+
+  apply(variables: tf.Variable[], gradients: tf.Tensor[]): void {
+    this.step += 1;
+    const { learningRate, beta1, beta2, epsilon } = this.settings;
+    // Keras computes alpha in the variables' dtype; Math.fround keeps it a float32 scalar too.
+    const alpha = Math.fround(
+      (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step),
+    );
+    tf.tidy(() => {
+      variables.forEach((variable, i) => {
+        const g = gradients[i] as tf.Tensor;
+        let state = this.moments.get(variable.name);
+        if (!state) {
+          state = {
+            m: tf.variable(tf.zerosLike(variable), false),
+            v: tf.variable(tf.zerosLike(variable), false),
+          };
+          this.moments.set(variable.name, state);
+        }
+        const { m, v } = state;
+        m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1)));
+        v.assign(tf.add(v, tf.mul(tf.sub(tf.square(g), v), 1 - beta2)));
+        variable.assign(tf.sub(variable, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), epsilon))));
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+}
