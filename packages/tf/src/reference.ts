@@ -105,8 +105,10 @@ export class TfReference {
     // compile() only to obtain tfjs-layers' own sparse categorical cross-entropy (its losses
     // module is not exported); the optimizer given here is never stepped.
     model.compile({ optimizer: tf.train.sgd(0), loss: 'sparseCategoricalCrossentropy' });
-    // Sequential.compile() compiles its inner LayersModel and copies only some fields back.
-    const lossFn = model.model.lossFunctions[0];
+    // Sequential.compile() compiles its inner (private) LayersModel and copies only some
+    // fields back, not lossFunctions; reach the inner model through a narrow cast.
+    const inner = (model as unknown as { model: tfl.LayersModel }).model;
+    const lossFn = inner.lossFunctions[0];
     if (!lossFn) throw new Error('tfjs-layers did not provide a loss function after compile()');
     this.lossFn = lossFn;
     // LayerVariable.read() returns its underlying tf.Variable (typed as Tensor); the optimizer
