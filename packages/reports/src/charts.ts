@@ -1,0 +1,201 @@
+/**
+ * Charts from Vega-Lite specs: the spec is data, vega renders it to SVG in Node (no browser, no
+ * canvas), and resvg turns the SVG into a PNG. Each chart function also returns its spec, so a
+ * reader can see exactly what was drawn.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { ReportInputError } from './errors.js';
+import { bestEpoch as findBestEpoch, type History, historyEpochs } from './history.js';
+import { FONT_FAMILY, type RenderedFigure, svgToPng } from './render.js';
+import { type ClassDistribution, sortedClassNames, splitLabel } from './tables.js';
+
+export interface Chart extends RenderedFigure {
+  spec: TopLevelSpec;
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Shared look: one font, no chart border, readable sizes. */
+const CONFIG = {
+  font: FONT_FAMILY,
+  view: { stroke: null },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14, anchor: 'start' as const, offset: 10 },
+};
+
+/** Renders a Vega-Lite spec to SVG and PNG (PNG at 2x for crisp text). */
+export async function renderVegaLite(spec: TopLevelSpec): Promise<Chart> {
+  const { spec: vegaSpec } = compile(spec);
+  // renderer 'none': no DOM; toSVG() builds the markup from the scenegraph directly.
+  const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    const { width, height } = svgSize(svg);
+    return { spec, svg, png: svgToPng(svg, { zoom: 2 }), width, height };
+  } finally {
+    view.finalize();
+  }
+}
+
+function svgSize(svg: string): { width: number; height: number } {
+  const match = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+  return { width: Number(match?.[1] ?? 0), height: Number(match?.[2] ?? 0) };
+}
+
+const SPLIT_COLOURS = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e45756'];
+
+/** Grouped bars: for each class (alphabetical), one bar per split. */
+export function classDistributionChart(distribution: ClassDistribution): Promise<Chart> {
+  const splits = Object.keys(distribution);
+  if (splits.length === 0)
+    throw new ReportInputError('classDistributionChart: no splits; pass counts per split.');
+  const classes = sortedClassNames(new Set(splits.flatMap((s) => Object.keys(distribution[s]!))));
+  const splitNames = splits.map(splitLabel);
+  const values = splits.flatMap((split, s) =>
+    classes.map((name) => ({
+      class: name,
+      split: splitNames[s],
+      count: distribution[split]![name] ?? 0,
+    })),
+  );
+  const spec: TopLevelSpec = {
+    $schema: SCHEMA,
+    title: 'Class distribution per split',
+    width: { step: 54 },
+    height: 260,
+    data: { values },
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      x: {
+        field: 'class',
+        type: 'nominal',
+        sort: classes,
+        title: 'Class',
+        axis: { labelAngle: -30 },
+      },
+      xOffset: { field: 'split', type: 'nominal', sort: splitNames },
+      y: { field: 'count', type: 'quantitative', title: 'Images' },
+      color: {
+        field: 'split',
+        type: 'nominal',
+        sort: splitNames,
+        title: 'Split',
+        scale: { domain: splitNames, range: SPLIT_COLOURS.slice(0, splitNames.length) },
+      },
+    },
+    config: CONFIG,
+  };
+  return renderVegaLite(spec);
+}
+
+export interface TrainingCurvesOptions {
+  /** Shown as the chart's title, e.g. the model's name. */
+  title?: string;
+  /** 1-based epoch to mark; default: the epoch with the lowest validation loss. */
+  bestEpoch?: number;
+}
+
+/**
+ * Loss and accuracy per epoch, training and validation, side by side. Training values are
+ * running means over an epoch's batches, so they describe its middle: they are drawn half an
+ * epoch to the left. Validation runs at the end of each epoch and is drawn at the epoch itself.
+ * The best epoch (lowest validation loss) gets a rule, a point on the validation curve and a label.
+ */
+export function trainingCurvesChart(
+  history: History,
+  options: TrainingCurvesOptions = {},
+): Promise<Chart> {
+  const epochs = historyEpochs(history);
+  if (epochs.length === 0)
+    throw new ReportInputError('trainingCurvesChart: history is empty; pass at least one epoch.');
+  const best = options.bestEpoch ?? findBestEpoch(epochs);
+  if (!Number.isInteger(best) || best < 1 || best > epochs.length) {
+    throw new ReportInputError(
+      `trainingCurvesChart: bestEpoch ${best} is not an epoch in 1..${epochs.length}.`,
+    );
+  }
+  const series = ['training', 'validation'];
+  const points = epochs.flatMap((e, i) => [
+    { epoch: i + 1 - 0.5, series: 'training', loss: e.loss, accuracy: e.accuracy },
+    { epoch: i + 1, series: 'validation', loss: e.val_loss, accuracy: e.val_accuracy },
+  ]);
+  const bestRecord = epochs[best - 1]!;
+  const panel = (metric: 'loss' | 'accuracy', title: string) => {
+    const bestValue = metric === 'loss' ? bestRecord.val_loss : bestRecord.val_accuracy;
+    return {
+      title,
+      width: 320,
+      height: 220,
+      layer: [
+        {
+          data: { values: points },
+          mark: { type: 'line' as const, point: true, strokeWidth: 2 },
+          encoding: {
+            x: {
+              field: 'epoch',
+              type: 'quantitative' as const,
+              title: 'Epoch',
+              scale: { domain: [0, epochs.length] },
+              axis: { tickMinStep: 1 },
+            },
+            y: { field: metric, type: 'quantitative' as const, title, scale: { zero: false } },
+            color: {
+              field: 'series',
+              type: 'nominal' as const,
+              sort: series,
+              title: null,
+              scale: { domain: series, range: ['#4c78a8', '#f58518'] },
+            },
+          },
+        },
+        {
+          data: { values: [{ epoch: best, value: bestValue, label: `best epoch ${best}` }] },
+          layer: [
+            {
+              mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#666' },
+              encoding: { x: { field: 'epoch', type: 'quantitative' as const } },
+            },
+            {
+              mark: {
+                type: 'point' as const,
+                filled: true,
+                size: 110,
+                color: '#d62728',
+                shape: 'diamond',
+              },
+              encoding: {
+                x: { field: 'epoch', type: 'quantitative' as const },
+                y: { field: 'value', type: 'quantitative' as const },
+              },
+            },
+            {
+              // The label sits at the top of the panel, left of the rule when it is near the right edge.
+              mark: {
+                type: 'text' as const,
+                align: best > epochs.length * 0.7 ? ('right' as const) : ('left' as const),
+                dx: best > epochs.length * 0.7 ? -5 : 5,
+                y: 8,
+                fontSize: 11,
+                color: '#333',
+              },
+              encoding: {
+                x: { field: 'epoch', type: 'quantitative' as const },
+                text: { field: 'label', type: 'nominal' as const },
+              },
+            },
+          ],
+        },
+      ],
+    };
+  };
+  const spec: TopLevelSpec = {
+    $schema: SCHEMA,
+    title: options.title ?? 'Training curves',
+    hconcat: [panel('loss', 'Loss'), panel('accuracy', 'Accuracy')],
+    resolve: { scale: { color: 'shared' } },
+    config: CONFIG,
+  };
+  return renderVegaLite(spec);
+}
