@@ -1,0 +1,56 @@
+import type { Tolerance } from './compare.js';
+
+/**
+ * Every tolerance the cross-check uses, in one place, with why it is that size.
+ *
+ * Both engines compute in float32 (unit roundoff u = 2^-24 ≈ 6e-8) but in different orders:
+ * tfjs-wasm's XNNPACK matmul sums in blocked, vectorised order, the custom engine in plain
+ * loops (and BatchNormalization's statistics in float64). A dot product of K terms then
+ * differs by up to about K·u·Σ|aᵢbᵢ| in the worst case and √K·u·Σ|aᵢbᵢ| typically. The widest
+ * sum in the family is K = 784 inputs, so the worst case is ~5e-5 of the terms' magnitude and
+ * the typical case ~2e-6. Each layer adds its own rounding to what it receives, so errors grow
+ * mildly with depth (at most five layers with weights here).
+ *
+ * Comparisons are normwise (see compare.ts): |a − b| ≤ abs + rel · max|b|.
+ */
+export const TOLERANCES = {
+  /** Layer outputs of one forward pass: a few K-term dot products deep, ~1e-6 typical. */
+  activations: { abs: 1e-6, rel: 5e-5 },
+  /**
+   * Mean cross-entropy: −log p of the label, averaged. log's condition number is 1/|log p|
+   * relative, so p's relative error passes through almost unchanged.
+   */
+  loss: { abs: 1e-6, rel: 5e-5 },
+  /**
+   * Weight gradients: a backward pass is as deep again as the forward, plus a sum over the
+   * batch (K = batch size) for each weight; BatchNormalization's input gradient subtracts two
+   * batch means from dy (cancellation), so it is the worst-conditioned step. Measured
+   * differences stay below 1e-5 of the gradient's scale; 2e-4 leaves room for unlucky draws.
+   */
+  gradients: { abs: 1e-6, rel: 2e-4 },
+  /**
+   * Weights after SGD steps: w − lr·g, so the difference is lr times the gradient's, plus
+   * one rounding of w (|w| ≤ ~0.3 for Glorot-initialised layers: u·|w| ≈ 2e-8).
+   */
+  weightsAfterSgd: { abs: 1e-6, rel: 1e-5 },
+  /**
+   * Weights after Adam steps: each step moves a weight by about lr·m/(sqrt(v)+ε), i.e. up to
+   * lr = 1e-3 whatever the gradient's size, so a gradient entry that rounding moves relative to
+   * its own tiny size moves the update by a share of lr. ε (1e-7, effectively 3e-6 at t = 1)
+   * damps that for gradients near zero. Allow 2% of one step's size per step taken.
+   */
+  weightsAfterAdamPerStep: { abs: 2e-5, rel: 1e-5 },
+  /**
+   * BatchNormalization's moving statistics after training steps: a convex mix of batch means
+   * and variances (float64 in the custom engine, float32 in tfjs) with the previous values.
+   */
+  movingStats: { abs: 1e-6, rel: 5e-5 },
+  /** Dropout mask statistics: fraction dropped within this of the rate (binomial, n ≥ 2000). */
+  dropoutFraction: 0.05,
+} as const satisfies Record<string, Tolerance | number>;
+
+/** The tolerance for weights after `steps` Adam steps (errors add up step by step). */
+export function adamWeightTolerance(steps: number): Tolerance {
+  const perStep = TOLERANCES.weightsAfterAdamPerStep;
+  return { abs: perStep.abs * steps, rel: perStep.rel * steps };
+}
