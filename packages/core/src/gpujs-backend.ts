@@ -1,0 +1,379 @@
+import { GPU, type IGPUKernelSettings, type IKernelRunShortcut } from 'gpu.js';
+import type { Backend, FloatArray, MatmulOptions } from './backend.js';
+import { JsBackend } from './js-backend.js';
+
+/** The gpu.js modes this backend runs in (the ones that work in Node; see FACTS.md). */
+export const GPUJS_MODES = ['webasm', 'cpu', 'headlessgl'] as const;
+export type GpuJsMode = (typeof GPUJS_MODES)[number];
+
+/** Thrown when a gpu.js mode cannot run here; the message says why and what to do. */
+export class GpuJsUnavailableError extends Error {
+  override readonly name = 'GpuJsUnavailableError';
+}
+
+/**
+ * Whether `mode` can run in this process, and if not, why (for skip messages and `auto`).
+ * headlessgl needs the `gl` addon and a display (`xvfb-run -a` gives one).
+ */
+export function gpuJsModeAvailability(mode: GpuJsMode): { available: boolean; reason: string } {
+  switch (mode) {
+    case 'cpu':
+      return { available: true, reason: 'always available' };
+    case 'webasm':
+      return GPU.isWebAssemblySupported
+        ? { available: true, reason: 'WebAssembly is supported' }
+        : { available: false, reason: 'WebAssembly is not supported by this runtime' };
+    case 'headlessgl': {
+      if (process.platform === 'linux' && !process.env.DISPLAY) {
+        return { available: false, reason: 'no DISPLAY; run under xvfb-run -a' };
+      }
+      return GPU.isHeadlessGLSupported
+        ? { available: true, reason: 'headless-gl context created' }
+        : {
+            available: false,
+            reason: 'the gl addon did not load or could not create a context (is it built?)',
+          };
+    }
+  }
+}
+
+/**
+ * How a matmul kernel is shaped. `rowsPerThread` output rows per gpu.js thread (1, 2 or 4:
+ * a thread returns Array(rows)), and the reduction loop unrolled `unroll` times. The defaults
+ * are what bench/kernels measured fastest; the bench also runs the others to show what each
+ * bought.
+ */
+export interface MatmulKernelShape {
+  rowsPerThread: 1 | 2 | 4;
+  unroll: number;
+}
+
+export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = { rowsPerThread: 4, unroll: 4 };
+
+export interface GpuJsBackendOptions {
+  /** Which gpu.js mode; default `webasm`. */
+  mode?: GpuJsMode;
+  /** Kernel shape override, for benchmarks. */
+  matmulShape?: Partial<MatmulKernelShape>;
+  /** How many compiled matmul kernels to keep (one per shape and option set). */
+  kernelCacheSize?: number;
+}
+
+/** One compiled matmul kernel: its gpu.js function and how to read its result back. */
+interface MatmulKernel {
+  run: IKernelRunShortcut;
+  rows: number;
+  hasBias: boolean;
+}
+
+/**
+ * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
+ *
+ * Why this shape (measured in bench/kernels, see the README table):
+ * - Sizes as literals, not `this.constants`: the index arithmetic becomes integer constants and
+ *   the kernel is compiled per shape anyway (gpu.js fixes the output size at build time).
+ * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
+ *   four SIMD lanes are four consecutive x, so reads that depend on x (the B operand) become
+ *   4-load gathers while reads of A are one load + splat: `rows` outputs per thread share each
+ *   gathered B value, which is most of the win.
+ * - Running indices (`ai`, `bi`) instead of multiplying inside the loop; the loop unrolled so
+ *   the loop test and pointer updates are paid once per `unroll` steps.
+ * - Bias and ReLU fused into the same pass: no second kernel call, no second trip through out.
+ */
+export function matmulKernelSource(
+  m: number,
+  k: number,
+  n: number,
+  options: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
+  shape: MatmulKernelShape,
+): string {
+  const { rowsPerThread: rows, unroll } = shape;
+  // Step from one reduction index to the next in a and b, and from one output row to the next.
+  const aStep = options.transposeA ? m : 1;
+  const aRow = options.transposeA ? 1 : k;
+  const bStep = options.transposeB ? 1 : n;
+  const aStart = `this.thread.y * ${rows * aRow}`;
+  const bStart = options.transposeB ? `this.thread.x * ${k}` : 'this.thread.x';
+  const step = (u: number): string => {
+    const bRead = u === 0 ? 'b[bi]' : `b[bi + ${u * bStep}]`;
+    const lines = [`bv = ${bRead};`];
+    for (let q = 0; q < rows; q++) {
+      const offset = q * aRow + u * aStep;
+      lines.push(`s${q} += a[${offset === 0 ? 'ai' : `ai + ${offset}`}] * bv;`);
+    }
+    return lines.join(' ');
+  };
+  const unrolled = Math.max(1, Math.min(unroll, k));
+  const mainTrips = Math.floor(k / unrolled) * unrolled;
+  const body: string[] = [];
+  for (let u = 0; u < unrolled; u++) body.push(step(u));
+  const tail: string[] = [];
+  for (let u = 0; u < k - mainTrips; u++) tail.push(step(u));
+  const sums = Array.from({ length: rows }, (_, q) => `s${q}`);
+  const finish = sums.map((s) => {
+    const biased = options.bias ? `${s} + bias[this.thread.x]` : s;
+    return options.relu ? `Math.max(${biased}, 0.0)` : biased;
+  });
+  const result = rows === 1 ? finish[0] : `[${finish.join(', ')}]`;
+  return [
+    `function (a, b${options.bias ? ', bias' : ''}) {`,
+    sums.map((s) => `let ${s} = 0.0;`).join(' '),
+    `let ai = ${aStart};`,
+    `let bi = ${bStart};`,
+    'let bv = 0.0;',
+    `for (let i = 0; i < ${mainTrips}; i += ${unrolled}) {`,
+    body.join('\n'),
+    `ai += ${unrolled * aStep}; bi += ${unrolled * bStep};`,
+    '}',
+    tail.join('\n'),
+    `return ${result};`,
+    '}',
+  ].join('\n');
+}
+
+/** The largest supported rows-per-thread that divides m (odd batch sizes fall back to 1). */
+function rowsFor(m: number, wanted: number): 1 | 2 | 4 {
+  if (wanted >= 4 && m % 4 === 0) return 4;
+  if (wanted >= 2 && m % 2 === 0) return 2;
+  return 1;
+}
+
+/**
+ * The gpu.js backend: matrix products run as gpu.js kernels in one of its modes (`webasm`:
+ * WebAssembly with f32x4 SIMD, synchronous and single-threaded; `cpu`: gpu.js's JavaScript
+ * translation; `headlessgl`: WebGL through the `gl` addon, on Mesa's software rasteriser here).
+ *
+ * Elementwise ops and reductions delegate to the js reference: at the study's sizes (at most
+ * 32×128 elements) one gpu.js call costs tens of microseconds of argument upload, dispatch and
+ * readback (bench/kernels measures an `add` kernel against the js loop), more than the whole
+ * loop costs in plain JS. Matmul is where the FLOPs are.
+ *
+ * Inputs may be Float64Array: gpu.js computes in float32 whatever it is given (values are
+ * rounded to float32 as they are uploaded), and results are written into `out` as they come.
+ * Use the js backend for float64 gradient checks.
+ */
+export class GpuJsBackend implements Backend {
+  readonly name: string;
+  readonly mode: GpuJsMode;
+  readonly matmulShape: MatmulKernelShape;
+  readonly #gpu: GPU;
+  readonly #js = new JsBackend();
+  readonly #kernels = new Map<string, MatmulKernel>();
+  readonly #cacheSize: number;
+  #disposed = false;
+
+  constructor(options: GpuJsBackendOptions = {}) {
+    this.mode = options.mode ?? 'webasm';
+    const availability = gpuJsModeAvailability(this.mode);
+    if (!availability.available) {
+      throw new GpuJsUnavailableError(
+        `gpu.js mode '${this.mode}' is unavailable: ${availability.reason}. ` +
+          "Choose another backend (e.g. FMNIST_BACKEND=gpujs:webasm or 'js').",
+      );
+    }
+    this.matmulShape = { ...DEFAULT_MATMUL_SHAPE, ...options.matmulShape };
+    this.name = `gpujs:${this.mode}`;
+    this.#cacheSize = options.kernelCacheSize ?? 64;
+    this.#gpu = new GPU({ mode: this.mode });
+  }
+
+  matmul(
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    m: number,
+    k: number,
+    n: number,
+    options: MatmulOptions = {},
+  ): void {
+    this.#assertLive();
+    const transposeA = options.transposeA ?? false;
+    const transposeB = options.transposeB ?? false;
+    const relu = options.relu ?? false;
+    const bias = options.bias;
+    checkMatmulSizes(a, b, out, m, k, n, bias);
+    if (k === 0) {
+      // No reduction: the product is zero; gpu.js cannot compile an empty loop into a kernel.
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const v = bias ? bias[j]! : 0;
+          out[i * n + j] = relu && v < 0 ? 0 : v;
+        }
+      }
+      return;
+    }
+    const kernel = this.#kernel(m, k, n, transposeA, transposeB, bias !== undefined, relu);
+    const result = kernel.hasBias ? kernel.run(a, b, bias) : kernel.run(a, b);
+    unpackRows(result as unknown as KernelRows, out, m, n, kernel.rows);
+  }
+
+  /** Builds (or finds) the kernel for one shape and option set; kernels are never rebuilt. */
+  #kernel(
+    m: number,
+    k: number,
+    n: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    bias: boolean,
+    relu: boolean,
+  ): MatmulKernel {
+    const key = `${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${relu ? 'r' : ''}`;
+    const cached = this.#kernels.get(key);
+    if (cached) {
+      // Map order is insertion order: move to the back so eviction drops the least recent.
+      this.#kernels.delete(key);
+      this.#kernels.set(key, cached);
+      return cached;
+    }
+    const rows = rowsFor(m, this.matmulShape.rowsPerThread);
+    const source = matmulKernelSource(
+      m,
+      k,
+      n,
+      { transposeA, transposeB, bias, relu },
+      { rowsPerThread: rows, unroll: this.matmulShape.unroll },
+    );
+    // `returnType` is honoured by gpu.js but missing from its typings, hence the wider type.
+    const settings: IGPUKernelSettings & { returnType: string } = {
+      output: [n, m / rows],
+      returnType: rows === 1 ? 'Number' : `Array(${rows})`,
+      // Each kernel sees one size per argument; a fresh kernel per shape keeps it that way.
+      dynamicArguments: false,
+      tactic: 'precision',
+    };
+    const run = this.#gpu.createKernel(source, settings);
+    const kernel: MatmulKernel = { run, rows, hasBias: bias };
+    this.#kernels.set(key, kernel);
+    if (this.#kernels.size > this.#cacheSize) {
+      const [oldestKey, oldest] = this.#kernels.entries().next().value as [string, MatmulKernel];
+      this.#kernels.delete(oldestKey);
+      oldest.run.destroy();
+    }
+    return kernel;
+  }
+
+  /** How many matmul kernels are compiled (tests check they are reused, not rebuilt). */
+  get compiledKernelCount(): number {
+    return this.#kernels.size;
+  }
+
+  add(a: FloatArray, b: FloatArray, out: FloatArray): void {
+    this.#js.add(a, b, out);
+  }
+  mul(a: FloatArray, b: FloatArray, out: FloatArray): void {
+    this.#js.mul(a, b, out);
+  }
+  scale(a: FloatArray, alpha: number, out: FloatArray): void {
+    this.#js.scale(a, alpha, out);
+  }
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+    this.#js.axpy(alpha, x, y);
+  }
+  relu(x: FloatArray, out: FloatArray): void {
+    this.#js.relu(x, out);
+  }
+  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
+    this.#js.reluBackward(dy, y, out);
+  }
+  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    this.#js.softmaxRows(x, out, rows, cols);
+  }
+  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    this.#js.logSoftmaxRows(x, out, rows, cols);
+  }
+  sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    this.#js.sumRows(x, out, rows, cols);
+  }
+  sumCols(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    this.#js.sumCols(x, out, rows, cols);
+  }
+  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void {
+    this.#js.argmaxRows(x, out, rows, cols);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#kernels.clear();
+    // destroy() returns a Promise only because of gpu.js's async contract; nothing waits on it.
+    void this.#gpu.destroy();
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw new Error(`${this.name} backend was disposed; create a new one.`);
+  }
+}
+
+/** What a 2-D gpu.js kernel returns: rows of numbers (Number) or rows of cells (Array(r)). */
+type KernelRows = ArrayLike<ArrayLike<number> | ArrayLike<ArrayLike<number>>>;
+
+/**
+ * Copies a kernel result into the row-major `out`. Cell (x=j, y=r) component q holds
+ * out[rows*r + q][j]. Where gpu.js hands back views over one contiguous buffer (webasm, and GL
+ * with Array(r) returns) this reads that buffer directly instead of walking thousands of views.
+ */
+function unpackRows(result: KernelRows, out: FloatArray, m: number, n: number, rows: number): void {
+  const first = result[0] as Float32Array | Float32Array[];
+  if (rows === 1) {
+    const row0 = first as Float32Array;
+    const flat = contiguous(row0, (result[m - 1] as Float32Array) ?? row0, m * n);
+    if (flat) {
+      out.set(flat);
+      return;
+    }
+    for (let i = 0; i < m; i++) out.set(result[i] as Float32Array, i * n);
+    return;
+  }
+  const cell0 = (first as Float32Array[])[0]!;
+  const lastRow = result[m / rows - 1] as Float32Array[];
+  const flat = contiguous(cell0, lastRow[n - 1]!, m * n);
+  if (flat) {
+    for (let r = 0, src = 0; r < m / rows; r++) {
+      const base = r * rows * n;
+      for (let j = 0; j < n; j++) {
+        for (let q = 0; q < rows; q++) out[base + q * n + j] = flat[src++]!;
+      }
+    }
+    return;
+  }
+  for (let r = 0; r < m / rows; r++) {
+    const row = result[r] as Float32Array[];
+    const base = r * rows * n;
+    for (let j = 0; j < n; j++) {
+      const cell = row[j]!;
+      for (let q = 0; q < rows; q++) out[base + q * n + j] = cell[q]!;
+    }
+  }
+}
+
+/** The flat Float32Array of `length` that starts at `first`, if `last` ends exactly there. */
+function contiguous(first: Float32Array, last: Float32Array, length: number): Float32Array | null {
+  if (!(first instanceof Float32Array) || !(last instanceof Float32Array)) return null;
+  if (first.buffer !== last.buffer) return null;
+  if (last.byteOffset + last.byteLength !== first.byteOffset + length * 4) return null;
+  return new Float32Array(first.buffer, first.byteOffset, length);
+}
+
+/** Thrown when a kernel's arrays do not hold the sizes its arguments claim. */
+export class KernelSizeError extends RangeError {
+  override readonly name = 'KernelSizeError';
+}
+
+export function checkMatmulSizes(
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  m: number,
+  k: number,
+  n: number,
+  bias: FloatArray | undefined,
+): void {
+  const problems: string[] = [];
+  if (a.length !== m * k) problems.push(`a has ${a.length} values, expected m*k = ${m * k}`);
+  if (b.length !== k * n) problems.push(`b has ${b.length} values, expected k*n = ${k * n}`);
+  if (out.length !== m * n) problems.push(`out has ${out.length} values, expected m*n = ${m * n}`);
+  if (bias && bias.length !== n) problems.push(`bias has ${bias.length} values, expected n = ${n}`);
+  if (problems.length > 0) {
+    throw new KernelSizeError(`matmul(m=${m}, k=${k}, n=${n}): ${problems.join('; ')}.`);
+  }
+}
