@@ -1,2 +1,17 @@
+export * from './callbacks.js';
+export type { Dtype } from './dtype.js';
+export * from './errors.js';
+export { BatchNormalization } from './layers/batch-normalization.js';
+export { Dense } from './layers/dense.js';
+export { Dropout } from './layers/dropout.js';
+export { Flatten } from './layers/flatten.js';
+export { Layer, type LayerContext, type Weight } from './layers/layer.js';
+export * from './losses.js';
+export * from './model-file.js';
+export { LayerNamer } from './naming.js';
+export * from './optimizers.js';
+export * from './progress.js';
+export * from './sequential.js';
 export * from './spec.js';
 export * from './study-models.js';
+export * from './summary.js';

@@ -1,0 +1,159 @@
+/**
+ * Dense: a fully connected layer, y = act(x·W + b), with x[B×I], W[I×U], b[U], y[B×U].
+ *
+ * forward:
+ *   z = x·W + b            (one fused matmul; ReLU is fused into it too)
+ *   y = act(z)             relu: max(0, z); softmax: exp(z_j) / Σ_k exp(z_k) per row; linear: z
+ *
+ * backward, given dy = dL/dy:
+ *   dz = dy ⊙ [y > 0]                          (relu: ReLU's output tells where it was open)
+ *   dz = y ⊙ (dy − Σ_k dy_k y_k)               (softmax, per row: its Jacobian diag(y) − y yᵀ)
+ *   dz = dy                                    (linear)
+ *   dW = xᵀ·dz      db = Σ_rows dz      dx = dz·Wᵀ
+ *
+ * When softmax feeds the cross-entropy, the model skips the Jacobian and hands
+ * dz = (p − onehot)/B straight to `backwardFromZ` (see losses.ts).
+ *
+ * Initialisation as Keras: W ~ Glorot uniform, U(−l, l) with l = sqrt(6 / (I + U)); b = 0.
+ */
+import type { FloatArray, MatmulOptions } from '@fmnist/core';
+import { allocate } from '../dtype.js';
+import type { Activation } from '../spec.js';
+import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly kernel: Weight;
+  readonly bias: Weight | null;
+
+  // Per-batch buffers, sized for maxBatch rows (see allocate).
+  #z: FloatArray = new Float32Array(0); // pre-activation, only kept for softmax
+  #y: FloatArray = new Float32Array(0);
+  #dz: FloatArray = new Float32Array(0);
+  #dx: FloatArray = new Float32Array(0);
+  #x: FloatArray = new Float32Array(0); // the last forward's input (a view, not a copy)
+  // Reused option objects, so the hot path builds no object literals.
+  readonly #forwardOptions: MatmulOptions;
+  readonly #gradKernelOptions: MatmulOptions = { transposeA: true };
+  readonly #gradInputOptions: MatmulOptions = { transposeB: true };
+
+  constructor(
+    name: string,
+    inputShape: readonly number[],
+    readonly units: number,
+    readonly activation: Activation,
+    readonly useBias: boolean,
+    private readonly ctx: LayerContext,
+  ) {
+    super(name, inputShape, [units]);
+    if (inputShape.length !== 1) {
+      throw new RangeError(
+        `${name} (Dense) expects flat input rows but got shape [${inputShape.join(', ')}]; ` +
+          'put a flatten layer before it in the model spec.',
+      );
+    }
+    const fanIn = inputShape[0]!;
+    const limit = Math.sqrt(6 / (fanIn + units));
+    const kernel = allocate(ctx.dtype, fanIn * units);
+    for (let i = 0; i < kernel.length; i++) kernel[i] = ctx.rng.uniform(-limit, limit);
+    this.kernel = {
+      name: `${name}/kernel`,
+      shape: [fanIn, units],
+      value: kernel,
+      grad: allocate(ctx.dtype, kernel.length),
+      trainable: true,
+    };
+    this.weights.push(this.kernel);
+    this.bias = null;
+    if (useBias) {
+      this.bias = {
+        name: `${name}/bias`,
+        shape: [units],
+        value: allocate(ctx.dtype, units),
+        grad: allocate(ctx.dtype, units),
+        trainable: true,
+      };
+      this.weights.push(this.bias);
+    }
+    this.#forwardOptions = {
+      ...(this.bias ? { bias: this.bias.value } : {}),
+      relu: activation === 'relu',
+    };
+  }
+
+  protected allocateBuffers(maxBatch: number): void {
+    const { dtype } = this.ctx;
+    this.#y = allocate(dtype, maxBatch * this.units);
+    this.#z = this.activation === 'softmax' ? allocate(dtype, maxBatch * this.units) : this.#y;
+    this.#dz = allocate(dtype, maxBatch * this.units);
+    this.#dx = allocate(dtype, maxBatch * this.inputSize);
+  }
+
+  forward(x: FloatArray, batch: number): FloatArray {
+    const { backend } = this.ctx;
+    const n = batch * this.units;
+    this.#x = x;
+    const y = rows(this.#y, n);
+    const z = rows(this.#z, n);
+    backend.matmul(
+      x,
+      this.kernel.value,
+      z,
+      batch,
+      this.inputSize,
+      this.units,
+      this.#forwardOptions,
+    );
+    if (this.activation === 'softmax') backend.softmaxRows(z, y, batch, this.units);
+    return y;
+  }
+
+  backward(dy: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null {
+    const n = batch * this.units;
+    const y = rows(this.#y, n);
+    let dz: FloatArray;
+    if (this.activation === 'relu') {
+      dz = rows(this.#dz, n);
+      this.ctx.backend.reluBackward(dy, y, dz);
+    } else if (this.activation === 'softmax') {
+      dz = rows(this.#dz, n);
+      const u = this.units;
+      for (let r = 0; r < batch; r++) {
+        const o = r * u;
+        let dot = 0;
+        for (let c = 0; c < u; c++) dot += dy[o + c]! * y[o + c]!;
+        for (let c = 0; c < u; c++) dz[o + c] = y[o + c]! * (dy[o + c]! - dot);
+      }
+    } else {
+      dz = dy;
+    }
+    return this.backwardFromZ(dz, batch, needInputGrad);
+  }
+
+  /** The linear part of backward, given dz = dL/dz (the fused softmax + cross-entropy enters here). */
+  backwardFromZ(dz: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null {
+    const { backend } = this.ctx;
+    const inSize = this.inputSize;
+    // dW[I×U] = xᵀ·dz: x is stored B×I, i.e. as xᵀ's transpose.
+    backend.matmul(
+      this.#x,
+      dz,
+      this.kernel.grad!,
+      inSize,
+      batch,
+      this.units,
+      this.#gradKernelOptions,
+    );
+    if (this.bias) backend.sumRows(dz, this.bias.grad!, batch, this.units);
+    if (!needInputGrad) return null;
+    // dx[B×I] = dz·Wᵀ: W is stored I×U, i.e. as Wᵀ's transpose.
+    const dx = rows(this.#dx, batch * inSize);
+    backend.matmul(dz, this.kernel.value, dx, batch, this.units, inSize, this.#gradInputOptions);
+    return dx;
+  }
+
+  /** A scratch buffer the model may write dz into before calling backwardFromZ. */
+  dzBuffer(batch: number): FloatArray {
+    return rows(this.#dz, batch * this.units);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Dropout, inverted as Keras does it, and only in training.
+ *
+ * forward, training:   keep_i ~ Bernoulli(1 − rate)   y = x ⊙ keep / (1 − rate)
+ *   (scaling the kept units up keeps E[y] = x, so inference needs no rescaling)
+ * forward, inference:  y = x                          (no copy: the input itself is returned)
+ * backward, training:  dx = dy ⊙ keep / (1 − rate)    (the same mask as the forward)
+ * backward, inference: dx = dy
+ *
+ * The mask comes from the layer's own seeded Rng, so a run is reproducible. Tests can pin it
+ * with `setFixedMask` to make the layer a fixed linear map for gradient checks.
+ */
+import type { FloatArray } from '@fmnist/core';
+import { allocate } from '../dtype.js';
+import { Layer, type LayerContext, rows } from './layer.js';
+
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  /** The mask already scaled: 0 for dropped units, 1/(1 − rate) for kept ones. */
+  #mask: FloatArray = new Float32Array(0);
+  #y: FloatArray = new Float32Array(0);
+  #dx: FloatArray = new Float32Array(0);
+  #fixedKeep: ArrayLike<number> | null = null;
+  #lastTraining = false;
+
+  constructor(
+    name: string,
+    inputShape: readonly number[],
+    readonly rate: number,
+    private readonly ctx: LayerContext,
+  ) {
+    super(name, inputShape, inputShape);
+    if (!(rate >= 0 && rate < 1)) {
+      throw new RangeError(`${name} (Dropout) needs a rate in [0, 1), got ${rate}.`);
+    }
+  }
+
+  protected allocateBuffers(maxBatch: number): void {
+    const n = maxBatch * this.inputSize;
+    this.#mask = allocate(this.ctx.dtype, n);
+    this.#y = allocate(this.ctx.dtype, n);
+    this.#dx = allocate(this.ctx.dtype, n);
+  }
+
+  /**
+   * For tests: use `keep` (1 = keep, 0 = drop, row-major over the batch) instead of random
+   * draws in training mode; `null` goes back to random masks.
+   */
+  setFixedMask(keep: ArrayLike<number> | null): void {
+    this.#fixedKeep = keep;
+  }
+
+  forward(x: FloatArray, batch: number, training: boolean): FloatArray {
+    this.#lastTraining = training && this.rate > 0;
+    if (!this.#lastTraining) return x;
+    const n = batch * this.inputSize;
+    const mask = rows(this.#mask, n);
+    const y = rows(this.#y, n);
+    const scale = 1 / (1 - this.rate);
+    const fixed = this.#fixedKeep;
+    const { rng } = this.ctx;
+    for (let i = 0; i < n; i++) {
+      const keep = fixed ? fixed[i]! !== 0 : rng.nextFloat() >= this.rate;
+      const m = keep ? scale : 0;
+      mask[i] = m;
+      y[i] = x[i]! * m;
+    }
+    return y;
+  }
+
+  backward(dy: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null {
+    if (!needInputGrad) return null;
+    if (!this.#lastTraining) return dy;
+    const n = batch * this.inputSize;
+    const dx = rows(this.#dx, n);
+    this.ctx.backend.mul(dy, rows(this.#mask, n), dx);
+    return dx;
+  }
+}

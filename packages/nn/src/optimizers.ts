@@ -1,0 +1,155 @@
+/**
+ * Optimizers, as Keras 3 implements them. Each step reads every trainable weight's `grad` and
+ * updates its `value` in place.
+ *
+ * SGD:  w ← w − lr · g
+ *
+ * Adam (keras/src/optimizers/adam.py), with t = iterations + 1:
+ *   α = lr · sqrt(1 − β2^t) / (1 − β1^t)      (bias correction folded into the step size)
+ *   m ← m + (g − m) · (1 − β1)
+ *   v ← v + (g² − v) · (1 − β2)
+ *   w ← w − α · m / (sqrt(v) + ε)
+ * ε is Keras's "epsilon hat": added to sqrt(v) itself, not to the bias-corrected sqrt(v̂), which
+ * is what makes this form differ slightly from Algorithm 1 of the paper.
+ */
+import type { FloatArray } from '@fmnist/core';
+import { InvalidArgumentError } from './errors.js';
+import { KERAS_DEFAULTS, type OptimizerSpec } from './spec.js';
+
+/** What an optimizer needs of a weight: its value and the gradient to apply. */
+export interface Parameter {
+  readonly value: FloatArray;
+  readonly grad: FloatArray | null;
+}
+
+export interface Optimizer {
+  /** The spec this optimizer was built from, with Keras's defaults filled in. */
+  readonly config: Required<Pick<OptimizerSpec, 'type'>> & Record<string, number | string>;
+  /** Steps taken so far (Keras's `optimizer.iterations`). */
+  readonly iterations: number;
+  /** One update of every parameter from its current `grad`. */
+  applyGradients(params: readonly Parameter[]): void;
+  /** Number of optimizer variables (Adam: m and v per weight), 0 before the first step. */
+  countVariables(): number;
+}
+
+export class SGD implements Optimizer {
+  readonly config;
+  iterations = 0;
+
+  constructor(readonly learningRate: number) {
+    checkPositive('SGD learningRate', learningRate);
+    this.config = { type: 'sgd' as const, learningRate };
+  }
+
+  applyGradients(params: readonly Parameter[]): void {
+    const lr = this.learningRate;
+    for (const { value, grad } of params) {
+      if (!grad) continue;
+      for (let i = 0; i < value.length; i++) value[i] = value[i]! - lr * grad[i]!;
+    }
+    this.iterations++;
+  }
+
+  countVariables(): number {
+    return 0;
+  }
+}
+
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export class Adam implements Optimizer {
+  readonly config;
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  iterations = 0;
+  // First and second moments, one array per parameter, created on the first step (Keras's build).
+  #m: FloatArray[] = [];
+  #v: FloatArray[] = [];
+
+  constructor(options: AdamOptions = {}) {
+    const d = KERAS_DEFAULTS.adam;
+    this.learningRate = options.learningRate ?? d.learningRate;
+    this.beta1 = options.beta1 ?? d.beta1;
+    this.beta2 = options.beta2 ?? d.beta2;
+    this.epsilon = options.epsilon ?? d.epsilon;
+    checkPositive('Adam learningRate', this.learningRate);
+    for (const [name, b] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
+      if (!(b >= 0 && b < 1))
+        throw new InvalidArgumentError(`Adam ${name} must be in [0, 1), got ${b}.`);
+    }
+    this.config = {
+      type: 'adam' as const,
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+    };
+  }
+
+  applyGradients(params: readonly Parameter[]): void {
+    if (this.#m.length === 0) {
+      for (const p of params) {
+        // Same element type as the weight: float32 training keeps float32 moments, as Keras.
+        this.#m.push(new (p.value.constructor as Float32ArrayConstructor)(p.value.length));
+        this.#v.push(new (p.value.constructor as Float32ArrayConstructor)(p.value.length));
+      }
+    }
+    const t = this.iterations + 1;
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const eps = this.epsilon;
+    const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    for (let k = 0; k < params.length; k++) {
+      const { value, grad } = params[k]!;
+      if (!grad) continue;
+      const m = this.#m[k]!;
+      const v = this.#v[k]!;
+      for (let i = 0; i < value.length; i++) {
+        const g = grad[i]!;
+        const mi = m[i]! + (g - m[i]!) * (1 - b1);
+        const vi = v[i]! + (g * g - v[i]!) * (1 - b2);
+        m[i] = mi;
+        v[i] = vi;
+        value[i] = value[i]! - (alpha * mi) / (Math.sqrt(vi) + eps);
+      }
+    }
+    this.iterations = t;
+  }
+
+  countVariables(): number {
+    // Keras counts m, v per weight plus its iteration counter and learning rate.
+    if (this.#m.length === 0) return 0;
+    return 2 * this.#m.reduce((s, a) => s + a.length, 0) + 2;
+  }
+}
+
+/** Builds the optimizer a spec describes, with Keras's defaults for what it leaves out. */
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  switch (spec.type) {
+    case 'sgd':
+      return new SGD(spec.learningRate);
+    case 'adam':
+      return new Adam(spec);
+    default:
+      throw new InvalidArgumentError(
+        `Unknown optimizer type '${(spec as { type: string }).type}'; use 'sgd' or 'adam'.`,
+      );
+  }
+}
+
+function checkPositive(what: string, x: number): void {
+  if (!(x > 0 && Number.isFinite(x))) {
+    throw new InvalidArgumentError(`${what} must be a positive number, got ${x}.`);
+  }
+}
