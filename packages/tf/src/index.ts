@@ -1,6 +1,14 @@
 export { accuracyOf, gatherLabels, gatherRows, type NamedArray, sizeOf } from './arrays.js';
 export { initTfBackend, type TfBackendInfo, type TfBackendName } from './backend.js';
 export { buildTfModel } from './build.js';
+export {
+  type Difference,
+  describeDifference,
+  difference,
+  type Tolerance,
+  withinTolerance,
+} from './compare.js';
+export * from './crosscheck.js';
 export { isTrainableWeight, kerasLayerNames, kerasWeightNames } from './names.js';
 export {
   type AdamFlavour,
@@ -18,3 +26,5 @@ export {
   TfReference,
   type TfReferenceOptions,
 } from './reference.js';
+export { releaseDropoutMasks, shareDropoutMasks } from './shared.js';
+export { adamWeightTolerance, TOLERANCES } from './tolerances.js';
