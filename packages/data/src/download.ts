@@ -46,7 +46,8 @@ function describeFailure(error: unknown): string {
   const cause = error.cause;
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    return `${error.message}: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`.trim();
+    const known = typeof code !== 'string' || cause.message.includes(code);
+    return known ? cause.message : `${code} ${cause.message}`;
   }
   return error.message;
 }

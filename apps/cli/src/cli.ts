@@ -1,0 +1,23 @@
+/** Runs `fmnist` on an argument list and returns the exit status; never exits itself. */
+import type { CommandModule } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import type { Io } from './context.js';
+import { reportError } from './errors.js';
+import { buildProgram } from './program.js';
+
+export async function runCli(
+  argv: readonly string[],
+  io: Io,
+  commands: readonly CommandModule[] = COMMANDS,
+): Promise<number> {
+  const program = buildProgram(io, commands);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    const command = commands.find((c) => argv.includes(c.name))?.name;
+    const { line, exitCode } = reportError(error, command, io.env.FMNIST_DEBUG === '1');
+    if (line !== undefined) io.stderr.write(`${line}\n`);
+    return exitCode;
+  }
+}

@@ -1,0 +1,7 @@
+// Every command of `fmnist`, in the order `fmnist --help` lists them. Only commands that
+// exist are registered: add yours here once it runs.
+import type { CommandModule } from '../command.js';
+import { dataCommand } from './data.js';
+import { studyCommand } from './study.js';
+
+export const COMMANDS: readonly CommandModule[] = [dataCommand, studyCommand];

@@ -1,0 +1,101 @@
+/**
+ * What a command gets to talk to the user with. stdout carries the result only (text, or
+ * one JSON document with --json); everything else (progress bars, logs) goes to stderr so
+ * that `fmnist data --json | jq` always works.
+ */
+import { type DownloadEvent, type FashionMnist, loadFashionMnist } from '@fmnist/data';
+import cliProgress from 'cli-progress';
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommandContext {
+  io: Io;
+  /** A line on stderr, for progress and notes (never part of the result). */
+  log(message: string): void;
+  /** Loads the dataset, rendering any download as a progress bar on stderr. */
+  loadData(options: {
+    dataDir?: string | undefined;
+    limit?: number | undefined;
+  }): Promise<FashionMnist>;
+}
+
+/** Extra mirrors (comma-separated base URLs), for a local copy of the official files. */
+export const ENV_MIRRORS = 'FMNIST_MIRRORS';
+
+const MB = 1024 * 1024;
+
+/**
+ * Renders download events: a bar per file on a terminal, a line per file otherwise (bars
+ * drawn into a log file or a CI transcript are noise).
+ */
+export function downloadReporter(io: Io, log: (message: string) => void) {
+  let bar: cliProgress.SingleBar | undefined;
+  const stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  return (event: DownloadEvent): void => {
+    switch (event.type) {
+      case 'start':
+        stop();
+        if (io.stderr.isTTY) {
+          bar = new cliProgress.SingleBar(
+            {
+              stream: io.stderr,
+              format: `Downloading ${event.file} [{bar}] {percentage}% {value}/{total} MB`,
+              hideCursor: true,
+              clearOnComplete: false,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(Math.max(0.1, Number(((event.totalBytes ?? 0) / MB).toFixed(1))), 0);
+        } else {
+          log(`downloading ${event.file} from ${event.url}`);
+        }
+        return;
+      case 'progress':
+        bar?.update(Number((event.receivedBytes / MB).toFixed(1)));
+        return;
+      case 'done':
+        stop();
+        if (!io.stderr.isTTY) log(`downloaded ${event.file} (${(event.bytes / MB).toFixed(1)} MB)`);
+        return;
+      case 'mirror-failed':
+        stop();
+        log(
+          `could not get ${event.file} from ${event.url} (${event.reason}); trying the next mirror`,
+        );
+        return;
+    }
+  };
+}
+
+export function createContext(io: Io): CommandContext {
+  const log = (message: string) => {
+    io.stderr.write(`${message}\n`);
+  };
+  return {
+    io,
+    log,
+    loadData: ({ dataDir, limit }) => {
+      const extra = (io.env[ENV_MIRRORS] ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== '')
+        .map((m) => (m.endsWith('/') ? m : `${m}/`));
+      return loadFashionMnist({
+        dataDir,
+        limit,
+        env: io.env,
+        download: {
+          ...(extra.length > 0 ? { mirrors: extra } : {}),
+          onProgress: downloadReporter(io, log),
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * One place that turns any failure into what the user sees: one line on stderr,
+ * `fmnist: <what went wrong>. <what to do>`, and an exit status.
+ *
+ *   0  success (also `--help`, `--version`)
+ *   1  the command failed (bad data, download failed, a typed error from a package)
+ *   2  the command line is wrong (unknown command or option, bad option value)
+ */
+import { DataError } from '@fmnist/data';
+import { CommanderError } from 'commander';
+
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A wrong command line, found after parsing (commander's own are handled below). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Typed errors whose message is already `<what went wrong>. <what to do>`, written for the
+ * user: printed as they are. Add a package's error class here when the CLI starts using it.
+ */
+const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [DataError];
+
+export interface ErrorReport {
+  /** What to print on stderr; undefined when nothing should be (help was shown). */
+  line: string | undefined;
+  exitCode: number;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/**
+ * @param command the command being run (for "see `fmnist <command> --help`"), if known
+ * @param debug when true, unexpected errors come with their stack trace
+ */
+export function reportError(
+  error: unknown,
+  command: string | undefined,
+  debug = false,
+): ErrorReport {
+  const help = `Run \`fmnist${command ? ` ${command}` : ''} --help\` for the usage.`;
+  if (error instanceof CommanderError) {
+    // --help and --version end this way too, with exit code 0 and nothing more to say.
+    if (error.exitCode === 0) return { line: undefined, exitCode: 0 };
+    if (error.code === 'commander.help' || error.code === 'commander.helpDisplayed') {
+      // `fmnist` alone: commander has printed the help on stderr already.
+      return { line: undefined, exitCode: EXIT_USAGE };
+    }
+    // commander says "error: unknown command 'dat'\n(Did you mean data?)": make that two
+    // sentences of one line.
+    let what = oneLine(error.message.replace(/^error:\s*/i, ''));
+    let suggestion = '';
+    const match = /\s*\((Did you mean .*\?)\)$/.exec(what);
+    if (match) {
+      what = what.slice(0, match.index);
+      suggestion = ` ${match[1]}`;
+    }
+    return { line: `fmnist: ${sentence(what)}${suggestion} ${help}`, exitCode: EXIT_USAGE };
+  }
+  if (error instanceof UsageError) {
+    return { line: `fmnist: ${sentence(oneLine(error.message))} ${help}`, exitCode: EXIT_USAGE };
+  }
+  if (USER_FACING_ERRORS.some((type) => error instanceof type)) {
+    return {
+      line: `fmnist: ${sentence(oneLine((error as Error).message))}`,
+      exitCode: EXIT_FAILURE,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  return {
+    line:
+      `fmnist: unexpected error: ${sentence(oneLine(message))} ` +
+      `This is a bug: please report it with the command you ran (FMNIST_DEBUG=1 shows where it happened).${stack}`,
+    exitCode: EXIT_FAILURE,
+  };
+}

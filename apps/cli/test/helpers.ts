@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built CLI as a user would. HOME is a fresh folder (no download cache) and
+ * FASHION_MNIST_DIR is unset, so the data is found as on a clean machine.
+ */
+export function fmnist(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const home = mkdtempSync(join(tmpdir(), 'fmnist-home-'));
+  const { FASHION_MNIST_DIR: _unset, ...inherited } = process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { ...inherited, HOME: home, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** An in-memory Io for running the CLI in-process. */
+export function memoryIo(env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) =>
+    ({
+      write: (chunk: string) => {
+        into.push(chunk);
+        return true;
+      },
+    }) as unknown as NodeJS.WritableStream;
+  return {
+    io: { stdout: sink(out), stderr: sink(err), env },
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+  };
+}

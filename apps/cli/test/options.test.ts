@@ -1,0 +1,103 @@
+// The shared options, checked in-process on a stand-in command that takes them all.
+
+import { DataError } from '@fmnist/data';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
+import type { CommandModule, CommandOptions } from '../src/command.js';
+import { memoryIo } from './helpers.js';
+
+let received: CommandOptions | undefined;
+const probe: CommandModule = {
+  name: 'probe',
+  summary: 'takes every shared option',
+  options: ['json', 'engine', 'seed', 'out', 'dataDir', 'limit', 'epochs'],
+  async run(options) {
+    received = options;
+    return { json: { ok: true, list: [1, 2] }, text: 'ok as text\n' };
+  },
+};
+const failing: CommandModule = {
+  name: 'fail',
+  summary: 'throws',
+  options: [],
+  async run() {
+    throw new DataError('bad-magic', '/d/x.gz has magic number 1, not 2051', 'Replace x.gz.');
+  },
+};
+const buggy: CommandModule = {
+  name: 'buggy',
+  summary: 'has a bug',
+  options: [],
+  async run() {
+    throw new TypeError('cannot read properties of undefined');
+  },
+};
+
+async function run(args: string[]) {
+  const io = memoryIo();
+  received = undefined;
+  const code = await runCli(args, io.io, [probe, failing, buggy]);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+describe('shared options', () => {
+  it('have defaults', async () => {
+    expect((await run(['probe'])).code).toBe(0);
+    expect(received).toMatchObject({ engine: 'custom', seed: 42, out: 'fmnist-report' });
+    expect(received?.json).toBeUndefined();
+    expect(received?.limit).toBeUndefined();
+  });
+
+  it('parse valid values into numbers and names', async () => {
+    const args = ['probe', '--engine', 'tf', '--seed', '0', '--out', 'o', '--data-dir', 'd'];
+    expect((await run([...args, '--limit', '500', '--epochs', '3'])).code).toBe(0);
+    expect(received).toMatchObject({
+      engine: 'tf',
+      seed: 0,
+      out: 'o',
+      dataDir: 'd',
+      limit: 500,
+      epochs: 3,
+    });
+  });
+
+  it.each([
+    [['--engine', 'torch'], "argument 'torch' is invalid. Allowed choices are custom, tf."],
+    [['--seed', '-1'], "option '--seed <n>' argument '-1' is invalid"],
+    [['--seed', '4294967296'], 'It must be a whole number from 0 to 4294967295 (the random seed).'],
+    [['--epochs', '0'], 'It must be a whole number from 1 to 10000 (the number of epochs).'],
+    [['--epochs', '2.5'], "argument '2.5' is invalid"],
+    [['--limit', '1e3'], "argument '1e3' is invalid"],
+    [['--out', ' '], 'It must name a folder.'],
+    [['--limit'], "option '--limit <n>' argument missing"],
+  ])('reject %j with one line and exit 2', async (args, expected) => {
+    const result = await run(['probe', ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(expected);
+    expect(result.stderr).toMatch(/^fmnist: [^\n]+ Run `fmnist probe --help` for the usage\.\n$/);
+    expect(received).toBeUndefined();
+  });
+});
+
+describe('output and errors', () => {
+  it('prints JSON as one document with --json, text without', async () => {
+    const json = await run(['probe', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, list: [1, 2] });
+    expect((await run(['probe'])).stdout).toBe('ok as text\n');
+  });
+
+  it('prints a typed error as its one-line message, exit 1', async () => {
+    const result = await run(['fail']);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe('fmnist: /d/x.gz has magic number 1, not 2051. Replace x.gz.\n');
+  });
+
+  it('calls anything else a bug, still on one line, exit 1', async () => {
+    const result = await run(['buggy']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^fmnist: unexpected error: cannot read properties of undefined\. This is a bug: .*\n$/,
+    );
+  });
+});
