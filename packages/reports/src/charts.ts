@@ -63,7 +63,7 @@ export function classDistributionChart(distribution: ClassDistribution): Promise
   const spec: TopLevelSpec = {
     $schema: SCHEMA,
     title: 'Class distribution per split',
-    width: { step: 54 },
+    width: 640,
     height: 260,
     data: { values },
     mark: { type: 'bar', tooltip: true },
@@ -125,7 +125,6 @@ export function trainingCurvesChart(
   const panel = (metric: 'loss' | 'accuracy', title: string) => {
     const bestValue = metric === 'loss' ? bestRecord.val_loss : bestRecord.val_accuracy;
     return {
-      title,
       width: 320,
       height: 220,
       layer: [
@@ -137,7 +136,7 @@ export function trainingCurvesChart(
               field: 'epoch',
               type: 'quantitative' as const,
               title: 'Epoch',
-              scale: { domain: [0, epochs.length] },
+              scale: { domain: [0, epochs.length], nice: false },
               axis: { tickMinStep: 1 },
             },
             y: { field: metric, type: 'quantitative' as const, title, scale: { zero: false } },

@@ -153,7 +153,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); borde
 figure img.pixels { image-rendering: pixelated; }
 figcaption { font-size: .9rem; color: var(--muted); margin-top: .35rem; }
 pre { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 6px; padding: .75rem 1rem; overflow-x: auto;
-  font: 13px/1.45 "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+  font: 13px/1.2 "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 .pre-caption { font-weight: 600; margin-bottom: .25rem; }
 ul.observations li { margin-bottom: .35rem; }
 `;

@@ -180,7 +180,7 @@ export function describeTraining(
   const accuracyGap = last.accuracy - last.val_accuracy;
   const lossGap = last.val_loss - last.loss;
   observations.push({
-    text: `At the final epoch training accuracy is ${f3(last.accuracy)} and validation accuracy ${f3(last.val_accuracy)} (gap ${f3(accuracyGap)}); training loss ${f3(last.loss)} and validation loss ${f3(last.val_loss)} (gap ${f3(lossGap)}). The training figures are running means over the epoch, so they lag the end-of-epoch validation figures a little.`,
+    text: `At the final epoch training accuracy is ${f3(last.accuracy)} and validation accuracy ${f3(last.val_accuracy)} (gap ${f3(accuracyGap)}); training loss ${f3(last.loss)} and validation loss ${f3(last.val_loss)} (gap ${f3(lossGap)}).`,
     facts: {
       epoch: n,
       accuracy: last.accuracy,

@@ -59,13 +59,17 @@ describe('classificationReport', () => {
     expect(report.split('\n')[2]).toBe('           a       0.12      1.00      0.22         1');
   });
 
-  it('matches every report in the fixture computed with NumPy and sklearn\'s format strings', () => {
+  it("matches every report in the fixture computed with NumPy and sklearn's format strings", () => {
     const cases = JSON.parse(
       readFileSync(new URL('./fixtures/sklearn-reports.json', import.meta.url), 'utf8'),
     ) as { yTrue: string; yPred: string; names: string[]; digits: number; report: string }[];
     expect(cases.length).toBeGreaterThan(30);
     for (const c of cases) {
-      const metrics = classificationMetrics([...c.yTrue].map(Number), [...c.yPred].map(Number), c.names);
+      const metrics = classificationMetrics(
+        [...c.yTrue].map(Number),
+        [...c.yPred].map(Number),
+        c.names,
+      );
       expect(classificationReport(metrics, c.digits)).toBe(c.report);
     }
   });

@@ -35,16 +35,20 @@ describe('formatFixed (Python format(x, ".Nf"))', () => {
 
   it('agrees with toFixed everywhere except exact ties', () => {
     fc.assert(
-      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: 0, max: 6 }), (x, d) => {
-        if (Object.is(x, -0)) return; // Python keeps the sign of -0.0; toFixed drops it
-        const ours = formatFixed(x, d);
-        if (ours === x.toFixed(d)) return;
-        // A disagreement is only allowed on an exact tie: the exact decimal expansion ends in a 5
-        // right after the last digit shown.
-        const exact = Math.abs(x).toFixed(Math.min(100, d + 40));
-        const tail = exact.slice(exact.indexOf('.') + 1 + d);
-        expect(tail).toMatch(/^50*$/);
-      }),
+      fc.property(
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fc.integer({ min: 0, max: 6 }),
+        (x, d) => {
+          if (Object.is(x, -0)) return; // Python keeps the sign of -0.0; toFixed drops it
+          const ours = formatFixed(x, d);
+          if (ours === x.toFixed(d)) return;
+          // A disagreement is only allowed on an exact tie: the exact decimal expansion ends in a 5
+          // right after the last digit shown.
+          const exact = Math.abs(x).toFixed(Math.min(100, d + 40));
+          const tail = exact.slice(exact.indexOf('.') + 1 + d);
+          expect(tail).toMatch(/^50*$/);
+        },
+      ),
     );
   });
 });

@@ -61,7 +61,9 @@ describe('classificationMetrics', () => {
   it('rejects mismatched lengths, empty input and labels outside the class list', () => {
     expect(() => classificationMetrics([0, 1], [0], NAMES)).toThrow(ReportInputError);
     expect(() => classificationMetrics([], [], NAMES)).toThrow(/no samples/);
-    expect(() => classificationMetrics([0, 3], [0, 0], NAMES)).toThrow(/yTrue\[1\] is 3, not a label in 0\.\.2/);
+    expect(() => classificationMetrics([0, 3], [0, 0], NAMES)).toThrow(
+      /yTrue\[1\] is 3, not a label in 0\.\.2/,
+    );
     expect(() => classificationMetrics([0, 1], [0, 1.5], NAMES)).toThrow(/yPred\[1\]/);
     expect(() => classificationMetrics([0], [0], [])).toThrow(/classNames is empty/);
   });
