@@ -23,3 +23,4 @@ export {
 } from './gpujs-backend.js';
 export { JsBackend } from './js-backend.js';
 export { Rng, RngArgumentError } from './rng.js';
+export { ShapeError, Tensor, type TensorMatmulOptions, TensorOps } from './tensor.js';

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBackend, UnknownBackendError } from '../src/create-backend.js';
+import {
+  BACKEND_NAMES,
+  createBackend,
+  createBackendWithSelection,
+  UnknownBackendError,
+} from '../src/create-backend.js';
+import { gpuJsModeAvailability } from '../src/gpujs-backend.js';
 
 describe('createBackend', () => {
   const saved = process.env.FMNIST_BACKEND;
@@ -10,16 +16,45 @@ describe('createBackend', () => {
 
   it('defaults to js', () => {
     delete process.env.FMNIST_BACKEND;
-    expect(createBackend().name).toBe('js');
+    const { backend, selection } = createBackendWithSelection();
+    expect(backend.name).toBe('js');
+    expect(selection.source).toBe('default');
   });
 
-  it('reads FMNIST_BACKEND when no name is given', () => {
-    process.env.FMNIST_BACKEND = 'js';
-    expect(createBackend().name).toBe('js');
+  it('reads FMNIST_BACKEND when no name is given; the argument wins over it', () => {
+    process.env.FMNIST_BACKEND = 'gpujs:cpu';
+    const fromEnv = createBackend();
+    expect(fromEnv.name).toBe('gpujs:cpu');
+    fromEnv.dispose();
+    expect(createBackend('js').name).toBe('js');
+  });
+
+  it('builds every gpujs mode by name; gpujs means its best mode here', () => {
+    for (const mode of ['webasm', 'cpu'] as const) {
+      const backend = createBackend(`gpujs:${mode}`);
+      expect(backend.name).toBe(`gpujs:${mode}`);
+      backend.dispose();
+    }
+    const best = createBackend('gpujs');
+    expect(best.name).toBe(
+      gpuJsModeAvailability('webasm').available ? 'gpujs:webasm' : 'gpujs:cpu',
+    );
+    best.dispose();
+  });
+
+  it('auto reports what it picked and why, with the probe timings', () => {
+    const { backend, selection } = createBackendWithSelection('auto');
+    expect(selection.chosen).toBe(backend.name);
+    expect(Object.keys(selection.probeMicros ?? {})).toContain('js');
+    expect(selection.reason).toMatch(/fastest on a timed probe/);
+    backend.dispose();
   });
 
   it('throws a clear error listing the valid names', () => {
     expect(() => createBackend('cuda')).toThrow(UnknownBackendError);
-    expect(() => createBackend('cuda')).toThrow(/Valid names: js/);
+    expect(() => createBackend('gpujs:webgpu')).toThrow(UnknownBackendError);
+    expect(() => createBackend('cuda')).toThrow(
+      new RegExp(`Valid names: ${BACKEND_NAMES.join(', ')}`),
+    );
   });
 });

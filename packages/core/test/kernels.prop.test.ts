@@ -1,0 +1,264 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Backend, MatmulOptions } from '../src/backend.js';
+import { JsBackend } from '../src/js-backend.js';
+import {
+  backendCases,
+  firstMismatch,
+  matmulMagnitudes,
+  randomArray,
+  withinTolerance,
+} from './helpers.js';
+
+const reference = new JsBackend();
+
+/** The study's sizes plus odd ones that break any assumption of a multiple of 4. */
+const SIZES = [1, 3, 10, 17, 32, 33, 64, 128, 392] as const;
+const size = fc.constantFrom(...SIZES);
+const smallSize = fc.constantFrom(1, 2, 3, 5, 17, 32, 33);
+const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+const flags = fc.record({
+  transposeA: fc.boolean(),
+  transposeB: fc.boolean(),
+  bias: fc.boolean(),
+  relu: fc.boolean(),
+});
+
+/** The three products backprop needs at the study's batch-32 shapes, each with and without bias+ReLU. */
+const STUDY_CASES: [number, number, number, MatmulOptions['transposeA'], boolean][] = [];
+for (const [m, k, n] of [
+  [32, 392, 128],
+  [32, 128, 64],
+  [32, 64, 10],
+] as const) {
+  STUDY_CASES.push([m, k, n, false, false]); // forward: X·W
+  STUDY_CASES.push([k, m, n, true, false]); // weight gradient: Xᵀ·dZ (k×m stored m×k)
+  STUDY_CASES.push([m, n, k, false, true]); // input gradient: dZ·Wᵀ
+}
+
+function checkMatmul(
+  backend: Backend,
+  m: number,
+  k: number,
+  n: number,
+  f: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
+  s: number,
+): void {
+  const a = randomArray(m * k, s);
+  const b = randomArray(k * n, s + 1);
+  const bias = f.bias ? randomArray(n, s + 2) : undefined;
+  const options: MatmulOptions = { ...f, bias };
+  const want = new Float32Array(m * n);
+  const got = new Float32Array(m * n).fill(Number.NaN); // every cell must be written
+  reference.matmul(a, b, want, m, k, n, options);
+  backend.matmul(a, b, got, m, k, n, options);
+  const mags = matmulMagnitudes(a, b, m, k, n, f.transposeA, f.transposeB, bias);
+  const bad = firstMismatch(got, want, k, mags);
+  expect(
+    bad,
+    bad < 0
+      ? ''
+      : `${backend.name} matmul ${m}x${k}x${n} ${JSON.stringify(f)} at [${Math.floor(bad / n)}, ${bad % n}]: got ${got[bad]}, want ${want[bad]}`,
+  ).toBe(-1);
+}
+
+for (const c of backendCases()) {
+  if (!c.create) {
+    describe(c.name, () => {
+      it.skip(`${c.name}: unavailable (${c.unavailable})`, () => {});
+    });
+    continue;
+  }
+  describe(`${c.name} kernels equal the js reference within the stated tolerance`, () => {
+    const backend = c.create!();
+    afterAll(() => backend.dispose());
+
+    it('matmul at the study shapes, all three forms, with and without bias+ReLU', () => {
+      for (const [m, k, n, transposeA, transposeB] of STUDY_CASES) {
+        for (const fused of [false, true]) {
+          checkMatmul(
+            backend,
+            m,
+            k,
+            n,
+            { transposeA: transposeA ?? false, transposeB, bias: fused, relu: fused },
+            m * 1000 + k,
+          );
+        }
+      }
+    });
+
+    it('matmul, every form and option, on odd and study sizes (property)', () => {
+      fc.assert(
+        fc.property(smallSize, size, smallSize, flags, seed, (m, k, n, f, s) => {
+          checkMatmul(backend, m, k, n, f, s);
+        }),
+        { numRuns: c.runs },
+      );
+    });
+
+    it('matmul bias alone and ReLU alone, each form (1x3x17, 33x17x3)', () => {
+      for (const [m, k, n] of [
+        [1, 3, 17],
+        [33, 17, 3],
+      ] as const) {
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            if (transposeA && transposeB) continue;
+            checkMatmul(backend, m, k, n, { transposeA, transposeB, bias: true, relu: false }, 7);
+            checkMatmul(backend, m, k, n, { transposeA, transposeB, bias: false, relu: true }, 8);
+          }
+        }
+      }
+    });
+
+    it('matmul reuses its compiled kernel for a repeated shape, and writes into out', () => {
+      const a = randomArray(32 * 64, 1);
+      const b = randomArray(64 * 10, 2);
+      const out = new Float32Array(320);
+      backend.matmul(a, b, out, 32, 64, 10);
+      const first = out.slice();
+      const count = (backend as { compiledKernelCount?: number }).compiledKernelCount;
+      backend.matmul(a, b, out, 32, 64, 10);
+      expect(out).toEqual(first);
+      expect((backend as { compiledKernelCount?: number }).compiledKernelCount).toBe(count);
+    });
+
+    it('matmul accepts Float64Array inputs and output (computed at its own precision)', () => {
+      const a = Float64Array.from(randomArray(3 * 17, 3));
+      const b = Float64Array.from(randomArray(17 * 5, 4));
+      const got = new Float64Array(15);
+      const want = new Float64Array(15);
+      backend.matmul(a, b, got, 3, 17, 5, { relu: true });
+      reference.matmul(a, b, want, 3, 17, 5, { relu: true });
+      const mags = matmulMagnitudes(a, b, 3, 17, 5, false, false);
+      // float32 kernels round the float64 inputs first: one more rounding per operand.
+      expect(firstMismatch(got, want, 17 + 2, mags)).toBe(-1);
+    });
+
+    const lengths = fc.constantFrom(1, 3, 17, 33, 32 * 10, 32 * 128);
+    it('elementwise add, mul, scale, axpy, relu, reluBackward (property)', () => {
+      fc.assert(
+        fc.property(lengths, seed, fc.double({ min: -4, max: 4, noNaN: true }), (len, s, alpha) => {
+          const x = randomArray(len, s);
+          const y = randomArray(len, s + 1);
+          const got = new Float32Array(len);
+          const want = new Float32Array(len);
+          const close = (what: string) => {
+            for (let i = 0; i < len; i++) {
+              const mag = Math.abs(x[i]!) + Math.abs(y[i]!) * Math.max(1, Math.abs(alpha));
+              if (!withinTolerance(got[i]!, want[i]!, 1, mag)) {
+                expect.fail(`${c.name} ${what}[${i}]: got ${got[i]}, want ${want[i]}`);
+              }
+            }
+          };
+          backend.add(x, y, got);
+          reference.add(x, y, want);
+          close('add');
+          backend.mul(x, y, got);
+          reference.mul(x, y, want);
+          close('mul');
+          backend.scale(x, alpha, got);
+          reference.scale(x, alpha, want);
+          close('scale');
+          got.set(y);
+          want.set(y);
+          backend.axpy(alpha, x, got);
+          reference.axpy(alpha, x, want);
+          close('axpy');
+          backend.relu(x, got);
+          reference.relu(x, want);
+          close('relu');
+          backend.reluBackward(x, y, got);
+          reference.reluBackward(x, y, want);
+          close('reluBackward');
+        }),
+        { numRuns: c.runs },
+      );
+    });
+
+    it('softmax, log-softmax, sums, argmax by rows (property)', () => {
+      fc.assert(
+        fc.property(smallSize, fc.constantFrom(1, 3, 10, 17, 33), seed, (rows, cols, s) => {
+          const x = randomArray(rows * cols, s).map((v) => v * 20); // wide logits
+          const got = new Float32Array(rows * cols);
+          const want = new Float32Array(rows * cols);
+          backend.softmaxRows(x, got, rows, cols);
+          reference.softmaxRows(x, want, rows, cols);
+          expect(firstMismatch(got, want, cols * 4, new Float64Array(want.length).fill(1))).toBe(
+            -1,
+          );
+          backend.logSoftmaxRows(x, got, rows, cols);
+          reference.logSoftmaxRows(x, want, rows, cols);
+          const logMags = want.map((v) => Math.abs(v) + 20);
+          expect(firstMismatch(got, want, cols * 4, logMags)).toBe(-1);
+          const sumGot = new Float32Array(Math.max(rows, cols));
+          const sumWant = new Float32Array(Math.max(rows, cols));
+          const absSum = 20 * Math.max(rows, cols);
+          backend.sumRows(x, sumGot.subarray(0, cols), rows, cols);
+          reference.sumRows(x, sumWant.subarray(0, cols), rows, cols);
+          expect(
+            firstMismatch(
+              sumGot,
+              sumWant,
+              rows,
+              sumWant.map(() => absSum),
+            ),
+          ).toBe(-1);
+          backend.sumCols(x, sumGot.subarray(0, rows), rows, cols);
+          reference.sumCols(x, sumWant.subarray(0, rows), rows, cols);
+          expect(
+            firstMismatch(
+              sumGot,
+              sumWant,
+              cols,
+              sumWant.map(() => absSum),
+            ),
+          ).toBe(-1);
+          const argGot = new Int32Array(rows);
+          const argWant = new Int32Array(rows);
+          backend.argmaxRows(x, argGot, rows, cols);
+          reference.argmaxRows(x, argWant, rows, cols);
+          expect(Array.from(argGot)).toEqual(Array.from(argWant));
+        }),
+        { numRuns: c.runs },
+      );
+    });
+  });
+}
+
+describe('js reference, checked by hand', () => {
+  it('matmul 2x3 · 3x2, with bias and ReLU, in all three forms', () => {
+    const a = Float64Array.from([1, 2, 3, 4, 5, 6]); // 2x3
+    const b = Float64Array.from([1, -1, 0, 2, -2, 0.5]); // 3x2
+    const out = new Float64Array(4);
+    reference.matmul(a, b, out, 2, 3, 2);
+    expect(Array.from(out)).toEqual([-5, 4.5, -8, 9]);
+    reference.matmul(a, b, out, 2, 3, 2, { bias: Float64Array.from([6, -5]), relu: true });
+    expect(Array.from(out)).toEqual([1, 0, 0, 4]);
+    // aᵀ stored 3x2, bᵀ stored 2x3: the same product.
+    const at = Float64Array.from([1, 4, 2, 5, 3, 6]);
+    const bt = Float64Array.from([1, 0, -2, -1, 2, 0.5]);
+    reference.matmul(at, b, out, 2, 3, 2, { transposeA: true });
+    expect(Array.from(out)).toEqual([-5, 4.5, -8, 9]);
+    reference.matmul(a, bt, out, 2, 3, 2, { transposeB: true });
+    expect(Array.from(out)).toEqual([-5, 4.5, -8, 9]);
+  });
+
+  it('softmax rows sum to 1 and survive huge logits; log-softmax is its log', () => {
+    const x = Float64Array.from([1000, 1001, 1002, -5, 0, 5]);
+    const p = new Float64Array(6);
+    const lp = new Float64Array(6);
+    reference.softmaxRows(x, p, 2, 3);
+    reference.logSoftmaxRows(x, lp, 2, 3);
+    expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 12);
+    expect(p[3]! + p[4]! + p[5]!).toBeCloseTo(1, 12);
+    for (let i = 0; i < 6; i++) expect(Math.log(p[i]!)).toBeCloseTo(lp[i]!, 10);
+  });
+
+  it('argmax takes the first of equal maxima', () => {
+    const out = new Int32Array(1);
+    reference.argmaxRows(Float32Array.from([1, 3, 3, 2]), out, 1, 4);
+    expect(out[0]).toBe(1);
+  });
+});
