@@ -72,8 +72,10 @@ export function compareClasses(
       diffs.length - aWins - bWins > 0
         ? ` (${diffs.length - aWins - bWins} within ${tolerance})`
         : ''
-    }; macro F1 is ${f3(macroA)} for ${a.name} and ${f3(macroB)} for ${b.name}, a difference of ${f3(Math.abs(macroA - macroB))} in favour of ${
-      macroA >= macroB ? a.name : b.name
+    }; macro F1 is ${f3(macroA)} for ${a.name} and ${f3(macroB)} for ${b.name}, ${
+      f3(Math.abs(macroA - macroB)) === f3(0)
+        ? 'equal at three decimals'
+        : `a difference of ${f3(Math.abs(macroA - macroB))} in favour of ${macroA >= macroB ? a.name : b.name}`
     }.`,
     facts: {
       [`${a.name}Wins`]: aWins,

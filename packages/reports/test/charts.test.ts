@@ -1,0 +1,77 @@
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { classDistributionChart, trainingCurvesChart } from '../src/charts.js';
+import { ReportInputError } from '../src/errors.js';
+import { CLASS_NAMES, sampleHistory } from './sample.js';
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe('classDistributionChart', () => {
+  it('draws 3 x 10 bars with the class names, as SVG and as a 2x PNG', async () => {
+    const counts = (base: number) =>
+      Object.fromEntries(CLASS_NAMES.map((name, i) => [name, base + i]));
+    const chart = await classDistributionChart({
+      train: counts(5000),
+      validation: counts(1000),
+      test: counts(1000),
+    });
+    expect(chart.svg.startsWith('<svg')).toBe(true);
+    expect(count(chart.svg, 'aria-roledescription="bar"')).toBe(30);
+    for (const name of ['Ankle boot', 'T-shirt/top', 'Training', 'Validation', 'Test']) {
+      expect(chart.svg).toContain(`>${name}<`);
+    }
+    // Bars are labelled with their data, so the SVG itself says what was drawn.
+    expect(chart.svg).toContain('Class: Trouser; Images: 5001; split: Training');
+    const png = PNG.sync.read(chart.png);
+    expect(png.width).toBe(Math.round(chart.width * 2));
+    expect(png.height).toBe(Math.round(chart.height * 2));
+  });
+});
+
+describe('trainingCurvesChart', () => {
+  const history = sampleHistory(10, 4);
+
+  it('draws loss and accuracy for training and validation, and marks the best epoch', async () => {
+    const chart = await trainingCurvesChart(history, { title: 'base' });
+    // One line per series (training, validation) in each panel (loss, accuracy).
+    expect(count(chart.svg, 'aria-roledescription="line mark container"')).toBe(4);
+    expect(count(chart.svg, 'aria-roledescription="rule mark container"')).toBe(2);
+    // The best epoch is the lowest validation loss, labelled in both panels.
+    const best = history.reduce((b, e, i) => (e.val_loss < history[b]!.val_loss ? i : b), 0) + 1;
+    expect(count(chart.svg, `>best epoch ${best}<`)).toBe(2);
+    expect(chart.svg).toContain('>base<');
+    expect(chart.svg).toContain('>training<');
+    expect(chart.svg).toContain('>validation<');
+    expect(PNG.sync.read(chart.png).width).toBe(Math.round(chart.width * 2));
+  });
+
+  it('draws training points half an epoch left of validation points', async () => {
+    const chart = await trainingCurvesChart(history);
+    const layer = (
+      chart.spec as {
+        hconcat: { layer: { data: { values: { epoch: number; series: string }[] } }[] }[];
+      }
+    ).hconcat[0]!.layer[0]!.data.values;
+    expect(layer.filter((p) => p.series === 'training').map((p) => p.epoch)).toEqual([
+      0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5,
+    ]);
+    expect(layer.filter((p) => p.series === 'validation').map((p) => p.epoch)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+  });
+
+  it('accepts Keras-style columns and an explicit best epoch, and rejects one out of range', async () => {
+    const columns = {
+      loss: history.map((e) => e.loss),
+      accuracy: history.map((e) => e.accuracy),
+      val_loss: history.map((e) => e.val_loss),
+      val_accuracy: history.map((e) => e.val_accuracy),
+    };
+    const chart = await trainingCurvesChart(columns, { bestEpoch: 7 });
+    expect(chart.svg).toContain('>best epoch 7<');
+    await expect(async () => trainingCurvesChart(columns, { bestEpoch: 11 })).rejects.toThrow(
+      ReportInputError,
+    );
+    expect(() => trainingCurvesChart([])).toThrow(/history is empty/);
+  });
+});
