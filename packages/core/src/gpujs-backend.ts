@@ -207,6 +207,43 @@ export class GpuJsBackend implements Backend {
     unpackRows(result as unknown as KernelRows, out, m, n, kernel.rows);
   }
 
+  /**
+   * The same product under gpu.js's async contract (`asyncMode`), where webasm splits a kernel
+   * across a worker pool (worker_threads over one shared WebAssembly.Memory). gpu.js only
+   * threads kernels with at least 4096 output cells, one worker per 4096, so at batch 32 only
+   * the first layer's weight gradient (392×128) is split; the bench measures what it buys.
+   * Not part of `Backend`: the training loop is synchronous. Other modes resolve synchronously.
+   */
+  async matmulAsync(
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    m: number,
+    k: number,
+    n: number,
+    options: MatmulOptions = {},
+  ): Promise<void> {
+    this.#assertLive();
+    const bias = options.bias;
+    checkMatmulSizes(a, b, out, m, k, n, bias);
+    if (k === 0) {
+      this.matmul(a, b, out, m, k, n, options);
+      return;
+    }
+    const kernel = this.#kernel(
+      m,
+      k,
+      n,
+      options.transposeA ?? false,
+      options.transposeB ?? false,
+      bias !== undefined,
+      options.relu ?? false,
+      true,
+    );
+    const result = await (kernel.hasBias ? kernel.run(a, b, bias) : kernel.run(a, b));
+    unpackRows(result as unknown as KernelRows, out, m, n, kernel.rows);
+  }
+
   /** Builds (or finds) the kernel for one shape and option set; kernels are never rebuilt. */
   #kernel(
     m: number,
@@ -216,8 +253,9 @@ export class GpuJsBackend implements Backend {
     transposeB: boolean,
     bias: boolean,
     relu: boolean,
+    asyncMode = false,
   ): MatmulKernel {
-    const key = `${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${relu ? 'r' : ''}`;
+    const key = `${asyncMode ? 'async:' : ''}${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${relu ? 'r' : ''}`;
     const cached = this.#kernels.get(key);
     if (cached) {
       // Map order is insertion order: move to the back so eviction drops the least recent.
@@ -240,6 +278,7 @@ export class GpuJsBackend implements Backend {
       // Each kernel sees one size per argument; a fresh kernel per shape keeps it that way.
       dynamicArguments: false,
       tactic: 'precision',
+      asyncMode,
     };
     const run = this.#gpu.createKernel(source, settings);
     const kernel: MatmulKernel = { run, rows, hasBias: bias };

@@ -48,7 +48,7 @@ export class JsBackend implements Backend {
   }
 
   relu(x: FloatArray, out: FloatArray): void {
-    // biome-ignore lint/complexity/useMathMinMax: the ternary maps -0 to +0, as the gpujs kernel does.
+    // biome-ignore lint/complexity/useMathMinMax: keeps the reference semantics (NaN maps to 0).
     for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
   }
 

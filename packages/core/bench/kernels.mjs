@@ -1,0 +1,236 @@
+// Kernel benchmark: GFLOP/s and µs per call of each matmul form on each backend and gpu.js
+// mode, at the study's batch-32 shapes, plus 1024x392x128 and 512^3; the aggregate over one
+// training step's matmuls; and what each kernel-shape choice buys. Runs the compiled package
+// (dist/, built by the bench:kernels script). Table on stderr, JSON in
+// bench-results/kernels.json (and on stdout with --json).
+//
+// The machine is shared and has 2 cores, so every figure is a median over interleaved rounds:
+// within one shape the configurations take turns, and ratios between them are what to trust.
+//
+// Options: --quick (fewer rounds, no 512^3), --json, FMNIST_BENCH_ROUNDS=N.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GPU } from 'gpu.js';
+import {
+  GpuJsBackend,
+  gpuJsModeAvailability,
+  JsBackend,
+  Rng,
+  STUDY_STEP_MATMULS,
+} from '../dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const rounds = Number(process.env.FMNIST_BENCH_ROUNDS ?? (quick ? 3 : 7));
+const here = dirname(fileURLToPath(import.meta.url));
+const log = (line = '') => process.stderr.write(`${line}\n`);
+
+/** The configurations: every backend and mode, and the kernel-shape variants of webasm. */
+function configurations() {
+  const list = [{ id: 'js', label: 'js (reference ijk loop)', backend: new JsBackend() }];
+  const add = (id, label, mode, matmulShape, extra = {}) => {
+    const { available, reason } = gpuJsModeAvailability(mode);
+    if (!available) {
+      log(`skipping ${id}: ${reason}`);
+      return;
+    }
+    list.push({ id, label, backend: new GpuJsBackend({ mode, matmulShape }), ...extra });
+  };
+  add('webasm', 'gpujs:webasm, 4 rows/thread, unroll 4 (default)', 'webasm');
+  add('webasm-r1u1', 'gpujs:webasm, 1 output/thread, no unroll', 'webasm', {
+    rowsPerThread: 1,
+    unroll: 1,
+  });
+  add('webasm-r4u1', 'gpujs:webasm, 4 rows/thread, no unroll', 'webasm', {
+    rowsPerThread: 4,
+    unroll: 1,
+  });
+  add('webasm-r2u4', 'gpujs:webasm, 2 rows/thread, unroll 4', 'webasm', {
+    rowsPerThread: 2,
+    unroll: 4,
+  });
+  add('webasm-threaded', 'gpujs:webasm async (worker threads)', 'webasm', undefined, {
+    async: true,
+  });
+  add('cpu', 'gpujs:cpu (default shape)', 'cpu');
+  add('headlessgl', 'gpujs:headlessgl (default shape)', 'headlessgl', undefined, { slow: true });
+  return list;
+}
+
+const HUGE_CONFIGS = new Set(['webasm', 'webasm-r1u1', 'webasm-threaded']);
+const flops = (s) => 2 * s.m * s.k * s.n;
+
+const SHAPES = [
+  ...STUDY_STEP_MATMULS.map((s) => ({ ...s, inStep: true })),
+  { label: 'dX = dZ1·W1ᵀ (not needed by training)', m: 32, k: 128, n: 392, transposeB: true },
+  { label: '1024x392x128 (evaluation batch)', m: 1024, k: 392, n: 128, big: true },
+  ...(quick ? [] : [{ label: '512^3', m: 512, k: 512, n: 512, big: true, huge: true }]),
+];
+
+function buffers(s, seed) {
+  const rng = new Rng(seed);
+  const fill = (length) => {
+    const a = new Float32Array(length);
+    for (let i = 0; i < length; i++) a[i] = rng.uniform(-1, 1);
+    return a;
+  };
+  return {
+    a: fill(s.m * s.k),
+    b: fill(s.k * s.n),
+    bias: s.bias ? fill(s.n) : undefined,
+    out: new Float32Array(s.m * s.n),
+  };
+}
+
+/** µs per call: calls repeated until `budgetMs` has passed (at least one). */
+async function timeCalls(config, s, buf, budgetMs) {
+  const options = {
+    transposeA: s.transposeA ?? false,
+    transposeB: s.transposeB ?? false,
+    bias: buf.bias,
+    relu: s.relu ?? false,
+  };
+  const call = config.async
+    ? () => config.backend.matmulAsync(buf.a, buf.b, buf.out, s.m, s.k, s.n, options)
+    : () => config.backend.matmul(buf.a, buf.b, buf.out, s.m, s.k, s.n, options);
+  let calls = 0;
+  const t0 = performance.now();
+  do {
+    await call();
+    calls++;
+  } while (performance.now() - t0 < budgetMs);
+  return ((performance.now() - t0) * 1000) / calls;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One gpu.js elementwise kernel against the js loop: why elementwise ops delegate to js. */
+function elementwiseProbe() {
+  const length = 32 * 128;
+  const rng = new Rng(5);
+  const x = Float32Array.from({ length }, () => rng.uniform(-1, 1));
+  const y = Float32Array.from({ length }, () => rng.uniform(-1, 1));
+  const out = new Float32Array(length);
+  const js = new JsBackend();
+  const gpu = new GPU({ mode: 'webasm' });
+  const kernel = gpu.createKernel(
+    'function (a, b) { return a[this.thread.x] + b[this.thread.x]; }',
+    {
+      output: [length],
+    },
+  );
+  kernel(x, y);
+  const jsUs = [];
+  const gpuUs = [];
+  for (let r = 0; r < rounds; r++) {
+    let t0 = performance.now();
+    for (let i = 0; i < 500; i++) js.add(x, y, out);
+    jsUs.push(((performance.now() - t0) * 1000) / 500);
+    t0 = performance.now();
+    for (let i = 0; i < 500; i++) out.set(kernel(x, y));
+    gpuUs.push(((performance.now() - t0) * 1000) / 500);
+  }
+  void gpu.destroy();
+  return { length, jsMicros: median(jsUs), webasmMicros: median(gpuUs) };
+}
+
+async function main() {
+  const configs = configurations();
+  const results = [];
+  log(
+    `kernels bench: ${rounds} interleaved rounds per shape, medians; ${new Date().toISOString()}`,
+  );
+  for (const [index, s] of SHAPES.entries()) {
+    const buf = buffers(s, 100 + index);
+    const active = configs.filter((c) => {
+      // Threads only engage on >= 4096 output cells per worker; skip shapes where they cannot.
+      if (c.async && s.m * s.n < 8192) return false;
+      // 512^3 is 268 MFLOP: only the webasm kernels run it (the others take seconds per call).
+      return !s.huge || HUGE_CONFIGS.has(c.id);
+    });
+    // Warm-up: compiles each kernel and lets the wasm tier up before timing.
+    for (const c of active) await timeCalls(c, s, buf, 30);
+    const samples = new Map(active.map((c) => [c.id, []]));
+    const budget = s.huge ? 1 : s.big ? 60 : 25;
+    for (let r = 0; r < rounds; r++) {
+      for (const c of active) samples.get(c.id).push(await timeCalls(c, s, buf, budget));
+    }
+    for (const c of active) {
+      const micros = median(samples.get(c.id));
+      results.push({
+        shape: s.label,
+        m: s.m,
+        k: s.k,
+        n: s.n,
+        form: s.transposeA ? 'AᵀB' : s.transposeB ? 'ABᵀ' : 'AB',
+        fused: [s.bias ? 'bias' : '', s.relu ? 'relu' : ''].filter(Boolean).join('+') || 'none',
+        inStep: Boolean(s.inStep),
+        config: c.id,
+        micros,
+        gflops: flops(s) / micros / 1000,
+      });
+    }
+    log(`  measured ${s.label}`);
+  }
+
+  const stepFlops = STUDY_STEP_MATMULS.reduce((sum, s) => sum + flops(s), 0);
+  const step = configs
+    .filter((c) => !c.async)
+    .map((c) => {
+      const rows = results.filter((r) => r.inStep && r.config === c.id);
+      const micros = rows.reduce((sum, r) => sum + r.micros, 0);
+      return { config: c.id, label: c.label, micros, gflops: stepFlops / micros / 1000 };
+    });
+  const elementwise = elementwiseProbe();
+
+  // The table.
+  const ids = configs.map((c) => c.id);
+  const pad = (v, w) => String(v).padStart(w);
+  log('');
+  log('GFLOP/s (µs per call) per matmul and configuration:');
+  log(`${'shape'.padEnd(44)}${ids.map((id) => pad(id, 20)).join('')}`);
+  for (const s of SHAPES) {
+    const cells = ids.map((id) => {
+      const r = results.find((x) => x.shape === s.label && x.config === id);
+      return pad(r ? `${r.gflops.toFixed(2)} (${r.micros.toFixed(0)})` : '-', 20);
+    });
+    log(`${`${s.label} ${s.m}x${s.k}x${s.n}`.slice(0, 43).padEnd(44)}${cells.join('')}`);
+  }
+  log('');
+  log(`one training step's matmuls (${(stepFlops / 1e6).toFixed(2)} MFLOP), aggregate:`);
+  for (const r of step) {
+    log(`  ${r.label.padEnd(52)} ${r.gflops.toFixed(2)} GFLOP/s  ${r.micros.toFixed(0)} µs/step`);
+  }
+  log('');
+  log(
+    `elementwise add of ${elementwise.length} floats: js ${elementwise.jsMicros.toFixed(1)} µs, ` +
+      `gpu.js webasm kernel ${elementwise.webasmMicros.toFixed(1)} µs (why elementwise ops delegate to js)`,
+  );
+
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    rounds,
+    configs: configs.map((c) => ({ id: c.id, label: c.label, backend: c.backend.name })),
+    results,
+    step: { mflop: stepFlops / 1e6, perConfig: step },
+    elementwise,
+  };
+  const file = join(here, '..', 'bench-results', 'kernels.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nwrote ${file}`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report)}\n`);
+  for (const c of configs) c.backend.dispose();
+}
+
+main().then(
+  () => process.exit(0), // worker pools of threaded kernels would otherwise keep node alive
+  (error) => {
+    process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+    process.exit(1);
+  },
+);
