@@ -29,7 +29,10 @@ export interface Optimizer {
   readonly iterations: number;
   /** One update of every parameter from its current `grad`. */
   applyGradients(params: readonly Parameter[]): void;
-  /** Number of optimizer variables (Adam: m and v per weight), 0 before the first step. */
+  /**
+   * Optimizer variables as Keras's summary counts them once built (after the first step; 0
+   * before): the iteration counter and the learning rate, plus Adam's m and v per weight.
+   */
   countVariables(): number;
 }
 
@@ -52,7 +55,7 @@ export class SGD implements Optimizer {
   }
 
   countVariables(): number {
-    return 0;
+    return this.iterations > 0 ? 2 : 0;
   }
 }
 
@@ -128,7 +131,6 @@ export class Adam implements Optimizer {
   }
 
   countVariables(): number {
-    // Keras counts m, v per weight plus its iteration counter and learning rate.
     if (this.#m.length === 0) return 0;
     return 2 * this.#m.reduce((s, a) => s + a.length, 0) + 2;
   }

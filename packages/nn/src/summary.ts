@@ -76,34 +76,67 @@ export function withThousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** Cuts a cell to its column (rich folds long text; names here always fit). */
-function fit(text: string, width: number, align: 'left' | 'right'): string {
-  const t = text.length > width ? text.slice(0, width) : text;
-  return align === 'left' ? t.padEnd(width) : t.padStart(width);
+/**
+ * Wraps a cell's text to its column as rich does: at spaces, and a word longer than the column
+ * is folded across lines. `batch_normalization (BatchNormalization)` takes two lines.
+ */
+export function wrapCell(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(' ')) {
+    if (line && line.length + 1 + word.length <= width) {
+      line += ` ${word}`;
+      continue;
+    }
+    if (line) lines.push(line);
+    while (word.length > width) {
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    line = word;
+  }
+  lines.push(line);
+  return lines;
 }
 
 export function formatSummary(input: SummaryInput, lineLength = 88): string {
   const widths = columnWidths(lineLength);
   const bar = (ch: string) => widths.map((w) => ch.repeat(w + 2));
-  const row = (cells: string[], v: string) =>
-    `${v}${cells.map((c, i) => ` ${fit(c, widths[i]!, i === 2 ? 'right' : 'left')} `).join(v)}${v}`;
+  // One table row; a cell that wraps makes the row several lines tall (the others blank).
+  const row = (cells: string[], v: string): string[] => {
+    const wrapped = cells.map((c, i) => wrapCell(c, widths[i]!));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    const out: string[] = [];
+    for (let h = 0; h < height; h++) {
+      const parts = wrapped.map((w, i) => {
+        const t = w[h] ?? '';
+        return ` ${i === 2 ? t.padStart(widths[i]!) : t.padEnd(widths[i]!)} `;
+      });
+      out.push(`${v}${parts.join(v)}${v}`);
+    }
+    return out;
+  };
   const lines = [`Model: "${input.name}"`];
   lines.push(`┏${bar('━').join('┳')}┓`);
-  lines.push(row(['Layer (type)', 'Output Shape', 'Param #'], '┃'));
+  lines.push(...row(['Layer (type)', 'Output Shape', 'Param #'], '┃'));
   lines.push(`┡${bar('━').join('╇')}┩`);
   input.rows.forEach((r, i) => {
     if (i > 0) lines.push(`├${bar('─').join('┼')}┤`);
-    lines.push(row([r.layer, r.outputShape, withThousands(r.params)], '│'));
+    lines.push(...row([r.layer, r.outputShape, withThousands(r.params)], '│'));
   });
   lines.push(`└${bar('─').join('┴')}┘`);
   const bytes = input.bytesPerParam ?? 4;
   const optimizer = input.optimizer ?? 0;
   const total = input.trainable + input.nonTrainable + optimizer;
-  const line = (label: string, n: number) =>
-    ` ${label}: ${withThousands(n)} (${readableMemorySize(n * bytes)})`;
-  lines.push(line('Total params', total));
+  // Keras's iteration counter is an int64: 4 bytes more than a float32 parameter.
+  const optimizerBytes = optimizer > 0 ? optimizer * bytes + 4 : 0;
+  const line = (label: string, n: number, size = n * bytes) =>
+    ` ${label}: ${withThousands(n)} (${readableMemorySize(size)})`;
+  const trainableBytes = input.trainable * bytes;
+  const nonTrainableBytes = input.nonTrainable * bytes;
+  lines.push(line('Total params', total, trainableBytes + nonTrainableBytes + optimizerBytes));
   lines.push(line('Trainable params', input.trainable));
   lines.push(line('Non-trainable params', input.nonTrainable));
-  if (optimizer > 0) lines.push(line('Optimizer params', optimizer));
+  if (optimizer > 0) lines.push(line('Optimizer params', optimizer, optimizerBytes));
   return `${lines.join('\n')}\n`;
 }
