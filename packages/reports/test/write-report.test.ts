@@ -1,0 +1,112 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ReportDocument } from '../src/document.js';
+import { ReportInputError } from '../src/errors.js';
+import { writeReport } from '../src/write-report.js';
+import { tinyDocument } from './tiny-document.js';
+
+const root = await mkdtemp(join(tmpdir(), 'fmnist-reports-write-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const hidden = async (dir: string) => (await readdir(dir)).filter((name) => name.startsWith('.'));
+
+describe('writeReport', () => {
+  it('writes report.html, report.md, results.json and the figures', async () => {
+    const out = join(root, 'first');
+    const written = await writeReport(out, tinyDocument());
+    expect(written.dir).toBe(out);
+    expect(written.files).toEqual([
+      'figures/chart.svg',
+      'figures/chart.png',
+      'results.json',
+      'report.md',
+      'report.html',
+    ]);
+    expect((await readdir(join(out, 'figures'))).sort()).toEqual(['chart.png', 'chart.svg']);
+    expect(JSON.parse(await readFile(join(out, 'results.json'), 'utf8'))).toEqual({
+      accuracy: 0.9,
+      predictions: [1, 2, 3],
+    });
+    expect(await hidden(root)).toEqual([]);
+
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<title>Report</title>');
+    expect(html).toContain('<p>A &lt;b&gt;bold&lt;/b&gt; claim &amp; more.</p>');
+    // Headings get unique anchors, and the table of contents links to them.
+    expect(html).toContain('<section id="results-things">');
+    expect(html).toContain('<section id="results-things-1">');
+    expect(html).toContain('<a href="#results-things-1">');
+    expect(html).toContain('src="data:image/svg+xml;base64,');
+    expect(html).toContain('<dt>Backend</dt><dd>wasm</dd>');
+    expect(html).toContain('<dt>Time: total</dt><dd>12.5 s</dd>');
+    expect(html).not.toMatch(/\s(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
+
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Results & <things>');
+    expect(md).toContain('![A chart](figures/chart.png)\n\n*A chart* ([SVG](figures/chart.svg))');
+    expect(md).toContain('| **1** |');
+    // The fence is longer than any backtick run inside the block.
+    expect(md).toContain('**report**\n\n````text\n   precision\n\n  a  ```  1.00\n````');
+    expect(md).toContain('- [Results & <things>](#results-things)');
+  });
+
+  it('replaces an earlier report only with a complete new one', async () => {
+    const out = join(root, 'replace');
+    await writeReport(out, tinyDocument('Old'));
+    await writeFile(join(out, 'figures', 'stale.png'), 'left from an older run');
+    await writeReport(out, tinyDocument('New'));
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<title>New</title>');
+    expect(await readdir(join(out, 'figures'))).not.toContain('stale.png');
+    expect(await hidden(root)).toEqual([]);
+  });
+
+  it('writes into an empty folder but never replaces a folder that holds something else', async () => {
+    const empty = join(root, 'empty');
+    await mkdir(empty);
+    await writeReport(empty, tinyDocument());
+    const precious = join(root, 'precious');
+    await mkdir(precious);
+    await writeFile(join(precious, 'thesis.tex'), 'years of work');
+    await expect(writeReport(precious, tinyDocument())).rejects.toThrow(
+      /is not empty and holds no report/,
+    );
+    expect(await readFile(join(precious, 'thesis.tex'), 'utf8')).toBe('years of work');
+    const file = join(root, 'a-file');
+    await writeFile(file, 'x');
+    await expect(writeReport(file, tinyDocument())).rejects.toThrow(/not a folder/);
+    expect(await hidden(root)).toEqual([]);
+  });
+
+  it('refuses figure names that are not file names, or used twice, or without content', async () => {
+    const out = join(root, 'bad-names');
+    const withFigure = (name: string, twice = false, empty = false): ReportDocument => {
+      const figure = { type: 'figure' as const, name, ...(empty ? {} : { svg: '<svg/>' }) };
+      return {
+        ...tinyDocument(),
+        sections: [{ heading: 'h', blocks: twice ? [figure, figure] : [figure] }],
+      };
+    };
+    await expect(writeReport(out, withFigure('../escape'))).rejects.toThrow(ReportInputError);
+    await expect(writeReport(out, withFigure('a b'))).rejects.toThrow(/cannot be a file name/);
+    await expect(writeReport(out, withFigure('twin', true))).rejects.toThrow(
+      /two figures are named "twin"/,
+    );
+    await expect(writeReport(out, withFigure('blank', false, true))).rejects.toThrow(
+      /neither svg nor png/,
+    );
+    expect(await readdir(root)).not.toContain('bad-names');
+  });
+
+  it('clears temporary folders left by killed runs, but not those of live ones', async () => {
+    const parent = join(root, 'stale');
+    await mkdir(parent);
+    // Process ids above the kernel's pid_max (4194304 at most) can never be alive.
+    await mkdir(join(parent, '.report.tmp-99999999-abc'));
+    await mkdir(join(parent, '.report.old-99999999-0123abcd'));
+    await mkdir(join(parent, `.report.tmp-${process.pid}-live`));
+    await writeReport(join(parent, 'report'), tinyDocument());
+    expect((await readdir(parent)).sort()).toEqual([`.report.tmp-${process.pid}-live`, 'report']);
+  });
+});
