@@ -143,7 +143,7 @@ nav.toc h2 { font-size: 1rem; margin: 0 0 .25rem; border: 0; padding: 0; }
 nav.toc ol { margin: 0; padding-left: 1.25rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; font-variant-numeric: tabular-nums; display: block; overflow-x: auto; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: .35rem; }
-th, td { padding: .3rem .65rem; border-bottom: 1px solid var(--rule); text-align: left; white-space: nowrap; }
+th, td { padding: .3rem .55rem; border-bottom: 1px solid var(--rule); text-align: left; white-space: nowrap; }
 thead th { border-bottom: 2px solid var(--text); }
 .num { text-align: right; }
 td.better { background: var(--better); }

@@ -276,26 +276,27 @@ export function modelComparisonTable(rows: readonly ModelComparisonRow[]): Table
   );
   const lossGap = highlightBest(
     rows.map((r) => Math.abs(r.gap.loss)),
-    4,
+    3,
     'min',
   );
   const accGap = highlightBest(
     rows.map((r) => Math.abs(r.gap.accuracy)),
-    4,
+    3,
     'min',
   );
   return {
-    caption: 'The regularised models compared',
+    caption:
+      'The regularised models compared (gaps at the final epoch: validation minus training loss, training minus validation accuracy)',
     columns: [
       { header: 'Model', align: 'left' },
       { header: 'Test accuracy', align: 'right' },
       { header: 'Macro F1', align: 'right' },
       { header: 'Best epoch', align: 'right' },
       { header: 'Epochs run', align: 'right' },
-      { header: 'Val - train loss', align: 'right' },
-      { header: 'Train - val acc', align: 'right' },
+      { header: 'Loss gap', align: 'right' },
+      { header: 'Accuracy gap', align: 'right' },
       { header: 'Parameters', align: 'right' },
-      { header: 'Training time', align: 'right' },
+      { header: 'Time', align: 'right' },
     ],
     rows: rows.map((r, i) => [
       { text: r.name },
@@ -303,8 +304,8 @@ export function modelComparisonTable(rows: readonly ModelComparisonRow[]): Table
       f1[i]!,
       { text: String(r.bestEpoch) },
       { text: String(r.epochsRun) },
-      { text: formatSigned(r.gap.loss, 4), highlight: lossGap[i]!.highlight },
-      { text: formatSigned(r.gap.accuracy, 4), highlight: accGap[i]!.highlight },
+      { text: formatSigned(r.gap.loss, 3), highlight: lossGap[i]!.highlight },
+      { text: formatSigned(r.gap.accuracy, 3), highlight: accGap[i]!.highlight },
       { text: r.params.toLocaleString('en-US') },
       { text: formatSeconds(r.seconds) },
     ]),

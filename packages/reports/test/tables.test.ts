@@ -153,7 +153,7 @@ describe('the study tables', () => {
     const text = renderTableText(table);
     expect(text).toContain('Test accuracy');
     expect(text).toMatch(
-      /dropout\s+0\.8600\*\s+0\.8500\*\s+2\s+2\s+\+0\.1000\s+\+0\.0500\s+61,066\s+2 min 10 s/,
+      /dropout\s+0\.8600\*\s+0\.8500\*\s+2\s+2\s+\+0\.100\s+\+0\.050\s+61,066\s+2 min 10 s/,
     );
     expect(text).toMatch(/base\s+0\.8500 \s+0\.8400 /);
   });
