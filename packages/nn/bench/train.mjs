@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+/**
+ * pnpm bench:train — one training epoch of the study's 392-128-64-10 MLP on the 50,000
+ * top-half training images, batch 32, with SGD and with Adam, for
+ *   - the custom engine on the `js` backend and on the best gpu.js backend core offers,
+ *   - TensorFlow.js layers on its `wasm` and `cpu` backends (timed here, directly),
+ * each in its own child process so each reports its own peak RSS. Prints one JSON document
+ * on stdout (progress on stderr) with the ratios custom / tfjs-wasm, and writes it to
+ * bench-results/train.json.
+ *
+ * Options: --limit N (first N images instead of 50,000), --only custom:js,tfjs:wasm,...,
+ * --optimizers sgd,adam, --epochs N.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ALL_RUNNERS = ['custom:js', 'custom:gpujs', 'tfjs:wasm', 'tfjs:cpu'];
+const TARGET_RATIO = 0.5;
+
+function parseArgs(argv) {
+  const args = { limit: 50_000, only: ALL_RUNNERS, optimizers: ['sgd', 'adam'], epochs: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i];
+    const value = argv[i + 1];
+    if (key === '--child') args.child = value;
+    else if (key === '--optimizer') args.optimizer = value;
+    else if (key === '--limit') args.limit = Number(value);
+    else if (key === '--only') args.only = value.split(',');
+    else if (key === '--optimizers') args.optimizers = value.split(',');
+    else if (key === '--epochs') args.epochs = Number(value);
+    else continue;
+    i++;
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.child) await runChild(args);
+else runAll(args);
+
+/** Runs one (runner, optimizer) in this process and prints its result as one JSON line. */
+async function runChild({ child, optimizer, limit, epochs }) {
+  const { loadSubset } = await import('./fashion.mjs');
+  const nn = await import('../dist/index.js');
+  const data = loadSubset('train', 0, limit, 'top');
+  const [engine, backendName] = child.split(':');
+  const warmup = 256;
+  let result;
+  if (engine === 'custom') {
+    const { createBackend } = await import('@fmnist/core');
+    const backend = createBackend(backendName);
+    const spec = nn.part1Spec('bench', nn.HALF_SHAPE);
+    const optimizerSpec = optimizer === 'sgd' ? nn.PART1_OPTIMIZER : nn.PART2_OPTIMIZER;
+    const model = new nn.Sequential(spec, { seed: 1, backend });
+    // Warm-up (gpu.js compiles its kernels on first use), then a fresh optimizer.
+    model.compile({ optimizer: optimizerSpec });
+    await model.fit(data.x.subarray(0, warmup * 392), data.y.subarray(0, warmup), {
+      batchSize: 32,
+    });
+    model.compile({ optimizer: optimizerSpec });
+    const start = performance.now();
+    const history = await model.fit(data.x, data.y, { epochs, batchSize: 32, seed: 1 });
+    const seconds = (performance.now() - start) / 1000 / epochs;
+    result = { backend: backend.name, seconds, history: history.history };
+  } else {
+    const tf = await import('@tensorflow/tfjs-core');
+    const tfl = await import('@tensorflow/tfjs-layers');
+    if (backendName === 'wasm') {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const { createRequire } = await import('node:module');
+      const pkg = createRequire(import.meta.url).resolve(
+        '@tensorflow/tfjs-backend-wasm/package.json',
+      );
+      wasm.setWasmPaths(`${join(dirname(pkg), 'dist')}/`);
+    } else {
+      await import('@tensorflow/tfjs-backend-cpu');
+    }
+    if (!(await tf.setBackend(backendName)))
+      throw new Error(`tfjs backend ${backendName} did not start`);
+    await tf.ready();
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.flatten({ inputShape: [14, 28] }),
+        tfl.layers.dense({ units: 128, activation: 'relu' }),
+        tfl.layers.dense({ units: 64, activation: 'relu' }),
+        tfl.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    const makeOptimizer = () =>
+      optimizer === 'sgd' ? tf.train.sgd(1e-4) : tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+    const compile = () =>
+      model.compile({
+        optimizer: makeOptimizer(),
+        loss: 'sparseCategoricalCrossentropy',
+        metrics: ['accuracy'],
+      });
+    const xs = tf.tensor3d(data.x, [limit, 14, 28]);
+    const ys = tf.tensor1d(Float32Array.from(data.y));
+    compile();
+    const wx = tf.slice(xs, 0, warmup);
+    const wy = tf.slice(ys, 0, warmup);
+    await model.fit(wx, wy, { epochs: 1, batchSize: 32, verbose: 0 });
+    compile();
+    const start = performance.now();
+    const history = await model.fit(xs, ys, { epochs, batchSize: 32, shuffle: true, verbose: 0 });
+    const seconds = (performance.now() - start) / 1000 / epochs;
+    result = { backend: `tfjs-${tf.getBackend()}`, seconds, history: history.history };
+  }
+  const steps = Math.ceil(limit / 32);
+  process.stdout.write(
+    `${JSON.stringify({
+      runner: child,
+      engine,
+      backend: result.backend,
+      optimizer,
+      samples: limit,
+      batchSize: 32,
+      epochSeconds: round(result.seconds, 3),
+      msPerStep: round((result.seconds * 1000) / steps, 3),
+      loss: round(Number(result.history.loss.at(-1)), 4),
+      accuracy: round(Number((result.history.accuracy ?? result.history.acc).at(-1)), 4),
+      peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
+    })}\n`,
+  );
+}
+
+/** Runs every (runner, optimizer) as a child process and prints the JSON summary. */
+function runAll({ limit, only, optimizers, epochs }) {
+  const results = [];
+  for (const optimizer of optimizers) {
+    for (const runner of only) {
+      process.stderr.write(`bench:train ${runner} ${optimizer} (${limit} images) ... `);
+      const child = spawnSync(
+        process.execPath,
+        [
+          fileURLToPath(import.meta.url),
+          '--child',
+          runner,
+          '--optimizer',
+          optimizer,
+          '--limit',
+          String(limit),
+          '--epochs',
+          String(epochs),
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 24 },
+      );
+      const line = child.stdout.trim().split('\n').at(-1);
+      if (child.status !== 0 || !line) {
+        const why = child.stderr.trim().split('\n').slice(-3).join(' | ');
+        process.stderr.write(`failed: ${why}\n`);
+        results.push({ runner, optimizer, error: why });
+        continue;
+      }
+      const r = JSON.parse(line);
+      process.stderr.write(`${r.epochSeconds} s/epoch, peak RSS ${r.peakRssMB} MB\n`);
+      results.push(r);
+    }
+  }
+  const ratios = {};
+  for (const optimizer of optimizers) {
+    const wasm = results.find((r) => r.runner === 'tfjs:wasm' && r.optimizer === optimizer);
+    for (const r of results) {
+      if (r.optimizer !== optimizer || r.engine !== 'custom' || !wasm?.epochSeconds) continue;
+      ratios[`${r.runner}/${optimizer}`] = round(r.epochSeconds / wasm.epochSeconds, 3);
+    }
+  }
+  const report = {
+    benchmark: 'one epoch, 392-128-64-10 MLP, top half, batch 32',
+    samples: limit,
+    epochs,
+    node: process.version,
+    cpus: cpus().length,
+    results,
+    ratiosToTfjsWasm: ratios,
+    target: `custom / tfjs-wasm <= ${TARGET_RATIO}`,
+    targetMet: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v <= TARGET_RATIO])),
+    peakRssMB: Math.max(...results.filter((r) => r.peakRssMB).map((r) => r.peakRssMB)),
+  };
+  for (const [k, v] of Object.entries(ratios))
+    process.stderr.write(`ratio ${k} / tfjs-wasm: ${v}\n`);
+  const outDir = join(here, '..', 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'train.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+function round(x, digits) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
