@@ -26,7 +26,12 @@ export interface CommandContext {
 /** Extra mirrors (comma-separated base URLs), for a local copy of the official files. */
 export const ENV_MIRRORS = 'FMNIST_MIRRORS';
 
-const MB = 1024 * 1024;
+/** A size as people read it: KB below a megabyte, MB with one decimal above. */
+export function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024
+    ? `${Math.ceil(bytes / 1024)} KB`
+    : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
 
 /**
  * Renders download events: a bar per file on a terminal, a line per file otherwise (bars
@@ -42,27 +47,31 @@ export function downloadReporter(io: Io, log: (message: string) => void) {
     switch (event.type) {
       case 'start':
         stop();
-        if (io.stderr.isTTY) {
+        // A bar needs a total: without a Content-Length the download is logged as lines.
+        if (io.stderr.isTTY && event.totalBytes !== undefined) {
           bar = new cliProgress.SingleBar(
             {
               stream: io.stderr,
-              format: `Downloading ${event.file} [{bar}] {percentage}% {value}/{total} MB`,
+              // The bar counts bytes; shown as KB/MB by formatValue.
+              format: `Downloading ${event.file} [{bar}] {percentage}% {value} of {total}`,
+              formatValue: (value: number, _options: unknown, type: string) =>
+                type === 'value' || type === 'total' ? formatBytes(value) : String(value),
               hideCursor: true,
               clearOnComplete: false,
             },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(Math.max(0.1, Number(((event.totalBytes ?? 0) / MB).toFixed(1))), 0);
+          bar.start(event.totalBytes, 0);
         } else {
           log(`downloading ${event.file} from ${event.url}`);
         }
         return;
       case 'progress':
-        bar?.update(Number((event.receivedBytes / MB).toFixed(1)));
+        bar?.update(event.receivedBytes);
         return;
       case 'done':
-        stop();
-        if (!io.stderr.isTTY) log(`downloaded ${event.file} (${(event.bytes / MB).toFixed(1)} MB)`);
+        if (bar) stop();
+        else log(`downloaded ${event.file} (${formatBytes(event.bytes)})`);
         return;
       case 'mirror-failed':
         stop();

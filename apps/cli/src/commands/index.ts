@@ -1,7 +1,8 @@
 // Every command of `fmnist`, in the order `fmnist --help` lists them. Only commands that
 // exist are registered: add yours here once it runs.
 import type { CommandModule } from '../command.js';
+import { crosscheckCommand } from './crosscheck.js';
 import { dataCommand } from './data.js';
 import { studyCommand } from './study.js';
 
-export const COMMANDS: readonly CommandModule[] = [dataCommand, studyCommand];
+export const COMMANDS: readonly CommandModule[] = [dataCommand, studyCommand, crosscheckCommand];

@@ -1,0 +1,131 @@
+/**
+ * The report's Part 1 section: the two architectures (summaries and diagrams), the training
+ * of the 14x28 network on top and on bottom, their classification reports, the per-class
+ * comparison with written observations, and the disagreements shown as images.
+ */
+import { CLASS_NAMES, type ImageSet, imageAt } from '@fmnist/data';
+import {
+  type Block,
+  disagreementFigure,
+  perClassComparisonTable,
+  type Section,
+} from '@fmnist/reports';
+import type { DisagreementSet, ModelResult, Part1Result } from '../study/results.js';
+import { part1Architectures } from '../study/results.js';
+import { figure, paragraph } from './figures.js';
+import { curvesOf, diagramOf } from './models.js';
+
+const HALF_TITLE: Record<string, string> = {
+  top: 'top half (rows 0-13)',
+  bottom: 'bottom half (rows 14-27)',
+};
+
+function trainingBlocks(model: ModelResult): Promise<Block[]> {
+  return curvesOf(model, `${model.name}: the 14x28 model on the ${HALF_TITLE[model.name]}`).then(
+    (curves) => [
+      figure(
+        `curves-${model.name}`,
+        curves,
+        `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
+      ),
+      { type: 'observations', items: model.observations },
+      { type: 'pre', caption: `Classification report: ${model.name} (test set)`, text: model.test.report },
+    ],
+  );
+}
+
+function disagreementBlock(set: DisagreementSet, test: ImageSet): Block[] {
+  const text = `${set.right} right, ${set.wrong} wrong: ${set.count.toLocaleString('en-US')} test images.`;
+  if (set.first.length === 0) return [paragraph(`${text} None to show.`)];
+  return [
+    paragraph(
+      `${text} The first ${set.first.length}, with the true label and ${set.wrong}'s wrong prediction:`,
+    ),
+    figure(
+      `disagreements-${set.right}-right`,
+      disagreementFigure(
+        set.first.map((c) => ({
+          image: { pixels: imageAt(test, c.index), height: 28, width: 28 },
+          trueLabel: c.trueName,
+          predicted: c.predictedName,
+          index: c.index,
+        })),
+        {
+          wrongModel: set.wrong,
+          title: `Right with ${set.right}, wrong with ${set.wrong} (${set.count} images)`,
+        },
+      ),
+      `The first ${set.first.length} test images ${set.right} classifies correctly and ${set.wrong} does not (whole images shown; each model saw only its half).`,
+    ),
+  ];
+}
+
+export async function part1Section(result: Part1Result, test: ImageSet): Promise<Section> {
+  const { full, half } = part1Architectures();
+  const sections: Section[] = [
+    {
+      heading: 'Models',
+      blocks: [
+        paragraph(
+          'Flatten -> Dense(128, relu) -> Dense(64, relu) -> Dense(10, softmax), for 28x28 input and for 14x28 input (either half); SGD with learning rate 1e-4, sparse categorical cross-entropy, accuracy.',
+        ),
+        { type: 'pre', caption: 'Summary: the 28x28 model', text: result.summaries.full },
+        figure('model-28x28', diagramOf(full, 'The 28x28 model'), 'The 28x28 model, layer by layer, with its shapes.'),
+        { type: 'pre', caption: 'Summary: the 14x28 model', text: result.summaries.half },
+        figure('model-14x28', diagramOf(half, 'The 14x28 model'), 'The 14x28 model (trained on top, then on bottom), with its shapes.'),
+      ],
+    },
+  ];
+  const trained: Section[] = [];
+  for (const model of result.models) {
+    trained.push({
+      heading: `Trained on the ${HALF_TITLE[model.name]}`,
+      blocks: [
+        paragraph(
+          `${model.epochsRun} epochs of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights ${model.initialWeights} (fingerprint); test accuracy ${model.test.accuracy.toFixed(4)}.`,
+        ),
+        ...(await trainingBlocks(model)),
+      ],
+    });
+  }
+  sections.push({
+    heading: 'Training: top, then bottom from the same initial weights',
+    blocks: [
+      paragraph(
+        result.sameInitialWeights === null
+          ? 'Only one of the two models ran (--model).'
+          : result.sameInitialWeights
+            ? 'The 14x28 model was trained on the top halves, then reset to the very same initial weights (same fingerprint) and trained on the bottom halves, with the same batches in the same order.'
+            : 'Warning: the two runs did not start from the same initial weights (fingerprints differ).',
+      ),
+    ],
+    sections: trained,
+  });
+  if (result.perClass && result.disagreements) {
+    sections.push({
+      heading: 'Top vs bottom, class by class',
+      blocks: [
+        {
+          type: 'table',
+          table: perClassComparisonTable(
+            CLASS_NAMES,
+            result.models.map((m) => ({ name: m.name, classes: m.test.classes })),
+          ),
+        },
+        { type: 'observations', items: result.observations },
+      ],
+    });
+    sections.push({
+      heading: 'Disagreements',
+      blocks: [
+        ...disagreementBlock(result.disagreements.topRightBottomWrong, test),
+        ...disagreementBlock(result.disagreements.bottomRightTopWrong, test),
+      ],
+    });
+  }
+  return {
+    heading: 'Part 1: which half of the image carries the information',
+    blocks: [],
+    sections,
+  };
+}

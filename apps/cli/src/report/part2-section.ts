@@ -1,0 +1,61 @@
+/**
+ * The report's Part 2 section: each regularised model (summary, training curves with the best
+ * epoch marked, observations, classification report) and the comparison of the four.
+ */
+import { modelComparisonTable, type Section } from '@fmnist/reports';
+import type { ModelResult, Part2Result } from '../study/results.js';
+import { figure, paragraph } from './figures.js';
+import { curvesOf } from './models.js';
+
+export const PART2_TITLES: Record<string, string> = {
+  base: 'Base: Dense 128 -> 64 -> 32',
+  'early-stopping': 'Early stopping (patience 3, best weights restored)',
+  'batch-norm': 'Batch normalisation after each hidden Dense',
+  dropout: 'Dropout(0.5) after each hidden Dense',
+};
+
+async function modelSection(model: ModelResult): Promise<Section> {
+  const curves = await curvesOf(model, `${model.name}: loss and accuracy per epoch`);
+  return {
+    heading: PART2_TITLES[model.name] ?? model.name,
+    blocks: [
+      paragraph(
+        `${model.epochsRun} of ${model.epochsPlanned} epochs in ${model.seconds.toFixed(1)} s on ${model.backend}; ${model.params.total.toLocaleString('en-US')} parameters; best epoch ${model.bestEpoch}; test accuracy ${model.test.accuracy.toFixed(4)}.`,
+      ),
+      { type: 'pre', caption: `Summary: ${model.name}`, text: model.summary },
+      figure(
+        `curves-${model.name}`,
+        curves,
+        `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
+      ),
+      { type: 'observations', items: model.observations },
+      { type: 'pre', caption: `Classification report: ${model.name} (test set)`, text: model.test.report },
+    ],
+  };
+}
+
+export async function part2Section(result: Part2Result): Promise<Section> {
+  const sections: Section[] = [];
+  for (const model of result.models) sections.push(await modelSection(model));
+  if (result.models.length > 0) {
+    sections.push({
+      heading: 'The four compared',
+      blocks: [
+        { type: 'table', table: modelComparisonTable(result.comparison) },
+        paragraph(
+          'Gaps are at the final epoch (for early stopping, the last epoch run): validation minus training loss, training minus validation accuracy. Training time includes the validation pass after each epoch.',
+        ),
+        { type: 'observations', items: result.observations },
+      ],
+    });
+  }
+  return {
+    heading: 'Part 2: regularisation on the top half',
+    blocks: [
+      paragraph(
+        'All four: the top half, Adam (Keras defaults), batch 32, sparse categorical cross-entropy, softmax output of 10 units; the same seed, so base and early stopping start from the same weights and see the same batches.',
+      ),
+    ],
+    sections,
+  };
+}

@@ -1,0 +1,75 @@
+// `fmnist crosscheck` run as a user would, kept quick with --limit, --epochs and --model.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fmnist } from './helpers.js';
+
+const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
+const realData = existsSync(join(SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
+
+describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
+  it('--json carries the layer-by-layer table and the side-by-side epochs of the chosen model', async () => {
+    const run = await fmnist([
+      'crosscheck',
+      '--json',
+      '--limit',
+      '64',
+      '--epochs',
+      '1',
+      '--model',
+      'dropout',
+      '--seed',
+      '3',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.settings).toEqual({
+      seed: 3,
+      batchSize: 32,
+      dropout: 'shared-mask',
+      adam: 'keras3',
+    });
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(json.engines.tf.name);
+    expect(json.engines.custom.backend).toEqual(expect.any(String));
+    expect(json.models.map((m: { name: string }) => m.name)).toEqual(['dropout']);
+    const [model] = json.models;
+    expect(model.batch.layers.map((l: { layer: string }) => l.layer)).toEqual([
+      'flatten',
+      'dense',
+      'dropout',
+      'dense_1',
+      'dropout_1',
+      'dense_2',
+      'dropout_2',
+      'dense_3',
+    ]);
+    expect(model.batch.layers[1].gradients.map((g: { weight: string }) => g.weight)).toEqual([
+      'dense/kernel',
+      'dense/bias',
+    ]);
+    expect(model.batch.ok).toBe(true);
+    expect(model.training).toHaveLength(1);
+    const [epoch] = model.training;
+    for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) {
+      expect(Math.abs(epoch.gap[key])).toBeLessThan(1e-3);
+    }
+    expect(json.ok).toBe(true);
+    // Progress went to stderr, not into the JSON document.
+    expect(run.stderr).toMatch(/dropout: epoch 1:/);
+  });
+
+  it('prints the tables as text, and rejects an unknown model in one line', async () => {
+    const run = await fmnist(['crosscheck', '--limit', '32', '--epochs', '1', '--model', 'top']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^Cross-check: custom engine \(backend \S+\) vs TensorFlow\.js \(backend \S+\)/,
+    );
+    expect(run.stdout).toMatch(/== top \(top half; sgd\(lr=0\.0001\)\) ==/);
+    expect(run.stdout).toMatch(/dense_2 \(Dense\) .* kernel .* ok/);
+    expect(run.stdout).toMatch(/End of training, accuracy gap \(tf − custom\)/);
+    const bad = await fmnist(['crosscheck', '--model', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
