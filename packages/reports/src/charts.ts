@@ -12,6 +12,8 @@ import { type ClassDistribution, sortedClassNames, splitLabel } from './tables.j
 
 export interface Chart extends RenderedFigure {
   spec: TopLevelSpec;
+  /** What vega-lite and vega warned about while rendering (this package never prints). */
+  warnings: string[];
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -27,13 +29,26 @@ const CONFIG = {
 
 /** Renders a Vega-Lite spec to SVG and PNG (PNG at 2x for crisp text). */
 export async function renderVegaLite(spec: TopLevelSpec): Promise<Chart> {
-  const { spec: vegaSpec } = compile(spec);
+  // Both libraries log to the console by default; collect their messages instead.
+  const warnings: string[] = [];
+  const logger = vega.logger(vega.Warn, undefined, (_method, level, args) => {
+    warnings.push(`${level} ${args.map(String).join(' ')}`);
+  });
+  const { spec: vegaSpec } = compile(spec, { logger });
   // renderer 'none': no DOM; toSVG() builds the markup from the scenegraph directly.
-  const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', logger });
   try {
     const svg = await view.toSVG();
     const { width, height } = svgSize(svg);
-    return { spec, svg, png: svgToPng(svg, { zoom: 2 }), width, height };
+    return {
+      spec,
+      svg,
+      png: svgToPng(svg, { zoom: 2 }),
+      width,
+      height,
+      preferred: 'svg',
+      warnings,
+    };
   } finally {
     view.finalize();
   }

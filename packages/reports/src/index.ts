@@ -83,6 +83,7 @@ export {
   type ClassDistribution,
   type Column,
   classDistributionTable,
+  confusionMatrixTable,
   type ModelClassScores,
   type ModelComparisonRow,
   modelComparisonTable,

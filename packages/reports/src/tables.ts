@@ -313,3 +313,34 @@ export function modelComparisonTable(rows: readonly ModelComparisonRow[]): Table
       'the best test accuracy and macro F1, and the smallest final train-validation gaps.',
   };
 }
+
+/**
+ * The confusion matrix with class names: one row per true class, one column per predicted
+ * class, and each row's recall (its diagonal share) at the end.
+ */
+export function confusionMatrixTable(
+  classNames: readonly string[],
+  confusionMatrix: readonly (readonly number[])[],
+): Table {
+  if (confusionMatrix.length !== classNames.length) {
+    throw new ReportInputError(
+      `confusionMatrixTable: ${confusionMatrix.length} rows for ${classNames.length} classes; pass a square matrix with one row per class.`,
+    );
+  }
+  return {
+    caption: 'Confusion matrix (rows: true class, columns: predicted class)',
+    columns: [
+      { header: 'True \\ predicted', align: 'left' },
+      ...classNames.map((name) => ({ header: name, align: 'right' as const })),
+      { header: 'Recall', align: 'right' },
+    ],
+    rows: confusionMatrix.map((row, t) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return [
+        { text: classNames[t]! },
+        ...row.map((count) => ({ text: String(count) })),
+        { text: total === 0 ? '-' : formatFixed(row[t]! / total, 3) },
+      ];
+    }),
+  };
+}

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
-import { classDistributionChart, trainingCurvesChart } from '../src/charts.js';
+import { describe, expect, it, vi } from 'vitest';
+import { classDistributionChart, renderVegaLite, trainingCurvesChart } from '../src/charts.js';
 import { ReportInputError } from '../src/errors.js';
 import { CLASS_NAMES, sampleHistory } from './sample.js';
 
@@ -73,5 +73,23 @@ describe('trainingCurvesChart', () => {
       ReportInputError,
     );
     expect(() => trainingCurvesChart([])).toThrow(/history is empty/);
+  });
+});
+
+describe('renderVegaLite', () => {
+  it("returns vega-lite's warnings as data instead of printing them", async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const log = vi.spyOn(console, 'log');
+    const chart = await renderVegaLite({
+      data: { values: [{ a: 1, b: 'x' }] },
+      mark: 'bar',
+      encoding: { x: { field: 'a', type: 'quantitative' }, shape: { field: 'b', type: 'nominal' } },
+    });
+    expect(chart.warnings.join('\n')).toMatch(/shape/);
+    expect(warn).not.toHaveBeenCalled();
+    expect(log).not.toHaveBeenCalled();
+    expect(chart.svg).toContain('aria-roledescription="bar"');
+    warn.mockRestore();
+    log.mockRestore();
   });
 });

@@ -3,6 +3,7 @@ import { ReportInputError } from '../src/errors.js';
 import { trainValidationGap } from '../src/history.js';
 import {
   classDistributionTable,
+  confusionMatrixTable,
   modelComparisonTable,
   perClassComparisonTable,
   renderTableHtml,
@@ -156,6 +157,27 @@ describe('the study tables', () => {
       /dropout\s+0\.8600\*\s+0\.8500\*\s+2\s+2\s+\+0\.100\s+\+0\.050\s+61,066\s+2 min 10 s/,
     );
     expect(text).toMatch(/base\s+0\.8500 \s+0\.8400 /);
+  });
+
+  it('confusion matrix: true classes as rows, predictions as columns, recall at the end', () => {
+    const table = confusionMatrixTable(
+      ['a', 'b'],
+      [
+        [3, 1],
+        [0, 0],
+      ],
+    );
+    expect(renderTableText(table)).toBe(
+      [
+        'Confusion matrix (rows: true class, columns: predicted class)',
+        'True \\ predicted  a  b  Recall',
+        '----------------  -  -  ------',
+        'a                 3  1   0.750',
+        'b                 0  0       -',
+        '',
+      ].join('\n'),
+    );
+    expect(() => confusionMatrixTable(['a'], [])).toThrow(/square matrix/);
   });
 
   it('refuses a comparison of fewer than two models or mismatched classes', () => {
