@@ -34,22 +34,29 @@ function configurations() {
       log(`skipping ${id}: ${reason}`);
       return;
     }
-    list.push({ id, label, backend: new GpuJsBackend({ mode, matmulShape }), ...extra });
+    const { flatResult, ...rest } = extra;
+    const backend = new GpuJsBackend({ mode, matmulShape, flatResult });
+    list.push({ id, label, backend, ...rest });
   };
-  add('webasm', 'gpujs:webasm, 4 rows/thread, unroll 4 (default)', 'webasm');
-  add('webasm-r1u1', 'gpujs:webasm, 1 output/thread, no unroll', 'webasm', {
-    rowsPerThread: 1,
-    unroll: 1,
+  add('webasm', 'gpujs:webasm default: 4 rows/thread, i32 indices, flat result', 'webasm');
+  add(
+    'webasm-naive',
+    'gpujs:webasm naive: 1 output/thread, f32 indices, nested result',
+    'webasm',
+    { rowsPerThread: 1, integerIndices: false },
+    { flatResult: false },
+  );
+  add('webasm-1row', 'gpujs:webasm default but 1 output/thread', 'webasm', { rowsPerThread: 1 });
+  add('webasm-f32idx', 'gpujs:webasm default but f32 indices', 'webasm', {
+    integerIndices: false,
   });
-  add('webasm-r4u1', 'gpujs:webasm, 4 rows/thread, no unroll', 'webasm', {
-    rowsPerThread: 4,
-    unroll: 1,
+  add('webasm-nested', 'gpujs:webasm default but nested result', 'webasm', undefined, {
+    flatResult: false,
   });
-  add('webasm-r2u4', 'gpujs:webasm, 2 rows/thread, unroll 4', 'webasm', {
-    rowsPerThread: 2,
+  add('webasm-unroll4', 'gpujs:webasm default plus reduction unrolled x4', 'webasm', {
     unroll: 4,
   });
-  add('webasm-threaded', 'gpujs:webasm async (worker threads)', 'webasm', undefined, {
+  add('webasm-threaded', 'gpujs:webasm default, async (worker threads)', 'webasm', undefined, {
     async: true,
   });
   add('cpu', 'gpujs:cpu (default shape)', 'cpu');
@@ -57,7 +64,7 @@ function configurations() {
   return list;
 }
 
-const HUGE_CONFIGS = new Set(['webasm', 'webasm-r1u1', 'webasm-threaded']);
+const HUGE_CONFIGS = new Set(['webasm', 'webasm-naive', 'webasm-threaded']);
 const flops = (s) => 2 * s.m * s.k * s.n;
 
 const SHAPES = [

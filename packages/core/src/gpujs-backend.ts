@@ -46,9 +46,15 @@ export function gpuJsModeAvailability(mode: GpuJsMode): { available: boolean; re
 export interface MatmulKernelShape {
   rowsPerThread: 1 | 2 | 4;
   unroll: number;
+  /** Index arithmetic in i32 (see matmulKernelSource); false leaves gpu.js's f32 indices. */
+  integerIndices: boolean;
 }
 
-export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = { rowsPerThread: 4, unroll: 4 };
+export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
+  rowsPerThread: 4,
+  unroll: 1,
+  integerIndices: true,
+};
 
 export interface GpuJsBackendOptions {
   /** Which gpu.js mode; default `webasm`. */
@@ -57,6 +63,8 @@ export interface GpuJsBackendOptions {
   matmulShape?: Partial<MatmulKernelShape>;
   /** How many compiled matmul kernels to keep (one per shape and option set). */
   kernelCacheSize?: number;
+  /** webasm: read results from gpu.js's flat array (default true; false for benchmarks). */
+  flatResult?: boolean;
 }
 
 /** One compiled matmul kernel: its gpu.js function and how to read its result back. */
@@ -111,21 +119,28 @@ export function matmulKernelSource(
   for (let u = 0; u < k - mainTrips; u++) tail.push(step(u));
   const sums = Array.from({ length: rows }, (_, q) => `s${q}`);
   const finish = sums.map((s) => {
-    const biased = options.bias ? `${s} + bias[this.thread.x]` : s;
+    const biased = options.bias ? `${s} + bx` : s;
     return options.relu ? `Math.max(${biased}, 0.0)` : biased;
   });
   const result = rows === 1 ? finish[0] : `[${finish.join(', ')}]`;
   return [
     `function (a, b${options.bias ? ', bias' : ''}) {`,
     sums.map((s) => `let ${s} = 0.0;`).join(' '),
-    `let ai = ${aStart};`,
-    `let bi = ${bStart};`,
+    // gpu.js gives a local an i32 type only when it starts from an integer literal and is
+    // incremented with ++ somewhere (function-tracer's suggestedType); any other integer
+    // expression decays to f32, and every array read then pays a float-to-int conversion.
+    // Hence the literal 0 first and the `++` after the loop, where it changes nothing.
+    ...(shape.integerIndices
+      ? ['let ai = 0; let bi = 0;', `ai = ${aStart};`, `bi = ${bStart};`]
+      : [`let ai = ${aStart};`, `let bi = ${bStart};`]),
     'let bv = 0.0;',
-    `for (let i = 0; i < ${mainTrips}; i += ${unrolled}) {`,
+    `for (let i = 0; i < ${mainTrips / unrolled}; i++) {`,
     body.join('\n'),
     `ai += ${unrolled * aStep}; bi += ${unrolled * bStep};`,
     '}',
     tail.join('\n'),
+    options.bias ? 'const bx = bias[this.thread.x];' : '',
+    shape.integerIndices ? 'ai++; bi++;' : '',
     `return ${result};`,
     '}',
   ].join('\n');
@@ -160,6 +175,7 @@ export class GpuJsBackend implements Backend {
   readonly #js = new JsBackend();
   readonly #kernels = new Map<string, MatmulKernel>();
   readonly #cacheSize: number;
+  readonly #flatResult: boolean;
   #disposed = false;
 
   constructor(options: GpuJsBackendOptions = {}) {
@@ -174,6 +190,7 @@ export class GpuJsBackend implements Backend {
     this.matmulShape = { ...DEFAULT_MATMUL_SHAPE, ...options.matmulShape };
     this.name = `gpujs:${this.mode}`;
     this.#cacheSize = options.kernelCacheSize ?? 64;
+    this.#flatResult = options.flatResult ?? true;
     this.#gpu = new GPU({ mode: this.mode });
   }
 
@@ -204,7 +221,7 @@ export class GpuJsBackend implements Backend {
     }
     const kernel = this.#kernel(m, k, n, transposeA, transposeB, bias !== undefined, relu);
     const result = kernel.hasBias ? kernel.run(a, b, bias) : kernel.run(a, b);
-    unpackRows(result as unknown as KernelRows, out, m, n, kernel.rows);
+    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
   }
 
   /**
@@ -241,7 +258,7 @@ export class GpuJsBackend implements Backend {
       true,
     );
     const result = await (kernel.hasBias ? kernel.run(a, b, bias) : kernel.run(a, b));
-    unpackRows(result as unknown as KernelRows, out, m, n, kernel.rows);
+    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
   }
 
   /** Builds (or finds) the kernel for one shape and option set; kernels are never rebuilt. */
@@ -269,7 +286,7 @@ export class GpuJsBackend implements Backend {
       k,
       n,
       { transposeA, transposeB, bias, relu },
-      { rowsPerThread: rows, unroll: this.matmulShape.unroll },
+      { ...this.matmulShape, rowsPerThread: rows },
     );
     // `returnType` is honoured by gpu.js but missing from its typings, hence the wider type.
     const settings: IGPUKernelSettings & { returnType: string } = {
@@ -281,6 +298,7 @@ export class GpuJsBackend implements Backend {
       asyncMode,
     };
     const run = this.#gpu.createKernel(source, settings);
+    if (this.mode === 'webasm' && this.#flatResult) keepFlatResult(run);
     const kernel: MatmulKernel = { run, rows, hasBias: bias };
     this.#kernels.set(key, kernel);
     if (this.#kernels.size > this.#cacheSize) {
@@ -343,44 +361,68 @@ export class GpuJsBackend implements Backend {
   }
 }
 
+/**
+ * gpu.js webasm shapes a 2-D result as one subarray per row, and an Array(r) result as one
+ * subarray per output cell: 12,544 objects for the 392×128 weight gradient, about 1 ms, more
+ * than its arithmetic. Its kernels compute into one flat array first (`_shapeOutput(data, ...)`
+ * in web-assembly/kernel.js); this makes that kernel instance return the flat array as it is.
+ * An internal of gpu.js, hence the exact version pin in package.json and the guard: if the
+ * method is gone, results keep gpu.js's shape and `unpackRows` walks them.
+ */
+function keepFlatResult(run: IKernelRunShortcut): void {
+  // `_shapeOutput` is not in gpu.js's typings: it is an internal method of WebAssemblyKernel.
+  const kernel = run.kernel as unknown as { _shapeOutput?: (data: Float32Array) => unknown };
+  if (typeof kernel._shapeOutput === 'function') kernel._shapeOutput = (data) => data;
+}
+
 /** What a 2-D gpu.js kernel returns: rows of numbers (Number) or rows of cells (Array(r)). */
 type KernelRows = ArrayLike<ArrayLike<number> | ArrayLike<ArrayLike<number>>>;
 
 /**
  * Copies a kernel result into the row-major `out`. Cell (x=j, y=r) component q holds
- * out[rows*r + q][j]. Where gpu.js hands back views over one contiguous buffer (webasm, and GL
- * with Array(r) returns) this reads that buffer directly instead of walking thousands of views.
+ * out[rows*r + q][j]. The result is either flat (webasm, see keepFlatResult), or nested; where
+ * the nested views share one contiguous buffer (GL with Array(r) returns) that buffer is read
+ * directly instead of walking thousands of views.
  */
-function unpackRows(result: KernelRows, out: FloatArray, m: number, n: number, rows: number): void {
-  const first = result[0] as Float32Array | Float32Array[];
-  if (rows === 1) {
-    const row0 = first as Float32Array;
-    const flat = contiguous(row0, (result[m - 1] as Float32Array) ?? row0, m * n);
-    if (flat) {
-      out.set(flat);
+function unpackRows(
+  result: Float32Array | KernelRows,
+  out: FloatArray,
+  m: number,
+  n: number,
+  rows: number,
+): void {
+  let flat: Float32Array | null = result instanceof Float32Array ? result : null;
+  if (!flat && rows === 1) {
+    const nested = result as KernelRows;
+    flat = contiguous(nested[0] as Float32Array, nested[m - 1] as Float32Array, m * n);
+    if (!flat) {
+      for (let i = 0; i < m; i++) out.set(nested[i] as Float32Array, i * n);
       return;
     }
-    for (let i = 0; i < m; i++) out.set(result[i] as Float32Array, i * n);
-    return;
-  }
-  const cell0 = (first as Float32Array[])[0]!;
-  const lastRow = result[m / rows - 1] as Float32Array[];
-  const flat = contiguous(cell0, lastRow[n - 1]!, m * n);
-  if (flat) {
-    for (let r = 0, src = 0; r < m / rows; r++) {
-      const base = r * rows * n;
-      for (let j = 0; j < n; j++) {
-        for (let q = 0; q < rows; q++) out[base + q * n + j] = flat[src++]!;
+  } else if (!flat) {
+    const nested = result as KernelRows;
+    const lastRow = nested[m / rows - 1] as Float32Array[];
+    flat = contiguous((nested[0] as Float32Array[])[0]!, lastRow[n - 1]!, m * n);
+    if (!flat) {
+      for (let r = 0; r < m / rows; r++) {
+        const row = nested[r] as Float32Array[];
+        const base = r * rows * n;
+        for (let j = 0; j < n; j++) {
+          const cell = row[j]!;
+          for (let q = 0; q < rows; q++) out[base + q * n + j] = cell[q]!;
+        }
       }
+      return;
     }
+  }
+  if (rows === 1) {
+    out.set(flat);
     return;
   }
-  for (let r = 0; r < m / rows; r++) {
-    const row = result[r] as Float32Array[];
+  for (let r = 0, src = 0; r < m / rows; r++) {
     const base = r * rows * n;
     for (let j = 0; j < n; j++) {
-      const cell = row[j]!;
-      for (let q = 0; q < rows; q++) out[base + q * n + j] = cell[q]!;
+      for (let q = 0; q < rows; q++) out[base + q * n + j] = flat[src++]!;
     }
   }
 }

@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GpuJsBackend, gpuJsModeAvailability, matmulKernelSource } from '../src/gpujs-backend.js';
+import { JsBackend } from '../src/js-backend.js';
+import { firstMismatch, matmulMagnitudes, randomArray } from './helpers.js';
+
+// The benchmark compares kernel shapes; each must compute the same product, or its figure
+// means nothing. Checked on webasm and cpu (headlessgl runs the default shape in kernels.prop).
+const variants = [
+  {
+    label: 'rows 1, f32 indices, nested result',
+    shape: { rowsPerThread: 1, integerIndices: false },
+    flat: false,
+  },
+  { label: 'rows 2, unroll 3 (with a tail)', shape: { rowsPerThread: 2, unroll: 3 }, flat: true },
+  { label: 'rows 4, unroll 4, nested result', shape: { rowsPerThread: 4, unroll: 4 }, flat: false },
+] as const;
+
+for (const mode of ['webasm', 'cpu'] as const) {
+  const { available, reason } = gpuJsModeAvailability(mode);
+  if (!available) {
+    it.skip(`gpujs:${mode}: unavailable (${reason})`, () => {});
+    continue;
+  }
+  describe(`gpujs:${mode} kernel-shape variants equal the js reference`, () => {
+    const reference = new JsBackend();
+    for (const v of variants) {
+      const backend = new GpuJsBackend({ mode, matmulShape: v.shape, flatResult: v.flat });
+      afterAll(() => backend.dispose());
+      it(v.label, () => {
+        fc.assert(
+          fc.property(
+            fc.constantFrom(1, 3, 4, 8, 17, 32),
+            fc.constantFrom(1, 2, 7, 32, 65),
+            fc.constantFrom(1, 3, 10, 33),
+            fc.boolean(),
+            fc.boolean(),
+            fc.nat(),
+            (m, k, n, transposeA, transposeB, seed) => {
+              const a = randomArray(m * k, seed);
+              const b = randomArray(k * n, seed + 1);
+              const bias = randomArray(n, seed + 2);
+              const want = new Float32Array(m * n);
+              const got = new Float32Array(m * n).fill(Number.NaN);
+              const options = { transposeA, transposeB, bias, relu: true };
+              reference.matmul(a, b, want, m, k, n, options);
+              backend.matmul(a, b, got, m, k, n, options);
+              const mags = matmulMagnitudes(a, b, m, k, n, transposeA, transposeB, bias);
+              expect(firstMismatch(got, want, k, mags)).toBe(-1);
+            },
+          ),
+          { numRuns: 10 },
+        );
+      });
+    }
+  });
+}
+
+describe('matmulKernelSource', () => {
+  it('bakes sizes in as literals and fuses bias and ReLU', () => {
+    const source = matmulKernelSource(
+      32,
+      392,
+      128,
+      { transposeA: false, transposeB: false, bias: true, relu: true },
+      { rowsPerThread: 4, unroll: 1, integerIndices: true },
+    );
+    expect(source).toContain('i < 392');
+    expect(source).toContain('const bx = bias[this.thread.x];');
+    expect(source).toContain('return [Math.max(s0 + bx, 0.0), Math.max(s1 + bx, 0.0),');
+  });
+});
