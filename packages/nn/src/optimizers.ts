@@ -112,6 +112,8 @@ export class Adam implements Optimizer {
     const b1 = this.beta1;
     const b2 = this.beta2;
     const eps = this.epsilon;
+    const oneMinusB1 = 1 - b1;
+    const oneMinusB2 = 1 - b2;
     const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
     for (let k = 0; k < params.length; k++) {
       const { value, grad } = params[k]!;
@@ -120,8 +122,8 @@ export class Adam implements Optimizer {
       const v = this.#v[k]!;
       for (let i = 0; i < value.length; i++) {
         const g = grad[i]!;
-        const mi = m[i]! + (g - m[i]!) * (1 - b1);
-        const vi = v[i]! + (g * g - v[i]!) * (1 - b2);
+        const mi = m[i]! + (g - m[i]!) * oneMinusB1;
+        const vi = v[i]! + (g * g - v[i]!) * oneMinusB2;
         m[i] = mi;
         v[i] = vi;
         value[i] = value[i]! - (alpha * mi) / (Math.sqrt(vi) + eps);

@@ -38,17 +38,9 @@ export function formatMetric(value: number): string {
   return value.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-/**
- * Keras's order: accuracy, loss, then the validation ones; anything else after them in the
- * order given.
- */
+/** Keras sorts the logs by name (trainer._pythonify_logs): accuracy, loss, val_accuracy, val_loss. */
 function orderedKeys(logs: Logs): string[] {
-  const preferred = ['accuracy', 'loss', 'val_accuracy', 'val_loss'];
-  const keys = Object.keys(logs);
-  return [
-    ...preferred.filter((k) => keys.includes(k)),
-    ...keys.filter((k) => !preferred.includes(k)),
-  ];
+  return Object.keys(logs).sort();
 }
 
 /**

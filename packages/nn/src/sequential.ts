@@ -500,8 +500,8 @@ export class Sequential implements CallbackModel {
       const trainEnd = performance.now();
       if (validation) {
         const v = this.evaluate(validation[0], validation[1], { batchSize });
-        logs.val_loss = v.loss;
         if (this.#metrics.includes('accuracy')) logs.val_accuracy = v.accuracy;
+        logs.val_loss = v.loss;
       }
       const end = performance.now();
       history.record(epoch, logs);
@@ -632,9 +632,11 @@ export class Sequential implements CallbackModel {
   }
 
   #epochLogs(lossSum: number, correct: number, seen: number): Logs {
-    // Keras's loss tracker and accuracy are means over samples (a short last batch weighs less).
-    const logs: Logs = { loss: lossSum / seen };
+    // Keras's loss tracker and accuracy are means over samples (its tracker is weighted by the
+    // batch size, so a short last batch weighs less). Keys in Keras's (sorted) order.
+    const logs: Logs = {};
     if (this.#metrics.includes('accuracy')) logs.accuracy = correct / seen;
+    logs.loss = lossSum / seen;
     return logs;
   }
 

@@ -113,7 +113,7 @@ describe('fit', () => {
       },
     });
     expect(epochsSeen).toEqual([0, 1, 2, 3, 4]);
-    expect(Object.keys(history.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+    expect(Object.keys(history.history)).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     const ev = model.evaluate(val.x, val.y);
     expect(history.history.val_loss![4]).toBeCloseTo(ev.loss, 6);
     expect(history.history.val_accuracy![4]).toBeCloseTo(ev.accuracy, 6);
