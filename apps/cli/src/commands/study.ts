@@ -1,17 +1,15 @@
-// `fmnist study`: the whole study. So far only its data steps exist; Part 1's models and
-// Part 2 join here as they land, under the `part1` and `part2` keys of the JSON.
+// `fmnist study`: the whole study (the data steps, Part 1 and Part 2) and its report.
 import type { CommandModule } from '../command.js';
-import { dataSteps } from '../steps/data.js';
+import { executeStudy } from '../study/execute.js';
+import { modelOption } from '../study/model-option.js';
+import { MODEL_NAMES } from '../study/plan.js';
 
 export const studyCommand: CommandModule = {
   name: 'study',
-  summary: 'the whole study (so far: the data steps, as `fmnist data`)',
+  summary: 'the whole study: data, Part 1 and Part 2, written as one report',
   description:
-    'Runs the whole study. So far: the data steps only (the same as `fmnist data`); Part 1 training and Part 2 are not part of it yet. With --json it prints { "data": ... }.',
-  options: ['json', 'dataDir', 'limit'],
-  async run(options, context) {
-    const data = await context.loadData({ dataDir: options.dataDir, limit: options.limit });
-    const steps = dataSteps(data);
-    return { json: { data: steps.json }, text: steps.text };
-  },
+    'Runs the whole study: the data steps with their figures, Part 1 (top vs bottom half) and Part 2 (regularisation), and writes report.html, report.md, figures/ and results.json into --out (atomically: a report appears only when whole). With --json it prints { "data": ..., "part1": { "models": [...] }, "part2": { "models": [...] }, "run": ..., "report": ... }. Ctrl-C stops at once and writes nothing.',
+  options: ['json', 'engine', 'seed', 'out', 'dataDir', 'limit', 'epochs'],
+  configure: (command) => command.addOption(modelOption(MODEL_NAMES)),
+  run: (options, context) => executeStudy('study', options, context),
 };

@@ -29,7 +29,11 @@ function trainingBlocks(model: ModelResult): Promise<Block[]> {
         `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
       ),
       { type: 'observations', items: model.observations },
-      { type: 'pre', caption: `Classification report: ${model.name} (test set)`, text: model.test.report },
+      {
+        type: 'pre',
+        caption: `Classification report: ${model.name} (test set)`,
+        text: model.test.report,
+      },
     ],
   );
 }
@@ -70,9 +74,17 @@ export async function part1Section(result: Part1Result, test: ImageSet): Promise
           'Flatten -> Dense(128, relu) -> Dense(64, relu) -> Dense(10, softmax), for 28x28 input and for 14x28 input (either half); SGD with learning rate 1e-4, sparse categorical cross-entropy, accuracy.',
         ),
         { type: 'pre', caption: 'Summary: the 28x28 model', text: result.summaries.full },
-        figure('model-28x28', diagramOf(full, 'The 28x28 model'), 'The 28x28 model, layer by layer, with its shapes.'),
+        figure(
+          'model-28x28',
+          diagramOf(full, 'The 28x28 model'),
+          'The 28x28 model, layer by layer, with its shapes.',
+        ),
         { type: 'pre', caption: 'Summary: the 14x28 model', text: result.summaries.half },
-        figure('model-14x28', diagramOf(half, 'The 14x28 model'), 'The 14x28 model (trained on top, then on bottom), with its shapes.'),
+        figure(
+          'model-14x28',
+          diagramOf(half, 'The 14x28 model'),
+          'The 14x28 model (trained on top, then on bottom), with its shapes.',
+        ),
       ],
     },
   ];

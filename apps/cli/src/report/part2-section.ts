@@ -29,7 +29,11 @@ async function modelSection(model: ModelResult): Promise<Section> {
         `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
       ),
       { type: 'observations', items: model.observations },
-      { type: 'pre', caption: `Classification report: ${model.name} (test set)`, text: model.test.report },
+      {
+        type: 'pre',
+        caption: `Classification report: ${model.name} (test set)`,
+        text: model.test.report,
+      },
     ],
   };
 }

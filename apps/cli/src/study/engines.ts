@@ -24,8 +24,8 @@ export interface TrainEnv {
 
 /** Batch events are many (1,563 per epoch); the terminal needs a few per second at most. */
 const BATCH_EVENT_INTERVAL_MS = 200;
-/** Inference batch: bigger than training's 32 because it is only a speed setting here. */
-const PREDICT_BATCH = 256;
+/** Inference batch: the training batch size, so gpu.js reuses the kernels it compiled for it. */
+const PREDICT_BATCH = 32;
 
 export interface EngineRunner {
   /** What runs, e.g. `gpujs:webasm`, and why. */

@@ -4,9 +4,10 @@
  * comparisons of Part 1 (top vs bottom, disagreements) and Part 2 (the four regularisers).
  * Every observation is computed here from this run's numbers and carries them as `facts`.
  */
-import { HALF_SHAPE, FULL_SHAPE, part1Spec, Sequential } from '@fmnist/nn';
+
 import { JsBackend } from '@fmnist/core';
 import { CLASS_NAMES } from '@fmnist/data';
+import { FULL_SHAPE, HALF_SHAPE, part1Spec, Sequential } from '@fmnist/nn';
 import {
   type AverageMetrics,
   type ClassMetrics,
@@ -159,7 +160,10 @@ export interface Part1Result {
   /** Per class, top vs bottom (null: one model ran). */
   perClass: { class: string; top: Scores; bottom: Scores }[] | null;
   observations: Observation[];
-  disagreements: { topRightBottomWrong: DisagreementSet; bottomRightTopWrong: DisagreementSet } | null;
+  disagreements: {
+    topRightBottomWrong: DisagreementSet;
+    bottomRightTopWrong: DisagreementSet;
+  } | null;
 }
 
 interface Scores {

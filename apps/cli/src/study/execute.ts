@@ -1,0 +1,188 @@
+/**
+ * What `fmnist data`, `part1`, `part2` and `study` share: load the data, run the data steps
+ * and/or train the planned models (in the worker), turn the results into JSON, text and the
+ * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
+ */
+import { cpus, loadavg } from 'node:os';
+import { type Section, writeReport } from '@fmnist/reports';
+import type { CommandOptions, CommandOutput } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
+import { dataSection } from '../report/data-section.js';
+import { type RunInfo, reportDocument } from '../report/document.js';
+import { part1Section } from '../report/part1-section.js';
+import { part2Section } from '../report/part2-section.js';
+import { part1Text, part2Text } from '../report/text.js';
+import { dataSteps } from '../steps/data.js';
+import { withInterrupt } from './interrupt.js';
+import { type Part, planJobs } from './plan.js';
+import { formatElapsed } from './progress.js';
+import { modelResult, part1Result, part2Result } from './results.js';
+import { runTraining } from './run.js';
+import { runtimeVersions } from './versions.js';
+
+export type StudyCommandName = 'data' | 'part1' | 'part2' | 'study';
+
+const PARTS: Record<StudyCommandName, Part[]> = {
+  data: [],
+  part1: ['part1'],
+  part2: ['part2'],
+  study: ['part1', 'part2'],
+};
+
+const TITLES: Record<StudyCommandName, string> = {
+  data: 'Fashion-MNIST: the data',
+  part1: 'Fashion-MNIST, Part 1: which half of the image carries the information',
+  part2: 'Fashion-MNIST, Part 2: regularisation on the top half',
+  study: 'Fashion-MNIST: feature subsets and regularisation for small dense networks',
+};
+
+export async function executeStudy(
+  name: StudyCommandName,
+  options: CommandOptions,
+  context: CommandContext,
+): Promise<CommandOutput> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const loadStart = loadavg();
+  const out = options.out ?? DEFAULT_OUT;
+  const engine: Engine = options.engine ?? 'custom';
+  const seed = options.seed ?? DEFAULT_SEED;
+  const model = typeof options.model === 'string' ? options.model : undefined;
+  // Checked before anything is loaded: a wrong --model is a usage error, exit 2.
+  const jobs = planJobs(PARTS[name], { epochs: options.epochs, model });
+  const withData = name === 'data' || name === 'study';
+  const quiet = name === 'data';
+
+  return withInterrupt(context.io, out, async (scope) => {
+    const durations: Record<string, number> = {};
+    const lap = (phase: string, since: number) => {
+      durations[phase] = (performance.now() - since) / 1000;
+      return performance.now();
+    };
+    scope.setStage('loading the data');
+    let t = performance.now();
+    const data = await context.loadData({ dataDir: options.dataDir, limit: options.limit });
+    t = lap('loading the data', t);
+
+    const sections: Section[] = [];
+    const json: Record<string, unknown> = {};
+    const text: string[] = [];
+    let dataFigures: string[] = [];
+    if (withData) {
+      scope.setStage('drawing the data figures');
+      const steps = dataSteps(data);
+      const drawn = await dataSection(data, steps.json);
+      sections.push(drawn.section);
+      dataFigures = drawn.figures;
+      json.data = { ...steps.json, figures: dataFigures };
+      text.push(steps.text.trimEnd());
+      t = lap('data steps and figures', t);
+    }
+
+    let backend = '';
+    let backendDetail = '';
+    if (jobs.length > 0) {
+      scope.setStage('training');
+      const training = await runTraining(
+        { engine, seed, jobs },
+        {
+          io: context.io,
+          dataDir: data.location.dir,
+          limit: options.limit,
+          register: scope.register,
+          onModel: (trained, progress) => {
+            scope.setStage(`training (${trained.name} done)`);
+            const accuracy = correctShare(trained.predictions, data.test.labels);
+            progress.line(
+              `${trained.name}: ${trained.epochsRun} epochs in ${formatElapsed(trained.seconds)}, best epoch ${trained.bestEpoch}, test accuracy ${accuracy.toFixed(4)}`,
+            );
+          },
+        },
+      );
+      backend = training.backend;
+      backendDetail = training.backendDetail;
+      t = lap('training', t);
+      scope.setStage('writing the report');
+      const results = training.models.map((m) => modelResult(m, data.test.labels));
+      if (PARTS[name].includes('part1')) {
+        const part1 = part1Result(
+          results.filter((r) => r.part === 'part1'),
+          data.test.labels,
+        );
+        if (part1.models.length > 0 || model === undefined) {
+          sections.push(await part1Section(part1, data.test));
+          json.part1 = part1;
+          text.push(part1Text(part1));
+        }
+      }
+      if (PARTS[name].includes('part2')) {
+        const part2 = part2Result(results.filter((r) => r.part === 'part2'));
+        if (part2.models.length > 0 || model === undefined) {
+          sections.push(await part2Section(part2));
+          json.part2 = part2;
+          text.push(part2Text(part2));
+        }
+      }
+      t = lap('report figures', t);
+    }
+
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const run: RunInfo = {
+      command: `fmnist ${name}${commandLineTail(options)}`,
+      engine,
+      backend,
+      backendDetail,
+      seed,
+      limit: options.limit ?? null,
+      epochs: options.epochs ?? null,
+      model: model ?? null,
+      startedAt,
+      versions: runtimeVersions(),
+      durations,
+      wallSeconds,
+      // maxRSS is in kilobytes; the worker threads live in this process, so it covers them.
+      peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
+      loadAverage: { start: loadStart, end: loadavg() },
+      cpus: cpus().length,
+    };
+    json.run = run;
+    const document = reportDocument(TITLES[name], run, sections, json);
+    const written = await writeReport(out, document);
+    json.report = { dir: written.dir, files: written.files };
+    if (!quiet) {
+      context.log(
+        `\nReport written to ${written.dir}/report.html (and report.md, results.json, figures/) in ${formatElapsed((performance.now() - t0) / 1000)}; peak memory ${(run.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB.`,
+      );
+    }
+    text.push(`Report: ${written.dir}/report.html (also report.md, results.json, figures/)`);
+    // `fmnist part1 --json` prints the part's own document ({ models, ... }); study prints all.
+    const document_json =
+      name === 'part1' || name === 'part2'
+        ? { ...(json[name] as object), run: json.run, report: json.report }
+        : name === 'data'
+          ? { ...(json.data as object), report: json.report }
+          : json;
+    return { json: document_json, text: `${text.join('\n\n')}\n` };
+  });
+}
+
+function correctShare(predictions: Int32Array, labels: Uint8Array): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
+  return correct / labels.length;
+}
+
+/** The options as typed, for the report's "Command" line (defaults left out). */
+function commandLineTail(options: CommandOptions): string {
+  const parts: string[] = [];
+  if (options.engine && options.engine !== 'custom') parts.push(`--engine ${options.engine}`);
+  if (options.seed !== undefined && options.seed !== DEFAULT_SEED)
+    parts.push(`--seed ${options.seed}`);
+  if (options.limit !== undefined) parts.push(`--limit ${options.limit}`);
+  if (options.epochs !== undefined) parts.push(`--epochs ${options.epochs}`);
+  if (typeof options.model === 'string') parts.push(`--model ${options.model}`);
+  if (options.dataDir !== undefined) parts.push(`--data-dir ${options.dataDir}`);
+  if (options.out !== undefined && options.out !== DEFAULT_OUT) parts.push(`--out ${options.out}`);
+  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+}
