@@ -54,6 +54,7 @@ describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
       expect(Math.abs(epoch.gap[key])).toBeLessThan(1e-3);
     }
     expect(json.ok).toBe(true);
+    expect(json.data).toEqual({ limit: 64, train: 64, validation: 64 });
     // Progress went to stderr, not into the JSON document.
     expect(run.stderr).toMatch(/dropout: epoch 1:/);
   });

@@ -1,6 +1,6 @@
 // `fmnist crosscheck`: the custom engine against the TensorFlow.js reference, on real data,
 // for the study's six models (the comparison itself lives in @fmnist/tf).
-import { features } from '@fmnist/data';
+import { features, sliceSet } from '@fmnist/data';
 import {
   CROSSCHECK_MODELS,
   type CrosscheckData,
@@ -19,7 +19,7 @@ export const crosscheckCommand: CommandModule = {
   name: 'crosscheck',
   summary: 'compare the custom engine with TensorFlow.js layer by layer and through training',
   description:
-    "For each of the six models (top, bottom, base, early-stopping, batch-norm, dropout): both engines start from the same weights; one real batch of 32 is compared layer by layer (outputs in inference and training mode, every weight gradient, BatchNormalization moving statistics); then both train side by side on the same batches in the same order for the study's epochs (Part 1: SGD lr 1e-4, 10; Part 2: Adam, 15; batch 32), with dropout masks shared between them, and each epoch's loss and accuracy of both and their gap are printed. Heavy on a small machine: --limit and --epochs make it quick.",
+    "For each of the six models (top, bottom, base, early-stopping, batch-norm, dropout): both engines start from the same weights; one real batch of 32 is compared layer by layer (outputs in inference and training mode, every weight gradient, BatchNormalization moving statistics); then both train side by side on the same batches in the same order for the study's epochs (Part 1: SGD lr 1e-4, 10; Part 2: Adam, 15; batch 32), with dropout masks shared between them, and each epoch's loss and accuracy of both and their gap are printed. Heavy on a small machine: --limit (which here caps the validation images too) and --epochs make it quick.",
   options: ['json', 'dataDir', 'seed', 'limit', 'epochs'],
   configure(command) {
     command.addOption(
@@ -28,12 +28,19 @@ export const crosscheckCommand: CommandModule = {
   },
   async run(options, context) {
     const data = await context.loadData({ dataDir: options.dataDir, limit: options.limit });
+    // Unlike the study's commands, --limit caps the validation images too: here they only
+    // compare the engines epoch by epoch, and evaluating 10,000 of them twice per epoch would
+    // dominate a quick run.
+    const validationSet =
+      options.limit !== undefined && options.limit < data.validation.count
+        ? sliceSet(data.validation, 0, options.limit)
+        : data.validation;
     const cache = new Map<CrosscheckVariant, CrosscheckData>();
     const dataFor = (variant: CrosscheckVariant): CrosscheckData => {
       let found = cache.get(variant);
       if (!found) {
         const train = features(data.train, variant);
-        const validation = features(data.validation, variant);
+        const validation = features(validationSet, variant);
         found = {
           train: { x: train.x, y: train.y },
           validation: { x: validation.x, y: validation.y },
@@ -50,7 +57,11 @@ export const crosscheckCommand: CommandModule = {
       onProgress: (message) => context.log(message),
       onEpoch: (name, e) => context.log(`${name}: epoch ${e.epoch}: ${epochLine(e)}`),
     });
-    return { json: { ...report, data: { limit: data.limit ?? null } }, text: formatReport(report) };
+    const json = {
+      ...report,
+      data: { limit: data.limit ?? null, train: data.train.count, validation: validationSet.count },
+    };
+    return { json, text: formatReport(report) };
   },
 };
 

@@ -1,0 +1,208 @@
+/**
+ * The property-based cross-check: over random models of the study's family, random weights and
+ * batches (uniform noise or real cropped Fashion-MNIST images), the custom engine and the
+ * TensorFlow.js reference agree within TOLERANCES (src/tolerances.ts) on forward outputs,
+ * loss, gradients, weights after SGD and Adam steps, and BatchNormalization's moving statistics.
+ * Dropout masks are shared (drawn once, pinned in both engines), so training mode is
+ * deterministic and comparable.
+ */
+import { Rng } from '@fmnist/core';
+import type { OptimizerSpec } from '@fmnist/nn';
+import fc from 'fast-check';
+import { afterAll, describe, it } from 'vitest';
+import {
+  adamWeightTolerance,
+  releaseDropoutMasks,
+  sgdWeightTolerance,
+  shareDropoutMasks,
+  TOLERANCES,
+  type Tolerance,
+} from '../src/index.js';
+import {
+  batchArb,
+  batchFor,
+  enginePair,
+  expectClose,
+  familyArb,
+  labelsUnclipped,
+  makeBatch,
+  RUNS,
+  reportWorst,
+  toSpec,
+} from './helpers.js';
+
+const SGD: OptimizerSpec = { type: 'sgd', learningRate: 0.05 };
+const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+
+afterAll(reportWorst);
+
+describe('custom engine vs TensorFlow.js, property-based', () => {
+  it('agree on every layer output, in inference and in training mode', async () => {
+    await fc.assert(
+      fc.asyncProperty(familyArb(), seedArb, batchArb(), async (model, seed, drawn) => {
+        const spec = toSpec(model);
+        const choice = batchFor(model, drawn);
+        const pair = await enginePair(spec, seed, SGD);
+        try {
+          const { x } = await makeBatch(spec, choice);
+          pair.custom.forward(x, { training: false });
+          const tfInference = pair.tf.forward(x, { training: false }).activations;
+          pair.custom.activations().forEach((a, i) => {
+            expectClose(
+              `inference ${a.layer}`,
+              'activations',
+              a.values,
+              tfInference[i]?.values ?? [],
+              TOLERANCES.activations,
+            );
+          });
+          const masks = shareDropoutMasks(pair.custom, choice.size, new Rng(seed));
+          pair.custom.forward(x, { training: true });
+          const tfTraining = pair.tf.forward(x, {
+            training: true,
+            dropoutMasks: masks,
+          }).activations;
+          pair.custom.activations().forEach((a, i) => {
+            expectClose(
+              `training ${a.layer}`,
+              'activations',
+              a.values,
+              tfTraining[i]?.values ?? [],
+              TOLERANCES.activations,
+            );
+          });
+        } finally {
+          pair.dispose();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('agree on the loss and on every weight gradient', async () => {
+    await fc.assert(
+      fc.asyncProperty(familyArb(), seedArb, batchArb(), async (model, seed, drawn) => {
+        const spec = toSpec(model);
+        const choice = batchFor(model, drawn);
+        const pair = await enginePair(spec, seed, SGD);
+        try {
+          const { x, y } = await makeBatch(spec, choice);
+          fc.pre(labelsUnclipped(pair.custom.predict(x), y));
+          const masks = shareDropoutMasks(pair.custom, choice.size, new Rng(seed));
+          const loss = pair.custom.computeGradients(x, y);
+          const grads = pair.custom.getGradients();
+          const step = pair.tf.gradients(x, y, { dropoutMasks: masks });
+          expectClose('loss', 'loss', [loss], [step.loss], TOLERANCES.loss);
+          pair.custom.trainableWeights.forEach((w, k) => {
+            const tfGrad = step.gradients[k];
+            expectClose(
+              `gradient of ${w.name} (tf: ${tfGrad?.name})`,
+              'gradients',
+              grads[k] ?? [],
+              tfGrad?.values ?? [],
+              TOLERANCES.gradients,
+            );
+          });
+        } finally {
+          pair.dispose();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  /** Trains both for `steps` batches and checks every weight after the first and the last. */
+  async function checkSteps(
+    optimizer: OptimizerSpec,
+    tolerance: (steps: number) => Tolerance,
+    kind: string,
+  ): Promise<void> {
+    await fc.assert(
+      fc.asyncProperty(
+        familyArb(),
+        seedArb,
+        batchArb(2, 16),
+        fc.integer({ min: 2, max: 5 }),
+        async (model, seed, drawn, steps) => {
+          const spec = toSpec(model);
+          const choice = batchFor(model, drawn);
+          const pair = await enginePair(spec, seed, optimizer);
+          try {
+            const rng = new Rng(seed).fork(7);
+            for (let s = 1; s <= steps; s++) {
+              const { x, y } = await makeBatch(spec, { ...choice, seed: choice.seed + s });
+              fc.pre(labelsUnclipped(pair.custom.predict(x), y));
+              const masks = shareDropoutMasks(pair.custom, choice.size, rng);
+              pair.custom.trainOnBatch(x, y);
+              pair.tf.trainStep(x, y, { dropoutMasks: masks });
+              if (s === 1 || s === steps) {
+                const tfWeights = pair.tf.getWeights();
+                pair.custom.weights.forEach((w, k) => {
+                  expectClose(
+                    `${w.name} after ${s} step(s)`,
+                    kind,
+                    w.value,
+                    tfWeights[k]?.values ?? [],
+                    tolerance(s),
+                  );
+                });
+              }
+            }
+            releaseDropoutMasks(pair.custom);
+          } finally {
+            pair.dispose();
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }
+
+  it('agree on every weight after one and after several SGD steps', async () => {
+    await checkSteps({ type: 'sgd', learningRate: 0.05 }, sgdWeightTolerance, 'weights after SGD');
+  });
+
+  it('agree on every weight after one and after several Adam steps (Keras defaults)', async () => {
+    await checkSteps({ type: 'adam' }, adamWeightTolerance, 'weights after Adam');
+  });
+
+  it("agree on BatchNormalization's moving statistics after training steps", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        familyArb({ batchNorm: true }),
+        seedArb,
+        batchArb(2, 24),
+        fc.integer({ min: 1, max: 4 }),
+        async (model, seed, drawn, steps) => {
+          const spec = toSpec(model);
+          const choice = batchFor(model, drawn);
+          const pair = await enginePair(spec, seed, { type: 'adam' });
+          try {
+            const rng = new Rng(seed).fork(8);
+            for (let s = 1; s <= steps; s++) {
+              const { x, y } = await makeBatch(spec, { ...choice, seed: choice.seed + s });
+              fc.pre(labelsUnclipped(pair.custom.predict(x), y));
+              const masks = shareDropoutMasks(pair.custom, choice.size, rng);
+              pair.custom.trainOnBatch(x, y);
+              pair.tf.trainStep(x, y, { dropoutMasks: masks });
+            }
+            const tfWeights = pair.tf.getWeights();
+            pair.custom.weights.forEach((w, k) => {
+              if (w.trainable) return;
+              expectClose(
+                `${w.name} after ${steps} step(s)`,
+                'moving statistics',
+                w.value,
+                tfWeights[k]?.values ?? [],
+                TOLERANCES.movingStats,
+              );
+            });
+          } finally {
+            pair.dispose();
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -1,0 +1,233 @@
+import { Rng } from '@fmnist/core';
+import { crop, findDataset, type ImageSet, readImageSet, scale } from '@fmnist/data';
+import { type LayerSpec, type ModelSpec, type OptimizerSpec, Sequential } from '@fmnist/nn';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import {
+  type Difference,
+  describeDifference,
+  difference,
+  TfReference,
+  type Tolerance,
+  withinTolerance,
+} from '../src/index.js';
+
+/** numRuns for every property: enough to explore the family, few enough for 2 shared cores. */
+export const RUNS = Number(process.env.FMNIST_PROP_RUNS ?? 12);
+
+// ---------------------------------------------------------------------------------------------
+// Real data: the official test images (the smaller file), cropped like the study.
+// ---------------------------------------------------------------------------------------------
+
+let realImages: Promise<ImageSet | undefined> | undefined;
+
+/** The 10,000 test images, or undefined when the dataset is not on this machine. */
+export function loadRealImages(): Promise<ImageSet | undefined> {
+  realImages ??= (async () => {
+    const found = await findDataset();
+    if (!found) return undefined;
+    return readImageSet(found.files.testImages, found.files.testLabels, found.source);
+  })();
+  return realImages;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models from the study's family
+// ---------------------------------------------------------------------------------------------
+
+export interface HiddenLayer {
+  units: number;
+  batchNorm: boolean;
+  /** null: no Dropout layer. */
+  dropout: number | null;
+}
+
+export interface FamilyModel {
+  full: boolean;
+  hidden: HiddenLayer[];
+}
+
+export const hiddenArb = (options: { batchNorm?: boolean; dropout?: boolean } = {}) =>
+  fc.record({
+    units: fc.integer({ min: 1, max: 48 }),
+    batchNorm: options.batchNorm === undefined ? fc.boolean() : fc.constant(options.batchNorm),
+    dropout:
+      options.dropout === false
+        ? fc.constant(null)
+        : fc.option(fc.double({ min: 0, max: 0.7, noNaN: true }), { nil: null }),
+  });
+
+/** Input 14x28 or 28x28; Flatten; one to three Dense(relu) with optional BN / Dropout; Dense(10, softmax). */
+export const familyArb = (options: { batchNorm?: boolean; dropout?: boolean } = {}) =>
+  fc.record({
+    full: fc.boolean(),
+    hidden: fc.array(hiddenArb(options), { minLength: 1, maxLength: 3 }),
+  });
+
+export function toSpec(model: FamilyModel): ModelSpec {
+  const layers: LayerSpec[] = [{ type: 'flatten' }];
+  for (const h of model.hidden) {
+    // As the study builds it: a Dense followed by BN has no bias (BN's beta plays its part).
+    layers.push({ type: 'dense', units: h.units, activation: 'relu', useBias: !h.batchNorm });
+    if (h.batchNorm) layers.push({ type: 'batchNormalization' });
+    if (h.dropout !== null) layers.push({ type: 'dropout', rate: h.dropout });
+  }
+  layers.push({ type: 'dense', units: 10, activation: 'softmax' });
+  return { name: 'family', inputShape: model.full ? [28, 28] : [14, 28], layers };
+}
+
+export interface EnginePair {
+  custom: Sequential;
+  tf: TfReference;
+  dispose(): void;
+}
+
+/**
+ * Both engines for one spec with identical random weights: the custom engine's seeded Glorot
+ * kernels (scaled by a random factor), and random biases, BN parameters and moving statistics,
+ * so inference through BN is not the identity.
+ */
+export async function enginePair(
+  spec: ModelSpec,
+  seed: number,
+  optimizer: OptimizerSpec,
+): Promise<EnginePair> {
+  const custom = new Sequential(spec, { seed });
+  custom.compile({ optimizer });
+  const tf = await TfReference.create(spec, { optimizer });
+  const rng = new Rng(seed).fork(99);
+  const kernelScale = rng.uniform(0.5, 1.5);
+  const weights = custom.weights.map((w) => {
+    const suffix = w.name.split('/')[1];
+    const v = w.value.slice();
+    for (let i = 0; i < v.length; i++) {
+      if (suffix === 'kernel') v[i] = (v[i] as number) * kernelScale;
+      else if (suffix === 'bias') v[i] = rng.uniform(-0.2, 0.2);
+      else if (suffix === 'gamma') v[i] = rng.uniform(0.5, 1.5);
+      else if (suffix === 'beta') v[i] = rng.uniform(-0.3, 0.3);
+      else if (suffix === 'moving_mean') v[i] = rng.uniform(-0.5, 0.5);
+      else if (suffix === 'moving_variance') v[i] = rng.uniform(0.5, 2);
+    }
+    return v;
+  });
+  custom.setWeights(weights);
+  tf.setWeights(weights);
+  return {
+    custom,
+    tf,
+    dispose() {
+      tf.dispose();
+      custom.dispose();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches: uniform noise, or real images cropped to the model's input
+// ---------------------------------------------------------------------------------------------
+
+export interface BatchChoice {
+  real: boolean;
+  size: number;
+  seed: number;
+}
+
+export const batchArb = (minSize = 2, maxSize = 24) =>
+  fc.record({
+    real: fc.boolean(),
+    size: fc.integer({ min: minSize, max: maxSize }),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  });
+
+/**
+ * Rows a batch needs for `model`: BatchNormalization over fewer than 8 rows is ill-conditioned
+ * (with 2 rows x̂ is ±1 up to ε whatever the input, so its input
+ * gradient is a cancellation that leaves only rounding noise, which the engines round
+ * differently). The study trains with 32.
+ */
+export const MIN_BN_BATCH = 8;
+
+export function batchFor(model: FamilyModel, choice: BatchChoice): BatchChoice {
+  const bn = model.hidden.some((h) => h.batchNorm);
+  return bn && choice.size < MIN_BN_BATCH ? { ...choice, size: MIN_BN_BATCH } : choice;
+}
+
+export interface Batch {
+  x: Float32Array;
+  y: Int32Array;
+  source: string;
+}
+
+/**
+ * A batch for `spec`: random pixels in [0, 1) with random labels, or `size` consecutive real
+ * test images from a random start, cropped to the top or bottom half for 14x28 models.
+ */
+export async function makeBatch(spec: ModelSpec, choice: BatchChoice): Promise<Batch> {
+  const rng = new Rng(choice.seed);
+  const width = spec.inputShape.reduce((a, b) => a * b, 1);
+  const images = choice.real ? await loadRealImages() : undefined;
+  if (!images) {
+    const x = Float32Array.from({ length: choice.size * width }, () => rng.nextFloat());
+    const y = Int32Array.from({ length: choice.size }, () => rng.int(10));
+    return { x, y, source: 'random' };
+  }
+  const start = rng.int(images.count - choice.size);
+  const slice: ImageSet = {
+    count: choice.size,
+    rows: images.rows,
+    cols: images.cols,
+    pixels: images.pixels.subarray(start * 784, (start + choice.size) * 784),
+    labels: images.labels.subarray(start, start + choice.size),
+  };
+  const variant = width === 784 ? 'full' : rng.nextFloat() < 0.5 ? 'top' : 'bottom';
+  const cropped = crop(slice, variant);
+  return {
+    x: scale(cropped.pixels),
+    y: Int32Array.from(cropped.labels),
+    source: `real ${variant} @${start}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions
+// ---------------------------------------------------------------------------------------------
+
+/** Worst observed share of the allowed tolerance per kind (FMNIST_TF_VERBOSE=1 prints it). */
+export const worst = new Map<string, number>();
+
+export function expectClose(
+  what: string,
+  kind: string,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  tolerance: Tolerance,
+): Difference {
+  const d = difference(a, b);
+  const share = d.maxAbs / (tolerance.abs + tolerance.rel * d.scale);
+  worst.set(kind, Math.max(worst.get(kind) ?? 0, share));
+  expect(withinTolerance(d, tolerance), describeDifference(what, d, tolerance)).toBe(true);
+  return d;
+}
+
+export function reportWorst(): void {
+  if (process.env.FMNIST_TF_VERBOSE) {
+    for (const [kind, share] of worst)
+      console.log(`worst ${kind}: ${(share * 100).toFixed(2)}% of tolerance`);
+  }
+}
+
+/**
+ * True when no label's probability is in the range where the two engines' losses part ways on
+ * purpose: below 1e-6, tfjs's clip (at 1e-7) zeroes the sample's gradient while the custom
+ * engine's fused softmax + cross-entropy keeps p − onehot (see README.md).
+ */
+export function labelsUnclipped(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes = 10,
+): boolean {
+  for (let r = 0; r < labels.length; r++) {
+    if ((probs[r * classes + (labels[r] as number)] as number) < 1e-6) return false;
+  }
+  return true;
+}
