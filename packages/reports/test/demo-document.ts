@@ -12,6 +12,7 @@ import {
   classificationReport,
   compareClasses,
   compareModels,
+  confusionMatrixTable,
   describeDisagreements,
   describeTraining,
   disagreementFigure,
@@ -201,6 +202,7 @@ export async function buildDemoDocument(): Promise<ReportDocument> {
             caption: 'Classification report: bottom',
             text: classificationReport(bottomMetrics),
           },
+          { type: 'table', table: confusionMatrixTable(CLASS_NAMES, topMetrics.confusionMatrix) },
           {
             type: 'table',
             table: perClassComparisonTable(CLASS_NAMES, [
