@@ -118,8 +118,19 @@ export function num(x: number): string {
   if (x === 0) return '0';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e5) return x.toPrecision(4);
+  // toPrecision pads with zeros (1.000); a reader compares digits more easily without them.
+  if (a >= 1e-3 && a < 1e5) return trimZeros(x.toPrecision(4));
   return x.toExponential(2);
+}
+
+/** Six significant digits, to compare two computations of the same step (Δw). */
+export function precise(x: number): string {
+  if (x === 0) return '0';
+  return x.toExponential(5);
+}
+
+function trimZeros(text: string): string {
+  return text.includes('.') && !text.includes('e') ? text.replace(/\.?0+$/, '') : text;
 }
 
 /** A figure that is compared against a bound: always exponent form, e.g. 3.1e-9. */

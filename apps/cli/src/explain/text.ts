@@ -4,7 +4,7 @@
  * Formulas are quoted from the source files' top comments, each line prefixed with `| `.
  */
 import { renderTableText, type Table } from '@fmnist/reports';
-import { num, percent, sci, shapeText, type Stats } from './stats.js';
+import { num, percent, precise, type Stats, sci, shapeText } from './stats.js';
 import type {
   ExplainResult,
   LayerExplain,
@@ -25,7 +25,8 @@ export function indent(text: string, by = '  '): string {
 
 /** A quoted formula: every line of the source comment, prefixed with `| `. */
 export function quoteFormula(lines: readonly string[] | null, path: string): string {
-  if (!lines) return `(the source file ${path} is not installed here, so its maths cannot be quoted)`;
+  if (!lines)
+    return `(the source file ${path} is not installed here, so its maths cannot be quoted)`;
   return lines.map((line) => (line === '' ? '|' : `| ${line}`)).join('\n');
 }
 
@@ -69,14 +70,27 @@ function forwardNote(layer: LayerExplain): string | null {
     const d = layer.dropout;
     return `Dropped ${percent(d.droppedFraction)} of the units (rate ${d.rate}); kept ones are multiplied by 1/(1 − rate) = ${num(d.scale)}.`;
   }
-  if (layer.className === 'Flatten') return 'Nothing is computed: the same numbers, one row per image.';
+  if (layer.className === 'Flatten')
+    return 'Nothing is computed: the same numbers, one row per image.';
   return null;
 }
 
-/** A layer's forward part: formula, shapes, statistics, a few values, the reference. */
-export function forwardText(layer: LayerExplain, count: number): string {
+/**
+ * A layer's forward part: formula, shapes, statistics, a few values, the reference. A class's
+ * formula is quoted in full the first time only (`quoted` remembers which were).
+ */
+export function forwardText(
+  layer: LayerExplain,
+  count: number,
+  quoted: Set<string> = new Set(),
+): string {
   const lines: string[] = [`${title(layer, count)}    ${layer.source.path}`];
-  lines.push(indent(quoteFormula(layer.source.formula, layer.source.path)));
+  if (quoted.has(layer.className)) {
+    lines.push(`  (the same maths as the ${layer.className} layer above)`);
+  } else {
+    lines.push(indent(quoteFormula(layer.source.formula, layer.source.path)));
+    quoted.add(layer.className);
+  }
   lines.push(
     `  input ${shapeText(layer.input.shape)}  ->  output ${shapeText(layer.output.shape)}`,
   );
@@ -124,7 +138,7 @@ function batchNormText(layer: LayerExplain): string {
       ].map((text) => ({ text })),
     ),
   };
-  return `${renderTableText(table).trimEnd()}\nAfter normalisation every channel has mean β and std γ·σ/sqrt(σ² + ε) ≈ γ; the moving statistics moved ${percent(1 - bn.momentum)} of the way from their start (0 and 1) toward this batch's μ and σ².`;
+  return `${renderTableText(table).trimEnd()}\nAfter normalisation every channel has mean β and std γ·σ/sqrt(σ² + ε): γ when σ² ≫ ε, less for a nearly constant channel. The moving statistics moved ${percent(1 - bn.momentum)} of the way from their start (0 and 1) toward this batch's μ and σ².`;
 }
 
 function gradientTable(w: WeightExplain): string {
@@ -163,8 +177,10 @@ export function backwardText(layer: LayerExplain, count: number): string {
   lines.push(`               ${statsLine(arriving.stats)}`);
   lines.push(`  passed down  dL/dx ${shapeText(layer.gradInput.shape)}`);
   lines.push(`               ${statsLine(layer.gradInput.stats)}`);
-  if (layer.position === 1) {
-    lines.push('               (the first layer has nobody to pass it to; training skips it)');
+  if (!layer.inputGradUsed) {
+    lines.push(
+      '               (computed for this explanation only: no layer below has weights, so training skips it)',
+    );
   }
   for (const w of layer.weights) {
     if (!w.trainable || !w.grad) {
@@ -224,9 +240,9 @@ export function optimizerText(result: ExplainResult): string {
         num(e.w),
         num(e.g),
         ...(adam ? [num(e.m!), num(e.v!), num(e.mHat!), num(e.vHat!)] : []),
-        num(e.deltaFormula),
-        num(e.deltaEngine),
-        e.deltaReference === null ? '-' : num(e.deltaReference),
+        precise(e.deltaFormula),
+        precise(e.deltaEngine),
+        e.deltaReference === null ? '-' : precise(e.deltaReference),
       ].map((text) => ({ text })),
     ),
   };
@@ -241,7 +257,9 @@ export function optimizerText(result: ExplainResult): string {
     );
   }
   if (opt.reference) {
-    const worst = opt.reference.reduce((a, b) => (b.maxAbs / b.allowed > a.maxAbs / a.allowed ? b : a));
+    const worst = opt.reference.reduce((a, b) =>
+      b.maxAbs / b.allowed > a.maxAbs / a.allowed ? b : a,
+    );
     const ok = opt.reference.every((r) => r.ok);
     lines.push(
       `  vs TensorFlow.js after its own step: ${ok ? 'every weight within' : 'NOT every weight within'} the cross-check's tolerance (closest to it: ${worst.weight}, max |diff| ${sci(worst.maxAbs)}, allowed ${sci(worst.allowed)})`,
@@ -253,7 +271,7 @@ export function optimizerText(result: ExplainResult): string {
 function summaryText(result: ExplainResult): string {
   const c = result.gradientCheck;
   const lines = [
-    `Finite differences (float64, js backend, h = ${c.step}): ${c.checked} entries checked, largest relative error ${sci(c.maxRelativeError)} (bound ${sci(c.bound)}, absolute floor ${sci(c.floor)})${c.kinks > 0 ? `; ${c.kinks} skipped at a ReLU kink` : ''}  ${c.ok ? 'ok' : 'ABOVE THE BOUND'}`,
+    `Finite differences (float64, js backend, h = ${sci(c.step)}): ${c.checked} entries checked, largest relative error ${sci(c.maxRelativeError)} (bound ${sci(c.bound)}, absolute floor ${sci(c.floor)})${c.kinks > 0 ? `; ${c.kinks} skipped at a ReLU kink` : ''}  ${c.ok ? 'ok' : 'ABOVE THE BOUND'}`,
   ];
   if (result.referenceOk !== null) {
     lines.push(
@@ -285,10 +303,11 @@ export function explainText(result: ExplainResult, only?: string): string {
   const count = result.layers.length;
   const parts: string[] = [headerText(result)];
   const layers = only ? result.layers.filter((l) => l.name === only) : result.layers;
+  const quoted = new Set<string>();
   if (layers.length > 0) {
     parts.push(
       `== Forward: each layer computes its output from the one below (training mode) ==`,
-      ...layers.map((l) => forwardText(l, count)),
+      ...layers.map((l) => forwardText(l, count, quoted)),
     );
   }
   if (!only || only === 'loss') parts.push('== Loss ==', lossText(result));

@@ -175,6 +175,8 @@ export interface LayerExplain {
   gradOutput: TensorView & { of: 'dL/dy' | 'dL/dz' };
   /** The gradient passed down to the layer below, dL/dx. */
   gradInput: TensorView;
+  /** Does training compute dL/dx here? Only when some layer below has trainable weights. */
+  inputGradUsed: boolean;
   weights: WeightExplain[];
   batchNorm: BatchNormExplain | null;
   dropout: DropoutExplain | null;
@@ -529,6 +531,7 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
           of: i === layers.length - 1 ? 'dL/dz' : 'dL/dy',
         },
         gradInput: view(gradInputs[i]!, inShape),
+        inputGradUsed: layers.slice(0, i).some((l) => l.weights.some((w) => w.trainable)),
         weights,
         batchNorm,
         dropout,

@@ -1,0 +1,100 @@
+// `fmnist explain`: one training step of one of the study's models, layer by layer.
+import { crosscheckStudyModels, kerasLayerNames } from '@fmnist/tf';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { CommandModule } from '../command.js';
+import { UsageError } from '../errors.js';
+import {
+  DEFAULT_EXPLAIN_MODEL,
+  EXPLAIN_MODELS,
+  EXTRA_SECTIONS,
+  type ExplainModelName,
+  explainModel,
+  explainText,
+  GRADIENT_CHECK,
+  writeExplanationPage,
+} from '../explain/index.js';
+
+export const DEFAULT_EXPLAIN_BATCH = 32;
+export const DEFAULT_EXPLAIN_HTML_DIR = 'fmnist-explain';
+
+function batchSize(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1024) {
+    throw new InvalidArgumentError('It must be a whole number from 1 to 1024 (the batch size).');
+  }
+  return n;
+}
+
+export const explainCommand: CommandModule = {
+  name: 'explain',
+  summary: 'how each layer works inside: one real batch forward and backward, checked',
+  description: [
+    "Walks one real mini-batch (the first N training images, cropped as the model needs) through one of the study's models, layer by layer: what each layer computes (quoted from its source file), its input and output shapes, a few values and statistics, the gradient flowing back, each weight's gradient against a float64 central finite difference, and the same numbers from the TensorFlow.js reference with the same weights; then one optimizer step (SGD or Adam) entry by entry.",
+    '',
+    `The default model is ${DEFAULT_EXPLAIN_MODEL}: it has the most inside to show (Dense layers, batch normalisation and its batch statistics, the softmax output, Adam's moments). top and bottom show SGD; dropout shows a dropout mask.`,
+    `Finite differences: relative error |analytic − numeric| / max(|analytic|, |numeric|, ${GRADIENT_CHECK.floor}), bound ${GRADIENT_CHECK.bound} (h = ${GRADIENT_CHECK.step}, float64; see docs/how-it-works.md).`,
+  ].join('\n'),
+  options: ['json', 'seed', 'dataDir'],
+  configure(command: Command) {
+    command
+      .addOption(
+        new Option('--model <name>', 'which model of the study to explain')
+          .choices(EXPLAIN_MODELS)
+          .default(DEFAULT_EXPLAIN_MODEL),
+      )
+      .addOption(
+        new Option(
+          '--layer <name>',
+          `show only this layer (its Keras name, e.g. dense_1), or ${EXTRA_SECTIONS.join(' or ')}`,
+        ),
+      )
+      .addOption(
+        new Option('--batch <n>', 'images in the mini-batch')
+          .argParser(batchSize)
+          .default(DEFAULT_EXPLAIN_BATCH),
+      )
+      .addOption(
+        new Option(
+          '--html [dir]',
+          `also write the explanation as a page with figures, in <dir>/<model>/report.html (default dir: ${DEFAULT_EXPLAIN_HTML_DIR})`,
+        ),
+      )
+      .addOption(new Option('--no-reference', 'skip the TensorFlow.js reference (faster)'));
+  },
+  async run(options, context) {
+    const model = options.model as ExplainModelName;
+    const only = options.layer as string | undefined;
+    if (only !== undefined) {
+      const spec = crosscheckStudyModels().find((m) => m.name === model)!.spec;
+      const names = [...kerasLayerNames(spec), ...EXTRA_SECTIONS];
+      if (!names.includes(only)) {
+        throw new UsageError(
+          `Model ${model} has no layer '${only}'; use one of ${names.join(', ')}`,
+        );
+      }
+    }
+    const data = await context.loadData({ dataDir: options.dataDir });
+    const explanation = await explainModel({
+      model,
+      data,
+      seed: options.seed ?? 42,
+      batchSize: options.batch as number,
+      reference: options.reference !== false,
+      onProgress: context.log,
+    });
+    const result = explanation.result;
+    let html: string | null = null;
+    if (options.html !== undefined) {
+      const dir = typeof options.html === 'string' ? options.html : DEFAULT_EXPLAIN_HTML_DIR;
+      html = await writeExplanationPage(explanation, `${dir}/${model}`);
+      context.log(`wrote ${html}`);
+    }
+    const shown = only
+      ? { ...result, layers: result.layers.filter((l) => l.name === only) }
+      : result;
+    return {
+      json: { ...shown, ...(only ? { layer: only } : {}), html },
+      text: explainText(result, only) + (html ? `\nPage: ${html}\n` : ''),
+    };
+  },
+};

@@ -1,0 +1,122 @@
+// The report as a reader sees it: a quick study (--limit 2000 --epochs 2) written into a temp
+// folder, opened in headless Chromium. Every image must load, nothing may log an error, and
+// every section must be there. A screenshot is kept (path printed) to look at.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fmnist, type Run } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const DATA = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+const skipReason = !existsSync(CHROMIUM)
+  ? `skipped: ${CHROMIUM} is missing (apt-get install chromium)`
+  : !existsSync(DATA)
+    ? `skipped: no Fashion-MNIST in ${DATA}`
+    : '';
+/** Where the screenshot is copied for people to look at (gitignored). */
+const KEEP = fileURLToPath(new URL('../../../.test-results/', import.meta.url));
+
+describe.skipIf(skipReason !== '')(
+  `the study report in Chromium${skipReason ? ` (${skipReason})` : ''}`,
+  () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fmnist-browser-')), 'report');
+    let run: Run;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      run = await fmnist([
+        'study',
+        '--limit',
+        '2000',
+        '--epochs',
+        '2',
+        '--out',
+        out,
+        '--data-dir',
+        '/usr/share/datasets/fashion-mnist',
+      ]);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+    }, 600_000);
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('opens with every image loaded, no console errors, every section, and a screenshot', async () => {
+      expect(run.code, run.stderr).toBe(0);
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(pathToFileURL(join(out, 'report.html')).href, { waitUntil: 'load' });
+
+      const images = await page.$$eval('img', (imgs) =>
+        imgs.map((img) => ({
+          alt: img.alt,
+          loaded: img.complete && img.naturalWidth > 0,
+        })),
+      );
+      // The data figures (7), the two diagrams, six training curves, two disagreement grids.
+      expect(images.length).toBeGreaterThanOrEqual(17);
+      expect(images.filter((i) => !i.loaded)).toEqual([]);
+
+      const headings = await page.$$eval('h2, h3, h4', (hs) => hs.map((h) => h.textContent ?? ''));
+      for (const heading of [
+        'Data',
+        'Load and split',
+        'Class distribution',
+        'Pixel range and scaling',
+        'Crops: top and bottom halves',
+        'The first 20 training images',
+        'Part 1: which half of the image carries the information',
+        'Models',
+        'Training: top, then bottom from the same initial weights',
+        'Trained on the top half (rows 0-13)',
+        'Trained on the bottom half (rows 14-27)',
+        'Top vs bottom, class by class',
+        'Disagreements',
+        'Part 2: regularisation on the top half',
+        'Base: Dense 128 -> 64 -> 32',
+        'Early stopping (patience 3, best weights restored)',
+        'Batch normalisation after each hidden Dense',
+        'Dropout(0.5) after each hidden Dense',
+        'The four compared',
+      ]) {
+        expect(headings).toContain(heading);
+      }
+      const pre = await page.$$eval('pre', (ps) => ps.map((p) => p.textContent ?? ''));
+      expect(pre.filter((t) => t.includes('weighted avg'))).toHaveLength(6);
+      expect(pre.filter((t) => t.startsWith('Model: '))).toHaveLength(6);
+      expect(errors).toEqual([]);
+
+      const screenshot = join(out, '..', 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: false });
+      mkdirSync(KEEP, { recursive: true });
+      copyFileSync(screenshot, join(KEEP, 'report-screenshot.png'));
+      await page.evaluate(() => {
+        document
+          .querySelector('#part-1-which-half-of-the-image-carries-the-information')
+          ?.scrollIntoView();
+      });
+      await page.screenshot({ path: join(KEEP, 'report-part1.png') });
+      await page.close();
+    });
+  },
+);
