@@ -81,6 +81,11 @@ export interface EarlyStoppingOptions {
  * - with restoreBestWeights, the best epoch's weights are put back when training ends, whether
  *   it stopped early or ran out of epochs first (Keras 3 restores in on_train_end; Keras 2 only
  *   restored when it actually stopped).
+ *
+ * One deliberate difference: onTrainBegin also resets `best`, so an instance reused for a second
+ * fit starts afresh (Keras resets everything else there but keeps the previous run's best, which
+ * makes a reused instance compare against a value from another training run). For a fresh
+ * instance, as the study uses, the two behave identically.
  */
 export class EarlyStopping implements Callback {
   readonly monitor: string;

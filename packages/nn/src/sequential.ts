@@ -152,6 +152,8 @@ export class Sequential implements CallbackModel {
   #dProbs: FloatArray = new Float32Array(0);
   readonly #outputs: FloatArray[];
   #lastBatch = 0;
+  #stepLossSum = 0;
+  #stepCorrect = 0;
 
   constructor(spec: ModelSpec, options: SequentialOptions = {}) {
     this.spec = structuredClone(spec);
@@ -410,8 +412,8 @@ export class Sequential implements CallbackModel {
     xb.set(data.subarray(0, samples * this.inputSize));
     const yb = this.#yBatch;
     for (let r = 0; r < samples; r++) yb[r] = y[r]!;
-    const { lossSum, correct } = this.#trainStep(xb, samples, 1, 1);
-    return { loss: lossSum / samples, accuracy: correct / samples };
+    this.#trainStep(xb, samples, 1, 1);
+    return { loss: this.#stepLossSum / samples, accuracy: this.#stepCorrect / samples };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -476,9 +478,9 @@ export class Sequential implements CallbackModel {
           for (let j = 0; j < inSize; j++) xb[dst + j] = data[src + j]!;
           yb[r] = y[idx]!;
         }
-        const result = this.#trainStep(xb, batch, epoch + 1, step + 1);
-        lossSum += result.lossSum;
-        correct += result.correct;
+        this.#trainStep(xb, batch, epoch + 1, step + 1);
+        lossSum += this.#stepLossSum;
+        correct += this.#stepCorrect;
         seen += batch;
         if (step === 0) afterFirstStep = performance.now();
         if (wantBatchEvents) {
@@ -596,21 +598,20 @@ export class Sequential implements CallbackModel {
     }
   }
 
-  /** One step on the gathered batch (xBatch, yBatch). epoch and step are 1-based, for errors. */
-  #trainStep(
-    xb: FloatArray,
-    batch: number,
-    epoch: number,
-    step: number,
-  ): { lossSum: number; correct: number } {
+  /**
+   * One step on the gathered batch (xBatch, yBatch); epoch and step are 1-based, for errors.
+   * The batch's loss sum and correct count land in #stepLossSum / #stepCorrect rather than in
+   * a returned object, so the training loop allocates nothing per batch.
+   */
+  #trainStep(xb: FloatArray, batch: number, epoch: number, step: number): void {
     const probs = this.#forward(xb, batch, true);
     const yb = this.#yBatch;
     const lossSum = crossEntropySum(probs, yb, batch, this.#classes);
     if (!Number.isFinite(lossSum)) throw new NonFiniteLossError(epoch, step, lossSum / batch);
-    const correct = countCorrect(probs, yb, batch, this.#classes);
+    this.#stepLossSum = lossSum;
+    this.#stepCorrect = countCorrect(probs, yb, batch, this.#classes);
     this.#backward(probs, yb, batch, 0);
     this.#optimizer!.applyGradients(this.#trainable);
-    return { lossSum, correct };
   }
 
   #inferBatches(
