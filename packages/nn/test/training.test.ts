@@ -146,6 +146,29 @@ describe('fit', () => {
   });
 });
 
+describe('buffers', () => {
+  it('reuses each layer buffer across batches; a short batch is a view of the same memory', () => {
+    const model = new Sequential(tinySpec, { seed: 4, backend });
+    model.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
+    const { x, y } = toyData(8);
+    model.computeGradients(x, y);
+    const first = model.activations().map((a) => a.values);
+    const grads = model.trainableWeights.map((w) => w.grad);
+    model.computeGradients(x, y);
+    model.activations().forEach((a, i) => {
+      expect(a.values).toBe(first[i]); // the very same array object: nothing reallocated
+    });
+    model.computeGradients(x.subarray(0, 3 * 6), y.subarray(0, 3));
+    model.activations().forEach((a, i) => {
+      expect(a.values.buffer).toBe(first[i]!.buffer);
+      expect(a.values.length).toBe(3 * a.shape[1]!);
+    });
+    model.trainableWeights.forEach((w, i) => {
+      expect(w.grad).toBe(grads[i]);
+    });
+  });
+});
+
 describe('failures', () => {
   it('a shape mismatch names the first layer and both shapes', async () => {
     const model = new Sequential(part2Spec('base'), { backend });
