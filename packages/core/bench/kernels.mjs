@@ -9,6 +9,7 @@
 //
 // Options: --quick (fewer rounds, no 512^3), --json, FMNIST_BENCH_ROUNDS=N.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPU } from 'gpu.js';
@@ -101,12 +102,15 @@ async function timeCalls(config, s, buf, budgetMs) {
     ? () => config.backend.matmulAsync(buf.a, buf.b, buf.out, s.m, s.k, s.n, options)
     : () => config.backend.matmul(buf.a, buf.b, buf.out, s.m, s.k, s.n, options);
   let calls = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   do {
     await call();
     calls++;
   } while (performance.now() - t0 < budgetMs);
-  return ((performance.now() - t0) * 1000) / calls;
+  const wall = ((performance.now() - t0) * 1000) / calls;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall, cpu: (cpu.user + cpu.system) / calls };
 }
 
 const median = (xs) => {
@@ -166,7 +170,8 @@ async function main() {
       for (const c of active) samples.get(c.id).push(await timeCalls(c, s, buf, budget));
     }
     for (const c of active) {
-      const micros = median(samples.get(c.id));
+      const micros = median(samples.get(c.id).map((x) => x.wall));
+      const cpuMicros = median(samples.get(c.id).map((x) => x.cpu));
       results.push({
         shape: s.label,
         m: s.m,
@@ -178,6 +183,10 @@ async function main() {
         config: c.id,
         micros,
         gflops: flops(s) / micros / 1000,
+        // CPU time of the whole process (worker threads included): steadier than wall time
+        // on a shared machine, and shows what threads cost.
+        cpuMicros,
+        cpuGflops: flops(s) / cpuMicros / 1000,
       });
     }
     log(`  measured ${s.label}`);
@@ -189,7 +198,15 @@ async function main() {
     .map((c) => {
       const rows = results.filter((r) => r.inStep && r.config === c.id);
       const micros = rows.reduce((sum, r) => sum + r.micros, 0);
-      return { config: c.id, label: c.label, micros, gflops: stepFlops / micros / 1000 };
+      const cpuMicros = rows.reduce((sum, r) => sum + r.cpuMicros, 0);
+      return {
+        config: c.id,
+        label: c.label,
+        micros,
+        gflops: stepFlops / micros / 1000,
+        cpuMicros,
+        cpuGflops: stepFlops / cpuMicros / 1000,
+      };
     });
   const elementwise = elementwiseProbe();
 
@@ -209,7 +226,10 @@ async function main() {
   log('');
   log(`one training step's matmuls (${(stepFlops / 1e6).toFixed(2)} MFLOP), aggregate:`);
   for (const r of step) {
-    log(`  ${r.label.padEnd(52)} ${r.gflops.toFixed(2)} GFLOP/s  ${r.micros.toFixed(0)} µs/step`);
+    log(
+      `  ${r.label.padEnd(66)} ${r.gflops.toFixed(2)} GFLOP/s ${r.micros.toFixed(0).padStart(6)} µs/step` +
+        `   (CPU time: ${r.cpuGflops.toFixed(2)} GFLOP/s, ${r.cpuMicros.toFixed(0)} µs)`,
+    );
   }
   log('');
   log(
@@ -219,6 +239,8 @@ async function main() {
 
   const report = {
     date: new Date().toISOString(),
+    loadAverage: os.loadavg(),
+    cpus: os.cpus().length,
     node: process.version,
     rounds,
     configs: configs.map((c) => ({ id: c.id, label: c.label, backend: c.backend.name })),
