@@ -1,6 +1,7 @@
 import { Rng } from '@fmnist/core';
 import {
   HALF_SHAPE,
+  KERAS_DEFAULTS,
   type Labels,
   type ModelSpec,
   type OptimizerSpec,
@@ -229,6 +230,12 @@ export interface EpochComparison {
   gap: EngineEpoch;
   /** The largest |w_custom − w_tf| over every weight at the end of the epoch. */
   maxWeightDifference: number;
+  /**
+   * Training samples whose label probability fell below 1e-7 in tfjs's training pass: there
+   * tfjs's clipped cross-entropy passes no gradient while the custom engine (like Keras on
+   * TensorFlow) passes p − onehot, so the engines part ways by design (README.md).
+   */
+  clippedLabels: number;
 }
 
 export interface SideBySideOptions {
@@ -259,7 +266,7 @@ export function trainSideBySide(
     const order = new Uint32Array(samples).map((_, i) => i);
     rng.fork(epoch * 2).shuffle(order);
     const maskRng = rng.fork(epoch * 2 + 1);
-    const sums = { customLoss: 0, customCorrect: 0, tfLoss: 0, tfCorrect: 0 };
+    const sums = { customLoss: 0, customCorrect: 0, tfLoss: 0, tfCorrect: 0, clipped: 0 };
     for (let start = 0; start < samples; start += options.batchSize) {
       const indices = order.subarray(start, Math.min(start + options.batchSize, samples));
       const x = gatherRows(data.train.x, width, indices);
@@ -271,6 +278,7 @@ export function trainSideBySide(
       sums.customCorrect += c.accuracy * indices.length;
       sums.tfLoss += t.loss * indices.length;
       sums.tfCorrect += t.accuracy * indices.length;
+      sums.clipped += countClipped(t.output, y, t.output.length / y.length);
     }
     releaseDropoutMasks(custom);
     const cv = custom.evaluate(data.validation.x, data.validation.y, {
@@ -305,11 +313,21 @@ export function trainSideBySide(
         val_accuracy: t.val_accuracy - c.val_accuracy,
       },
       maxWeightDifference,
+      clippedLabels: sums.clipped,
     };
     options.onEpoch?.(comparison);
     out.push(comparison);
   }
   return out;
+}
+
+function countClipped(probs: Float32Array, labels: ArrayLike<number>, classes: number): number {
+  let n = 0;
+  for (let r = 0; r < labels.length; r++) {
+    if ((probs[r * classes + (labels[r] as number)] as number) < KERAS_DEFAULTS.crossEntropyClip)
+      n++;
+  }
+  return n;
 }
 
 /** 1-based epoch that Keras's EarlyStopping(val_loss, patience) would restore, and when it stops. */

@@ -216,10 +216,16 @@ export function reportWorst(): void {
   }
 }
 
+/** The softmax output of the custom engine's last forward pass (training mode in a step). */
+export function trainingOutput(model: Sequential): ArrayLike<number> {
+  return model.activations().at(-1)?.values ?? [];
+}
+
 /**
  * True when no label's probability is in the range where the two engines' losses part ways on
  * purpose: below 1e-6, tfjs's clip (at 1e-7) zeroes the sample's gradient while the custom
- * engine's fused softmax + cross-entropy keeps p − onehot (see README.md).
+ * engine's fused softmax + cross-entropy keeps p − onehot (see README.md). Check it on the
+ * training-mode output: dropout's 1/(1 − rate) scaling makes it more extreme than inference.
  */
 export function labelsUnclipped(
   probs: ArrayLike<number>,

@@ -124,6 +124,7 @@ function epochTable(m: ModelCrosscheck): string {
       'tf',
       'gap',
       'max |Δw|',
+      'clipped',
     ],
     m.training.map((e) => [
       String(e.epoch),
@@ -140,6 +141,7 @@ function epochTable(m: ModelCrosscheck): string {
       fixed(e.tf.val_accuracy),
       gap(e.gap.val_accuracy),
       exp(e.maxWeightDifference),
+      String(e.clippedLabels),
     ]),
   );
 }
@@ -166,6 +168,7 @@ export function formatReport(report: CrosscheckReport): string {
       );
     }
     if (m.training.length > 0) {
+      // 'clipped': samples whose label probability fell under 1e-7 in tfjs (see @fmnist/tf's README).
       out.push(
         `Trained side by side from the same weights on the same batches, ${m.epochs} epoch(s):`,
       );
