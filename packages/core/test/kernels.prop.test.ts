@@ -124,9 +124,12 @@ for (const c of backendCases()) {
       expect((backend as { compiledKernelCount?: number }).compiledKernelCount).toBe(count);
     });
 
-    it('matmul accepts Float64Array inputs and output (computed at its own precision)', () => {
-      const a = Float64Array.from(randomArray(3 * 17, 3));
-      const b = Float64Array.from(randomArray(17 * 5, 4));
+    it('matmul accepts Float64Array inputs and output, also after float32 on the same shape', () => {
+      const a32 = randomArray(3 * 17, 3);
+      const b32 = randomArray(17 * 5, 4);
+      backend.matmul(a32, b32, new Float32Array(15), 3, 17, 5, { relu: true });
+      const a = Float64Array.from(a32);
+      const b = Float64Array.from(b32);
       const got = new Float64Array(15);
       const want = new Float64Array(15);
       backend.matmul(a, b, got, 3, 17, 5, { relu: true });
