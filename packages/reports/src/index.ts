@@ -79,6 +79,26 @@ export {
 } from './observations.js';
 export { type RenderedFigure, type SvgToPngOptions, svgToPng } from './render.js';
 export {
+  chiSquareSurvival,
+  DEFAULT_LEVEL,
+  discordantCounts,
+  EXACT_BELOW,
+  excludesZero,
+  formatP,
+  holm,
+  type McNemarResult,
+  mcnemar,
+  type PairedDifference,
+  type PooledMcNemar,
+  pairedDifference,
+  pooledMcNemar,
+  type Summary,
+  summarize,
+  tQuantile,
+  tTwoSidedP,
+} from './stats.js';
+export { type IntervalChartOptions, type IntervalPoint, intervalChart } from './stats-charts.js';
+export {
   type Cell,
   type ClassDistribution,
   type Column,
