@@ -59,4 +59,7 @@ export interface Backend {
 
   /** Release kernels and buffers; the backend is unusable afterwards. */
   dispose(): void;
+
+  /** One line on what runs underneath (mode, kernel shape), for logs and reports. Optional. */
+  describe?(): string;
 }

@@ -348,6 +348,20 @@ export class GpuJsBackend implements Backend {
     this.#js.argmaxRows(x, out, rows, cols);
   }
 
+  describe(): string {
+    const how = {
+      webasm: 'WebAssembly with f32x4 SIMD, synchronous, one thread',
+      cpu: 'kernels translated to JavaScript',
+      headlessgl: 'WebGL through headless-gl (Mesa software rasteriser without a GPU)',
+    }[this.mode];
+    const s = this.matmulShape;
+    return (
+      `${this.name}: gpu.js ${how}; matmul kernels with ${s.rowsPerThread} output rows per ` +
+      `thread, ${s.integerIndices ? 'i32' : 'f32'} indices, unroll ${s.unroll}, fused bias+ReLU; ` +
+      'elementwise ops and reductions run the js loops'
+    );
+  }
+
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;

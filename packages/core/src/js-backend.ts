@@ -108,4 +108,8 @@ export class JsBackend implements Backend {
   }
 
   dispose(): void {}
+
+  describe(): string {
+    return 'js: plain JavaScript loops (the reference), float32 or float64';
+  }
 }

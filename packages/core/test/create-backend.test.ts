@@ -35,6 +35,10 @@ describe('createBackend', () => {
       expect(backend.name).toBe(`gpujs:${mode}`);
       backend.dispose();
     }
+    const cpu = createBackend('gpujs:cpu');
+    expect(cpu.describe?.()).toMatch(/^gpujs:cpu: gpu\.js kernels translated to JavaScript/);
+    cpu.dispose();
+    expect(createBackend('js').describe?.()).toMatch(/reference/);
     const best = createBackend('gpujs');
     expect(best.name).toBe(
       gpuJsModeAvailability('webasm').available ? 'gpujs:webasm' : 'gpujs:cpu',
