@@ -110,11 +110,9 @@ describe.skipIf(skipReason !== '')(
       await page.screenshot({ path: screenshot, fullPage: false });
       mkdirSync(KEEP, { recursive: true });
       copyFileSync(screenshot, join(KEEP, 'report-screenshot.png'));
-      await page.evaluate(() => {
-        document
-          .querySelector('#part-1-which-half-of-the-image-carries-the-information')
-          ?.scrollIntoView();
-      });
+      await page
+        .locator('#part-1-which-half-of-the-image-carries-the-information')
+        .scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(KEEP, 'report-part1.png') });
       await page.close();
     });

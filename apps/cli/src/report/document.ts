@@ -7,6 +7,8 @@ export interface RunInfo {
   backend: string;
   backendDetail: string;
   seed: number;
+  /** How many models trained side by side (0: none trained). */
+  lanes: number;
   limit: number | null;
   epochs: number | null;
   model: string | null;
@@ -40,6 +42,7 @@ export function reportDocument(
     startedAt: run.startedAt,
     command: run.command,
     extra: {
+      ...(run.lanes > 0 ? { 'Models trained side by side': run.lanes } : {}),
       'Peak memory': `${(run.peakMemoryBytes / MIB).toFixed(0)} MiB (max RSS)`,
       'Machine load': `load average ${run.loadAverage.start.map((l) => l.toFixed(1)).join(' ')} at the start, ${run.loadAverage.end.map((l) => l.toFixed(1)).join(' ')} at the end, ${run.cpus} CPUs`,
       ...(run.limit !== null ? { 'Training images (--limit)': run.limit } : {}),

@@ -82,6 +82,7 @@ export async function executeStudy(
 
     let backend = '';
     let backendDetail = '';
+    let lanes = 0;
     if (jobs.length > 0) {
       scope.setStage('training');
       const training = await runTraining(
@@ -102,6 +103,7 @@ export async function executeStudy(
       );
       backend = training.backend;
       backendDetail = training.backendDetail;
+      lanes = training.lanes;
       t = lap('training', t);
       scope.setStage('writing the report');
       const results = training.models.map((m) => modelResult(m, data.test.labels));
@@ -134,6 +136,7 @@ export async function executeStudy(
       backend,
       backendDetail,
       seed,
+      lanes,
       limit: options.limit ?? null,
       epochs: options.epochs ?? null,
       model: model ?? null,

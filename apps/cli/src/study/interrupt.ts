@@ -10,8 +10,8 @@ import type { Io } from '../context.js';
 export const EXIT_INTERRUPTED = 130;
 
 export interface InterruptScope {
-  /** The worker to stop on Ctrl-C (undefined when none runs). */
-  register(worker: Worker | undefined): void;
+  /** The workers to stop on Ctrl-C (none when none runs). */
+  register(workers: readonly Worker[]): void;
   /** What is happening now, for the message ("training base, epoch 3"). */
   setStage(stage: string): void;
 }
@@ -21,14 +21,14 @@ export async function withInterrupt<T>(
   out: string,
   body: (scope: InterruptScope) => Promise<T>,
 ): Promise<T> {
-  let worker: Worker | undefined;
+  let workers: readonly Worker[] = [];
   let stage = 'starting';
   const onSignal = (signal: NodeJS.Signals) => {
     const what = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`;
     io.stderr.write(
       `\nfmnist: ${what} while ${stage}; nothing new was written to ${out}. Run the command again to start over.\n`,
     );
-    const stop = worker ? worker.terminate() : Promise.resolve(0);
+    const stop = Promise.all(workers.map((w) => w.terminate()));
     // Exiting here, not throwing: the main thread may be inside a long synchronous step.
     void stop.finally(() => process.exit(EXIT_INTERRUPTED));
   };
@@ -37,7 +37,7 @@ export async function withInterrupt<T>(
   try {
     return await body({
       register: (w) => {
-        worker = w;
+        workers = w;
       },
       setStage: (s) => {
         stage = s;

@@ -1,11 +1,13 @@
 /**
- * Progress on stderr while models train, as Keras shows it: for each epoch a header line
- * (here with where the whole run stands: which model of how many, time elapsed) and the
- * progress line, redrawn in place on a terminal, written once per epoch otherwise (a log
- * file or a CI transcript gets no carriage-return noise).
+ * Progress on stderr while models train, as Keras shows it, for one model or for two trained
+ * side by side (one per core). Each finished epoch leaves two lines: where the run stands
+ * (which epoch, which model of how many, time elapsed) and Keras's progress line:
  *
  *   Epoch 4/15 · base (3 of 6) · 1m 23s elapsed
  *   1563/1563 ━━━━━━━━━━━━━━━━━━━━ 6s 4ms/step - accuracy: 0.8571 - loss: 0.3905 - val_accuracy: ...
+ *
+ * On a terminal a status line below them is redrawn in place with every running model's
+ * live bar; elsewhere (a log file, CI) only the finished lines are written.
  */
 import { formatEpochHeader, formatProgressLine } from '@fmnist/nn';
 import type { Io } from '../context.js';
@@ -21,12 +23,17 @@ export function formatElapsed(seconds: number): string {
   return h > 0 ? `${h}h ${m}m ${s}s` : `${m}m ${s}s`;
 }
 
+interface Running {
+  index: number;
+  progress: ProgressInfo | undefined;
+}
+
 export class ProgressRenderer {
   readonly #tty: boolean;
   readonly #start = performance.now();
-  #openLine = false;
-  #model = '';
-  #index = 0;
+  readonly #running = new Map<string, Running>();
+  #started = 0;
+  #statusShown = false;
 
   constructor(
     readonly io: Io,
@@ -39,39 +46,66 @@ export class ProgressRenderer {
     return (performance.now() - this.#start) / 1000;
   }
 
-  /** A line of its own (ends any progress line being drawn). */
+  /** Lines of their own, above the status line. */
   line(text: string): void {
-    this.#closeLine();
+    this.#clearStatus();
     this.io.stderr.write(`${text}\n`);
+    this.#drawStatus();
   }
 
   modelBegin(name: string, description: string): void {
-    this.#model = name;
-    this.#index++;
-    this.line('');
-    this.line(`${name} (${this.#index} of ${this.total}): ${description}`);
+    this.#started++;
+    this.#running.set(name, { index: this.#started, progress: undefined });
+    this.line(`\n${name} (${this.#started} of ${this.total}): ${description}`);
   }
 
-  epochBegin(epoch: number, epochs: number): void {
-    this.line(
-      `${formatEpochHeader(epoch, epochs)} · ${this.#model} (${this.#index} of ${this.total}) · ${formatElapsed(this.elapsedSeconds)} elapsed`,
-    );
+  modelEnd(name: string): void {
+    this.#running.delete(name);
   }
 
-  batch(progress: ProgressInfo): void {
+  batch(name: string, progress: ProgressInfo): void {
+    const running = this.#running.get(name);
+    if (running) running.progress = progress;
+    if (this.#tty) {
+      this.#clearStatus();
+      this.#drawStatus();
+    }
+  }
+
+  epochEnd(name: string, progress: ProgressInfo): void {
+    const running = this.#running.get(name);
+    if (running) running.progress = undefined;
+    const header = `${formatEpochHeader(progress.epoch, progress.epochs)} · ${name} (${running?.index ?? '?'} of ${this.total}) · ${formatElapsed(this.elapsedSeconds)} elapsed`;
+    this.line(`${header}\n${formatProgressLine(progress, { final: true, color: this.#tty })}`);
+  }
+
+  /** Removes the status line (call before the process writes anything else). */
+  finish(): void {
+    this.#clearStatus();
+  }
+
+  #drawStatus(): void {
     if (!this.#tty) return;
-    this.io.stderr.write(`\r\x1b[2K${formatProgressLine(progress, { final: false, color: true })}`);
-    this.#openLine = true;
+    const live = [...this.#running.entries()].filter(([, r]) => r.progress);
+    if (live.length === 0) return;
+    const parts = live.map(([name, r]) => {
+      const p = r.progress!;
+      // Side by side there is room for the bar only; alone, Keras's whole line.
+      const line = formatProgressLine(live.length > 1 ? { ...p, logs: {} } : p, {
+        final: false,
+      });
+      return `${name} ${p.epoch + 1}/${p.epochs} ${line}`;
+    });
+    const width = (this.io.stderr as { columns?: number }).columns ?? 120;
+    let status = `${parts.join(' | ')} · ${formatElapsed(this.elapsedSeconds)}`;
+    // A status line that wraps cannot be redrawn in place.
+    if (status.length > width - 1) status = `${status.slice(0, width - 2)}…`;
+    this.io.stderr.write(status);
+    this.#statusShown = true;
   }
 
-  epochEnd(progress: ProgressInfo): void {
-    if (this.#tty) this.io.stderr.write('\r\x1b[2K');
-    this.#openLine = false;
-    this.io.stderr.write(`${formatProgressLine(progress, { final: true, color: this.#tty })}\n`);
-  }
-
-  #closeLine(): void {
-    if (this.#openLine) this.io.stderr.write('\n');
-    this.#openLine = false;
+  #clearStatus(): void {
+    if (this.#statusShown) this.io.stderr.write('\r\x1b[2K');
+    this.#statusShown = false;
   }
 }
