@@ -452,7 +452,15 @@ export class Sequential implements CallbackModel {
             `batchOrder returned ${given.length} indices for ${samples} samples; return one per sample.`,
           );
         }
-        for (let i = 0; i < samples; i++) order[i] = given[i]!;
+        for (let i = 0; i < samples; i++) {
+          const idx = given[i]!;
+          if (!(Number.isInteger(idx) && idx >= 0 && idx < samples)) {
+            throw new InvalidArgumentError(
+              `batchOrder returned index ${idx} at position ${i}; indices must be integers in [0, ${samples - 1}].`,
+            );
+          }
+          order[i] = idx;
+        }
       } else {
         for (let i = 0; i < samples; i++) order[i] = i;
         if (options.shuffle ?? true) shuffleRng.shuffle(order);

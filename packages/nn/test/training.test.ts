@@ -219,6 +219,9 @@ describe('failures', () => {
     model.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
     await expect(model.fit(x, [0, 1, 12])).rejects.toThrow(/label 12 at index 2/);
     await expect(model.fit(x, y, { batchSize: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(model.fit(x, y, { batchOrder: () => [0, 1, 3] })).rejects.toThrow(
+      /index 3 at position 2/,
+    );
     expect(() => new Sequential({ ...tinySpec, inputShape: [0] }, { backend })).toThrow(
       /inputShape/,
     );
