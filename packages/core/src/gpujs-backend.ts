@@ -77,16 +77,18 @@ interface MatmulKernel {
 /**
  * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
  *
- * Why this shape (measured in bench/kernels, see the README table):
- * - Sizes as literals, not `this.constants`: the index arithmetic becomes integer constants and
- *   the kernel is compiled per shape anyway (gpu.js fixes the output size at build time).
+ * Why this shape (bench/kernels, process CPU time per training step on the 2-core machine):
  * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
- *   four SIMD lanes are four consecutive x, so reads that depend on x (the B operand) become
- *   4-load gathers while reads of A are one load + splat: `rows` outputs per thread share each
- *   gathered B value, which is most of the win.
- * - Running indices (`ai`, `bi`) instead of multiplying inside the loop; the loop unrolled so
- *   the loop test and pointer updates are paid once per `unroll` steps.
+ *   four SIMD lanes are four consecutive x, so a read that depends on x (the B operand) is a
+ *   gather (4 scalar loads and lane inserts) while a read of A is one load + splat: with 4 rows
+ *   each gathered B value feeds 16 multiply-adds instead of 4. 1.8x over 1 row per thread.
+ * - Sizes as literals: the kernel is compiled per shape anyway (gpu.js fixes output sizes).
+ * - Running indices (`ai`, `bi`) instead of index multiplications inside the loop, and i32
+ *   rather than gpu.js's default f32 for them: no speed difference measured, but f32 indices
+ *   stop being exact past 2^24 elements.
  * - Bias and ReLU fused into the same pass: no second kernel call, no second trip through out.
+ * - `unroll` repeats the loop body; it bought nothing measurable (V8's wasm compiler already
+ *   does well on the short body), so the default is 1. Kept for the benchmark.
  */
 export function matmulKernelSource(
   m: number,
@@ -128,8 +130,8 @@ export function matmulKernelSource(
     sums.map((s) => `let ${s} = 0.0;`).join(' '),
     // gpu.js gives a local an i32 type only when it starts from an integer literal and is
     // incremented with ++ somewhere (function-tracer's suggestedType); any other integer
-    // expression decays to f32, and every array read then pays a float-to-int conversion.
-    // Hence the literal 0 first and the `++` after the loop, where it changes nothing.
+    // initialiser decays to f32. Hence the literal 0 first and the `++` after the loop, where
+    // it changes nothing.
     ...(shape.integerIndices
       ? ['let ai = 0; let bi = 0;', `ai = ${aStart};`, `bi = ${bStart};`]
       : [`let ai = ${aStart};`, `let bi = ${bStart};`]),
