@@ -159,9 +159,15 @@ describe('custom engine vs TensorFlow.js, property-based', () => {
     );
   }
 
-  it('agree on every weight after one and after several SGD steps', async () => {
-    await checkSteps({ type: 'sgd', learningRate: 0.05 }, sgdWeightTolerance, 'weights after SGD');
-  });
+  // The study's rate (1e-4) and up to 100 times it. Much larger rates make these small random
+  // nets unstable: the engines' rounding differences then grow exponentially step by step (the
+  // dynamics are chaotic), which says nothing about either engine.
+  it.each([1e-4, 1e-2])(
+    'agree on every weight after one and after several SGD steps (lr %s)',
+    async (learningRate) => {
+      await checkSteps({ type: 'sgd', learningRate }, sgdWeightTolerance, 'weights after SGD');
+    },
+  );
 
   it('agree on every weight after one and after several Adam steps (Keras defaults)', async () => {
     await checkSteps({ type: 'adam' }, adamWeightTolerance, 'weights after Adam');
