@@ -3,10 +3,12 @@
  * and/or train the planned models (in the worker), turn the results into JSON, text and the
  * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
  */
+import { readdir, stat } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { type Section, writeReport } from '@fmnist/reports';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { dataSection } from '../report/data-section.js';
 import { type RunInfo, reportDocument } from '../report/document.js';
@@ -51,6 +53,7 @@ export async function executeStudy(
   const model = typeof options.model === 'string' ? options.model : undefined;
   // Checked before anything is loaded: a wrong --model is a usage error, exit 2.
   const jobs = planJobs(PARTS[name], { epochs: options.epochs, model });
+  await checkOutFolder(out);
   const withData = name === 'data' || name === 'study';
   const quiet = name === 'data';
 
@@ -168,6 +171,27 @@ export async function executeStudy(
           : json;
     return { json: document_json, text: `${text.join('\n\n')}\n` };
   });
+}
+
+/** Files whose presence marks a folder as an earlier report (which writeReport replaces). */
+const REPORT_FILES = ['report.html', 'results.json', 'report.md'];
+
+/**
+ * writeReport refuses to replace a folder that is not an earlier report; finding that out
+ * after minutes of training would waste them, so it is checked first, as a usage error.
+ */
+async function checkOutFolder(out: string): Promise<void> {
+  const info = await stat(out).catch(() => undefined);
+  if (!info) return;
+  if (!info.isDirectory()) {
+    throw new UsageError(`--out ${out} is a file, not a folder. Choose a new or empty folder`);
+  }
+  const entries = await readdir(out);
+  if (entries.length > 0 && !entries.some((e) => REPORT_FILES.includes(e))) {
+    throw new UsageError(
+      `--out ${out} is not empty and holds no earlier report, whose files the report would replace. Choose a new or empty folder`,
+    );
+  }
 }
 
 function correctShare(predictions: Int32Array, labels: Uint8Array): number {

@@ -1,0 +1,183 @@
+// `fmnist part1`, `part2` and `study` as a user runs them: the JSON documents the SPEC names,
+// the report folder, bad command lines, and Ctrl-C. Quick runs only (--limit, --epochs).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fmnist, MAIN } from './helpers.js';
+
+const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
+const realData = existsSync(join(SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
+const temp = () => mkdtempSync(join(tmpdir(), 'fmnist-study-'));
+
+interface ModelJson {
+  name: string;
+  params: { total: number; trainable: number; nonTrainable: number };
+  history: {
+    epoch: number;
+    loss: number;
+    accuracy: number;
+    val_loss: number;
+    val_accuracy: number;
+  }[];
+  bestEpoch: number;
+  epochsRun: number;
+  restoredEpoch: number | null;
+  initialWeights: string;
+  test: {
+    accuracy: number;
+    classes: { name: string; precision: number; recall: number; f1: number; support: number }[];
+    predictions: number[];
+    report: string;
+  };
+  seconds: number;
+  engine: string;
+  backend: string;
+}
+
+function expectModel(model: ModelJson, epochs: number): void {
+  expect(model.history).toHaveLength(model.epochsRun);
+  expect(model.epochsRun).toBeLessThanOrEqual(epochs);
+  for (const e of model.history) {
+    for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
+      expect(Number.isFinite(e[key])).toBe(true);
+    }
+  }
+  const lowest = Math.min(...model.history.map((e) => e.val_loss));
+  expect(model.history[model.bestEpoch - 1]!.val_loss).toBe(lowest);
+  expect(model.test.predictions).toHaveLength(10_000);
+  expect(model.test.classes).toHaveLength(10);
+  expect(model.test.classes.reduce((s, c) => s + c.support, 0)).toBe(10_000);
+  expect(model.test.report).toMatch(/weighted avg/);
+  expect(model.engine).toBe('custom');
+  expect(model.backend).toMatch(/^(js|gpujs)/);
+  expect(model.seconds).toBeGreaterThan(0);
+}
+
+describe.skipIf(!realData)('training commands on the real data (quick runs)', () => {
+  it('part1 --json: top then bottom from the same initial weights, compared', async () => {
+    const out = join(temp(), 'report');
+    const run = await fmnist(['part1', '--json', '--limit', '300', '--epochs', '2', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.models.map((m: ModelJson) => m.name)).toEqual(['top', 'bottom']);
+    const [top, bottom] = json.models as ModelJson[];
+    for (const m of [top!, bottom!]) {
+      expectModel(m, 2);
+      expect(m.params).toEqual({ total: 59_210, trainable: 59_210, nonTrainable: 0 });
+    }
+    expect(top!.initialWeights).toBe(bottom!.initialWeights);
+    expect(json.sameInitialWeights).toBe(true);
+    expect(json.summaries.full).toMatch(/Total params: 109,386/);
+    // Every shown disagreement is what the two prediction lists say.
+    const { topRightBottomWrong, bottomRightTopWrong } = json.disagreements;
+    for (const c of topRightBottomWrong.first) {
+      expect(top!.test.predictions[c.index]).toBe(c.trueLabel);
+      expect(bottom!.test.predictions[c.index]).toBe(c.predicted);
+    }
+    for (const c of bottomRightTopWrong.first) {
+      expect(bottom!.test.predictions[c.index]).toBe(c.trueLabel);
+      expect(top!.test.predictions[c.index]).toBe(c.predicted);
+    }
+    expect(json.perClass).toHaveLength(10);
+    expect(json.observations.length).toBeGreaterThan(2);
+    // The report, with results.json holding the same models plus wall time and peak memory.
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.part1.models[0].test.accuracy).toBe(top!.test.accuracy);
+    expect(results.run.wallSeconds).toBeGreaterThan(0);
+    expect(results.run.peakMemoryBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    expect(existsSync(join(out, 'figures', 'disagreements-top-right.png'))).toBe(true);
+    // Progress went to stderr, Keras-like.
+    expect(run.stderr).toMatch(/Epoch 2\/2 · bottom \(2 of 2\)/);
+    expect(run.stderr).toMatch(
+      /10\/10 ━+ \d+s \d+ms\/step - accuracy: [\d.]+ - loss: [\d.]+ - val_accuracy/,
+    );
+  });
+
+  it('part2 --model early-stopping: one model, best weights restored, one comparison row', async () => {
+    const out = join(temp(), 'report');
+    const run = await fmnist([
+      'part2',
+      '--json',
+      '--model',
+      'early-stopping',
+      '--limit',
+      '200',
+      '--epochs',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.models).toHaveLength(1);
+    const model = json.models[0] as ModelJson;
+    expect(model.name).toBe('early-stopping');
+    expectModel(model, 3);
+    expect(model.restoredEpoch).toBe(model.bestEpoch);
+    expect(model.params).toEqual({ total: 60_970, trainable: 60_970, nonTrainable: 0 });
+    expect(json.comparison).toHaveLength(1);
+    expect(json.comparison[0].name).toBe('early-stopping');
+  });
+});
+
+describe('bad command lines: one line, exit 2, nothing trained', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown model', ['study', '--model', 'nope'], /--model/],
+    ['a Part 1 model for part2', ['part2', '--model', 'top'], /--model/],
+    ['zero epochs', ['part1', '--epochs', '0'], /epochs/],
+    ['an unknown engine', ['study', '--engine', 'jax'], /--engine/],
+  ];
+  for (const [what, args, pattern] of cases) {
+    it(what, async () => {
+      const run = await fmnist(args);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^fmnist: /);
+      expect(lines[0]).toMatch(pattern);
+    });
+  }
+
+  it('an --out folder holding other files is refused before any training', async () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const run = await fmnist(['part1', '--out', dir, '--limit', '10']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/not empty and holds no earlier report/);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe.skipIf(!realData)('Ctrl-C', () => {
+  it('stops training at once with one line, exit 130, and no report', async () => {
+    const out = join(temp(), 'report');
+    const child = spawn(process.execPath, [MAIN, 'study', '--limit', '3000', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const started = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Interrupt once training is under way (a model has begun).
+        if (/\(1 of 6\)/.test(stderr)) resolve();
+      });
+    });
+    await started;
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stdout).toBe('');
+    const last = stderr.trimEnd().split('\n').at(-1)!;
+    expect(last).toMatch(/^fmnist: interrupted \(Ctrl-C\) while training; nothing new was written/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
