@@ -231,7 +231,7 @@ async function forwardSection(
     blocks.push(
       figure(
         'weights-first-dense',
-        `Each of the ${kernel.units} units of ${layer.name} weighs the ${height}x${width} pixels of the image: its column of the kernel drawn as an image (red positive, blue negative), units 0-${kernel.units - 1} row by row. Before training these are Glorot-uniform noise.`,
+        `Each of the ${kernel.units} units of ${layer.name} weighs the ${height}x${width} pixels of the image: its column of the kernel drawn as an image (red positive, blue negative), units 0-${kernel.units - 1} row by row. ${result.weights === 'initial' ? 'These are the initial weights, Glorot-uniform noise: nothing has been learnt yet.' : 'These are the weights the explanation was given (trained ones show which pixels each unit looks for).'}`,
         weightsGrid(units(kernel.values), height, width, {
           cols: 16,
           scale: 3,
@@ -243,11 +243,12 @@ async function forwardSection(
     blocks.push(
       figure(
         'gradients-first-dense',
-        `The gradient of the same weights for this batch. dW = xᵀ·dz is a sum of the batch's images, each weighted by how much the unit should change for it, so the clothes show through.`,
+        `The gradient of the same weights for this batch, each unit at its own colour scale. dW = xᵀ·dz is a sum of the batch's images, each weighted by how much the unit's output should change for it (zero where ReLU was closed), so the clothes show through.`,
         weightsGrid(units(kernel.grad), height, width, {
           cols: 16,
           scale: 3,
           captions: null,
+          sharedScale: false,
           title: `d loss / d ${kernel.name}: one ${height}x${width} image per unit`,
         }),
       ),

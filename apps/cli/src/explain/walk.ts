@@ -228,6 +228,8 @@ export interface ExplainResult {
     classNames: string[];
     input: TensorView;
   };
+  /** Whose weights: the model's seeded initial ones (as fit starts) or the caller's (trained). */
+  weights: 'initial' | 'given';
   engine: { backend: string; dtype: 'float32' };
   reference: { backend: string } | null;
   modelSource: SourceFormula;
@@ -568,6 +570,7 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
         classNames: Array.from(labels, (l) => CLASS_NAMES[l]!),
         input: view(x, inputShape),
       },
+      weights: options.weights ? 'given' : 'initial',
       engine: { backend: model.backend.name, dtype: 'float32' },
       reference: tf ? { backend: tf.backend } : null,
       modelSource: sourceFormula('model'),
