@@ -70,3 +70,33 @@ describe('matmulKernelSource', () => {
     expect(source).toContain('return [Math.max(s0 + bx, 0.0), Math.max(s1 + bx, 0.0),');
   });
 });
+
+describe('GpuJsBackend kernel cache and lifetime', () => {
+  it('keeps at most kernelCacheSize kernels, still computes after eviction, and disposes once', () => {
+    const backend = new GpuJsBackend({ mode: 'cpu', kernelCacheSize: 2 });
+    const reference = new JsBackend();
+    for (const k of [1, 2, 3, 1]) {
+      const a = randomArray(4 * k, k);
+      const b = randomArray(k * 4, k + 1);
+      const got = new Float32Array(16);
+      const want = new Float32Array(16);
+      backend.matmul(a, b, got, 4, k, 4);
+      reference.matmul(a, b, want, 4, k, 4);
+      expect(firstMismatch(got, want, k, matmulMagnitudes(a, b, 4, k, 4, false, false))).toBe(-1);
+      expect(backend.compiledKernelCount).toBeLessThanOrEqual(2);
+    }
+    backend.dispose();
+    backend.dispose();
+    expect(() =>
+      backend.matmul(new Float32Array(1), new Float32Array(1), new Float32Array(1), 1, 1, 1),
+    ).toThrow(/disposed/);
+  });
+
+  it('rejects arrays whose sizes disagree with m, k, n', () => {
+    const backend = new GpuJsBackend({ mode: 'cpu' });
+    expect(() =>
+      backend.matmul(new Float32Array(5), new Float32Array(6), new Float32Array(4), 2, 3, 2),
+    ).toThrow(/a has 5 values, expected m\*k = 6\./);
+    backend.dispose();
+  });
+});
