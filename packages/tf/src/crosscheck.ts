@@ -7,6 +7,7 @@ import {
   type OptimizerSpec,
   PART1_OPTIMIZER,
   PART2_OPTIMIZER,
+  PART2_VARIANTS,
   type Part2Variant,
   part1Spec,
   part2Spec,
@@ -403,7 +404,11 @@ export async function runCrosscheck(
   let customBackend = '';
   let tfBackend: TfBackendInfo | undefined;
   for (const study of crosscheckStudyModels().filter((m) => wanted.includes(m.name))) {
-    const custom = new Sequential(study.spec, { seed: options.seed });
+    // Part 1's two models start from the very same weights, as the study resets them; each
+    // Part 2 model gets its own draw, as it would when built afresh in the notebook.
+    const part2Index = PART2_VARIANTS.indexOf(study.name as Part2Variant);
+    const seed = part2Index < 0 ? options.seed : options.seed + 1 + part2Index;
+    const custom = new Sequential(study.spec, { seed });
     custom.compile({ optimizer: study.optimizer });
     const reference = await TfReference.create(study.spec, { optimizer: study.optimizer });
     try {

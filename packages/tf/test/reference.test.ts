@@ -225,3 +225,37 @@ describe('BatchNormalization and Dropout', () => {
     expect(ref.forward(x, { training: false }).backend).toBe(ref.backend);
   });
 });
+
+describe('training loop', () => {
+  it('trainEpoch follows the given order, batch by batch, with a short last batch', async () => {
+    const spec = tiny([{ type: 'flatten' }, { type: 'dense', units: 3, activation: 'softmax' }]);
+    const options = { optimizer: { type: 'sgd' as const, learningRate: 0.3 } };
+    const a = await reference(spec, options);
+    const b = await reference(spec, options);
+    const start = [values(12, 1), values(3, 2)];
+    a.setWeights(start);
+    b.setWeights(start);
+    const x = values(5 * 4, 3);
+    const labels = [0, 1, 2, 1, 0];
+    const order = [3, 0, 4, 1, 2];
+    const epoch = a.trainEpoch(x, labels, order, 2);
+    // By hand: batches [3, 0], [4, 1], [2].
+    let lossSum = 0;
+    for (const batch of [[3, 0], [4, 1], [2]]) {
+      const xb = Float32Array.from(batch.flatMap((i) => Array.from(x.subarray(i * 4, i * 4 + 4))));
+      lossSum +=
+        b.trainStep(
+          xb,
+          batch.map((i) => labels[i] as number),
+        ).loss * batch.length;
+    }
+    expect(epoch.batches).toBe(3);
+    expect(epoch.loss).toBeCloseTo(lossSum / 5, 6);
+    expect(a.getWeights().map((w) => Array.from(w.values))).toEqual(
+      b.getWeights().map((w) => Array.from(w.values)),
+    );
+    const evaluated = a.evaluate(x, labels);
+    expect(evaluated.accuracy * 5).toBeCloseTo(Math.round(evaluated.accuracy * 5), 9);
+    expect(evaluated.loss).toBeGreaterThan(0);
+  });
+});
