@@ -1,5 +1,5 @@
 /** Runs `fmnist` on an argument list and returns the exit status; never exits itself. */
-import type { CommandModule } from './command.js';
+import type { CommandEntry } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { Io } from './context.js';
 import { reportError } from './errors.js';
@@ -8,10 +8,10 @@ import { buildProgram } from './program.js';
 export async function runCli(
   argv: readonly string[],
   io: Io,
-  commands: readonly CommandModule[] = COMMANDS,
+  commands: readonly CommandEntry[] = COMMANDS,
 ): Promise<number> {
-  const program = buildProgram(io, commands);
   try {
+    const program = await buildProgram(io, argv, commands);
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {

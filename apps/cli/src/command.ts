@@ -1,8 +1,9 @@
 /**
  * What a command module is. To add a command: write `commands/<name>.ts` exporting a
- * `CommandModule`, and add it to the list in `commands/index.ts`. The program (program.ts)
- * declares it to commander with the shared options it asks for, runs it, and prints what it
- * returns: `json` with --json, else `text`. Errors are thrown, never printed (errors.ts).
+ * `CommandModule`, and add a `LazyCommand` entry for it to the list in `commands/index.ts`.
+ * The program (program.ts) loads the module of the command being run only, declares it to
+ * commander with the shared options it asks for, runs it, and prints what it returns:
+ * `json` with --json, else `text`. Errors are thrown, never printed (errors.ts).
  */
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
@@ -30,4 +31,23 @@ export interface CommandModule {
   /** Declares options or arguments of its own. */
   configure?(command: Command): void;
   run(options: CommandOptions, context: CommandContext): Promise<CommandOutput>;
+}
+
+/**
+ * A command as `commands/index.ts` lists it: its name and summary (enough for `fmnist
+ * --help` and for "did you mean"), and how to load its module. Only the module of the
+ * command being run is imported, so that `fmnist --help` or a typo does not pay for
+ * loading TensorFlow.js, the engines and the chart renderer (several seconds).
+ */
+export interface LazyCommand {
+  name: string;
+  /** The same one line as the module's `summary`. */
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export type CommandEntry = CommandModule | LazyCommand;
+
+export function isLazy(entry: CommandEntry): entry is LazyCommand {
+  return 'load' in entry;
 }

@@ -3,7 +3,7 @@
  * same way (shared options, output on stdout, errors thrown to cli.ts).
  */
 import { Command } from 'commander';
-import type { CommandModule, CommandOptions } from './command.js';
+import { type CommandEntry, type CommandModule, type CommandOptions, isLazy } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type Io } from './context.js';
 import { addCommonOptions } from './options.js';
@@ -24,7 +24,25 @@ function register(program: Command, module: CommandModule, io: Io): void {
   });
 }
 
-export function buildProgram(io: Io, commands: readonly CommandModule[] = COMMANDS): Command {
+/**
+ * The command a command line runs: its first word, or the word after `help`. Commander has
+ * no options of the program's own before the command except --help and --version, so the
+ * first word not starting with `-` is the command.
+ */
+export function invokedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/**
+ * Builds the program for one command line: the command it runs is loaded and declared in
+ * full; the others are declared by name and summary only, for the help and suggestions.
+ */
+export async function buildProgram(
+  io: Io,
+  argv: readonly string[],
+  commands: readonly CommandEntry[] = COMMANDS,
+): Promise<Command> {
   const program = new Command('fmnist')
     .description(
       'Fashion-MNIST: which half of an image carries the information, and how regularisation changes small dense networks; a from-scratch engine checked against TensorFlow.js.',
@@ -38,8 +56,13 @@ export function buildProgram(io: Io, commands: readonly CommandModule[] = COMMAN
       // Errors are reported once, by cli.ts, as one line; commander's own text is dropped.
       outputError: () => {},
     });
-  for (const module of commands) register(program, module, io);
-  // Subcommands inherit the program's settings only when created after them; exitOverride
-  // and the output are set above, so every command throws instead of exiting.
+  // Subcommands inherit exitOverride and the output settings because they are created
+  // after them: every command throws instead of exiting.
+  const wanted = invokedCommand(argv);
+  for (const entry of commands) {
+    if (!isLazy(entry)) register(program, entry, io);
+    else if (entry.name === wanted) register(program, await entry.load(), io);
+    else program.command(entry.name).summary(entry.summary);
+  }
   return program;
 }

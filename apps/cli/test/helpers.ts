@@ -14,13 +14,18 @@ export interface Run {
 
 /**
  * Runs the built CLI as a user would. HOME is a fresh folder (no download cache) and
- * FASHION_MNIST_DIR is unset, so the data is found as on a clean machine.
+ * FASHION_MNIST_DIR is unset, so the data is found as on a clean machine; it runs in that
+ * folder too, so whatever it writes (figures under ./fmnist-report) lands there.
  */
-export function fmnist(args: string[], env: Record<string, string> = {}): Promise<Run> {
+export function fmnist(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run & { cwd: string }> {
   const home = mkdtempSync(join(tmpdir(), 'fmnist-home-'));
   const { FASHION_MNIST_DIR: _unset, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: home,
       env: { ...inherited, HOME: home, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -33,7 +38,7 @@ export function fmnist(args: string[], env: Record<string, string> = {}): Promis
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, cwd: home }));
   });
 }
 

@@ -101,3 +101,23 @@ describe('output and errors', () => {
     );
   });
 });
+
+describe('the command registry', () => {
+  it('loads every listed command, whose module agrees on name and summary', async () => {
+    const { COMMANDS } = await import('../src/commands/index.js');
+    for (const entry of COMMANDS) {
+      const module = await entry.load();
+      expect({ name: module.name, summary: module.summary }).toEqual({
+        name: entry.name,
+        summary: entry.summary,
+      });
+    }
+  });
+
+  it('finds the command a command line runs', async () => {
+    const { invokedCommand } = await import('../src/program.js');
+    expect(invokedCommand(['data', '--limit', '5'])).toBe('data');
+    expect(invokedCommand(['help', 'study'])).toBe('study');
+    expect(invokedCommand(['--help'])).toBeUndefined();
+  });
+});

@@ -1,18 +1,37 @@
 // Every command of `fmnist`, in the order `fmnist --help` lists them. Only commands that
-// exist are registered: add yours here once it runs.
-import type { CommandModule } from '../command.js';
-import { crosscheckCommand } from './crosscheck.js';
-import { dataCommand } from './data.js';
-import { explainCommand } from './explain.js';
-import { part1Command } from './part1.js';
-import { part2Command } from './part2.js';
-import { studyCommand } from './study.js';
+// exist are registered: add yours here once it runs. Each module is imported only when its
+// command runs (see LazyCommand in command.ts): keep the summary the same as the module's.
+import type { LazyCommand } from '../command.js';
 
-export const COMMANDS: readonly CommandModule[] = [
-  dataCommand,
-  part1Command,
-  part2Command,
-  studyCommand,
-  crosscheckCommand,
-  explainCommand,
+export const COMMANDS: readonly LazyCommand[] = [
+  {
+    name: 'data',
+    summary: 'load and split Fashion-MNIST; shapes, class distribution, pixel ranges, crops',
+    load: async () => (await import('./data.js')).dataCommand,
+  },
+  {
+    name: 'part1',
+    summary: 'Part 1: train the 14x28 model on the top half and on the bottom half, and compare',
+    load: async () => (await import('./part1.js')).part1Command,
+  },
+  {
+    name: 'part2',
+    summary: 'Part 2: base, early stopping, batch norm and dropout on the top half, compared',
+    load: async () => (await import('./part2.js')).part2Command,
+  },
+  {
+    name: 'study',
+    summary: 'the whole study: data, Part 1 and Part 2, written as one report',
+    load: async () => (await import('./study.js')).studyCommand,
+  },
+  {
+    name: 'crosscheck',
+    summary: 'compare the custom engine with TensorFlow.js layer by layer and through training',
+    load: async () => (await import('./crosscheck.js')).crosscheckCommand,
+  },
+  {
+    name: 'explain',
+    summary: 'how each layer works inside: one real batch forward and backward, checked',
+    load: async () => (await import('./explain.js')).explainCommand,
+  },
 ];
