@@ -288,6 +288,7 @@ export function part2Result(models: ModelResult[]): Part2Result {
   return {
     models,
     comparison,
-    observations: comparison.length > 0 ? compareModels(comparison) : [],
+    // Comparing one model with itself says nothing; --model runs get no comparison sentences.
+    observations: comparison.length > 1 ? compareModels(comparison) : [],
   };
 }
