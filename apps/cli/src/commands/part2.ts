@@ -1,6 +1,7 @@
 // `fmnist part2`: Part 2: base, early stopping, batch normalisation and dropout on the top
 // half, each trained and evaluated, then compared in one table.
 import type { CommandModule } from '../command.js';
+import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
 import { PART2_MODELS } from '../study/plan.js';
@@ -11,6 +12,6 @@ export const part2Command: CommandModule = {
   description:
     'Part 2: four models on the top halves with Adam (Keras defaults), 15 epochs, batch 32: base (Dense 128-64-32), early stopping (patience 3, best weights restored), batch normalisation, dropout 0.5. For each: summary, classification report, training curves with the best epoch, observations; then one comparison table. Writes the report into --out; --json prints { "models": [base, early-stopping, batch-norm, dropout], ... }.',
   options: ['json', 'engine', 'seed', 'out', 'dataDir', 'limit', 'epochs'],
-  configure: (command) => command.addOption(modelOption(PART2_MODELS)),
+  configure: (command) => command.addOption(modelOption(PART2_MODELS)).addOption(seedsOption()),
   run: (options, context) => executeStudy('part2', options, context),
 };

@@ -1,5 +1,6 @@
 // `fmnist study`: the whole study (the data steps, Part 1 and Part 2) and its report.
 import type { CommandModule } from '../command.js';
+import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
 import { MODEL_NAMES } from '../study/plan.js';
@@ -10,6 +11,6 @@ export const studyCommand: CommandModule = {
   description:
     'Runs the whole study: the data steps with their figures, Part 1 (top vs bottom half) and Part 2 (regularisation), and writes report.html, report.md, figures/ and results.json into --out (atomically: a report appears only when whole). With --json it prints { "data": ..., "part1": { "models": [...] }, "part2": { "models": [...] }, "run": ..., "report": ... }. Ctrl-C stops at once and writes nothing.',
   options: ['json', 'engine', 'seed', 'out', 'dataDir', 'limit', 'epochs'],
-  configure: (command) => command.addOption(modelOption(MODEL_NAMES)),
+  configure: (command) => command.addOption(modelOption(MODEL_NAMES)).addOption(seedsOption()),
   run: (options, context) => executeStudy('study', options, context),
 };

@@ -12,11 +12,8 @@ import { Worker } from 'node:worker_threads';
 import type { Io } from '../context.js';
 import type { TrainedModel, WorkerInput, WorkerMessage } from '../study/messages.js';
 import type { ModelJob, RunPlan } from '../study/plan.js';
-import { TrainingError } from '../study/run.js';
+import { ENV_WORKERS, TrainingError } from '../study/run.js';
 import { SeedsProgress } from './progress.js';
-
-/** Environment variable: how many workers may train at once (default: the cores). */
-export const ENV_SEED_WORKERS = 'FMNIST_WORKERS';
 
 export interface SeedRun {
   seed: number;
@@ -72,8 +69,9 @@ export function scheduleUnits(seeds: readonly number[], jobs: readonly ModelJob[
   return seeds.flatMap((seed) => unitsOf(seed, jobs)).sort((a, b) => b.cost - a.cost);
 }
 
+/** FMNIST_WORKERS (the study's variable) caps the workers; by default one per core. */
 export function workerCount(io: Io, units: number): number {
-  const asked = Number(io.env[ENV_SEED_WORKERS]);
+  const asked = Number(io.env[ENV_WORKERS]);
   const wanted = Number.isInteger(asked) && asked >= 1 ? asked : availableParallelism();
   return Math.max(1, Math.min(wanted, units));
 }

@@ -15,12 +15,12 @@ import { type RunInfo, reportDocument } from '../report/document.js';
 import { part1Section } from '../report/part1-section.js';
 import { part2Section } from '../report/part2-section.js';
 import { part1Text, part2Text } from '../report/text.js';
+import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { dataSteps } from '../steps/data.js';
 import { withInterrupt } from './interrupt.js';
 import { type Part, planJobs } from './plan.js';
 import { formatElapsed } from './progress.js';
 import { modelResult, part1Result, part2Result } from './results.js';
-import { runTraining } from './run.js';
 import { runtimeVersions } from './versions.js';
 
 export type StudyCommandName = 'data' | 'part1' | 'part2' | 'study';
@@ -88,7 +88,8 @@ export async function executeStudy(
     let lanes = 0;
     if (jobs.length > 0) {
       scope.setStage('training');
-      const training = await runTraining(
+      // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.
+      const training = await trainerFor(seedCountOf(options))(
         { engine, seed, jobs },
         {
           io: context.io,
@@ -110,11 +111,13 @@ export async function executeStudy(
       t = lap('training', t);
       scope.setStage('writing the report');
       const results = training.models.map((m) => modelResult(m, data.test.labels));
+      const seedStats = seedStatistics(training, data.test.labels);
       if (PARTS[name].includes('part1')) {
         const part1 = part1Result(
           results.filter((r) => r.part === 'part1'),
           data.test.labels,
         );
+        seedStats?.part1(part1);
         if (part1.models.length > 0 || model === undefined) {
           sections.push(await part1Section(part1, data.test));
           json.part1 = part1;
@@ -123,11 +126,16 @@ export async function executeStudy(
       }
       if (PARTS[name].includes('part2')) {
         const part2 = part2Result(results.filter((r) => r.part === 'part2'));
+        seedStats?.part2(part2);
         if (part2.models.length > 0 || model === undefined) {
           sections.push(await part2Section(part2));
           json.part2 = part2;
           text.push(part2Text(part2));
         }
+      }
+      if (seedStats) {
+        sections.push(await seedStats.section());
+        text.push(seedStats.text());
       }
       t = lap('report figures', t);
     }
@@ -206,6 +214,7 @@ function commandLineTail(options: CommandOptions): string {
   if (options.engine && options.engine !== 'custom') parts.push(`--engine ${options.engine}`);
   if (options.seed !== undefined && options.seed !== DEFAULT_SEED)
     parts.push(`--seed ${options.seed}`);
+  if (seedCountOf(options) > 1) parts.push(`--seeds ${seedCountOf(options)}`);
   if (options.limit !== undefined) parts.push(`--limit ${options.limit}`);
   if (options.epochs !== undefined) parts.push(`--epochs ${options.epochs}`);
   if (typeof options.model === 'string') parts.push(`--model ${options.model}`);

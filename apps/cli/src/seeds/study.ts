@@ -1,0 +1,93 @@
+/**
+ * `--seeds N` in the study's commands, kept to a few calls in study/execute.ts:
+ *
+ * - `trainerFor(n)`: runTraining itself for one seed; for more, a stand-in with the same
+ *   signature that trains under every seed (seeds/runner.ts) and hands back the first seed's
+ *   models, so every single-run section, figure and JSON field stays as it was;
+ * - `seedStatistics(training, labels)`: per part, the statistics over seeds, attached to the
+ *   part's JSON as `seeds`, with the part's comparison observations replaced by those that
+ *   hold over seeds; and one closing report section with all of it.
+ */
+import type { Section } from '@fmnist/reports';
+import type { RunPlan } from '../study/plan.js';
+import type { Part1Result, Part2Result } from '../study/results.js';
+import { modelResult } from '../study/results.js';
+import { type RunTrainingOptions, runTraining, type TrainingRun } from '../study/run.js';
+import { part1SeedsSection, part1SeedsText, part2SeedsSection, part2SeedsText } from './report.js';
+import { runSeeds, type SeedsTraining } from './runner.js';
+import { deriveSeeds } from './seeds.js';
+import { type Part1Seeds, type Part2Seeds, part1Seeds, part2Seeds } from './summary.js';
+
+export type SeededTraining = TrainingRun & { seeds?: SeedsTraining };
+export type Trainer = (plan: RunPlan, options: RunTrainingOptions) => Promise<SeededTraining>;
+
+/** The `--seeds` value as parsed (1 when the command has no such option). */
+export function seedCountOf(options: Record<string, unknown>): number {
+  return typeof options.seeds === 'number' ? options.seeds : 1;
+}
+
+export function trainerFor(seedCount: number): Trainer {
+  if (seedCount <= 1) return runTraining;
+  return async (plan, options) => {
+    const seeds = await runSeeds(plan, deriveSeeds(plan.seed, seedCount), options);
+    return {
+      models: seeds.runs[0]!.models,
+      backend: seeds.backend,
+      backendDetail: seeds.backendDetail,
+      lanes: seeds.workers,
+      seconds: seeds.seconds,
+      seeds,
+    };
+  };
+}
+
+export interface SeedStatistics {
+  /** Adds `seeds` to Part 1's result and puts the observations that hold over seeds in place. */
+  part1(result: Part1Result): void;
+  part2(result: Part2Result): void;
+  /** "Over N seeds": the parts' statistics, tables and charts (after the single-run sections). */
+  section(): Promise<Section>;
+  text(): string;
+}
+
+/** Undefined for a single seed: nothing to add. */
+export function seedStatistics(
+  training: SeededTraining,
+  labels: ArrayLike<number>,
+): SeedStatistics | undefined {
+  const seeds = training.seeds;
+  if (!seeds) return undefined;
+  const results = seeds.runs.map((run) => run.models.map((m) => modelResult(m, labels)));
+  let p1: Part1Seeds | undefined;
+  let p2: Part2Seeds | undefined;
+  const header = `Each model was trained under ${seeds.seeds.length} seeds (${seeds.seeds.join(', ')}), ${seeds.workers} at a time, in ${seeds.seconds.toFixed(0)} s of wall time. The sections above show the first seed's runs; here are the means over seeds, their 95% confidence intervals, and the tests that say which differences are larger than what a change of seed does.`;
+  return {
+    part1(result) {
+      p1 = part1Seeds(seeds.seeds, results, labels);
+      Object.assign(result, { seeds: p1 });
+      if (p1.perClass) result.observations = p1.observations;
+    },
+    part2(result) {
+      p2 = part2Seeds(seeds.seeds, results, labels);
+      Object.assign(result, { seeds: p2 });
+      if (p2.versusBase.length > 0) result.observations = p2.observations;
+    },
+    async section() {
+      const sections: Section[] = [];
+      if (p1) sections.push(await part1SeedsSection(p1));
+      if (p2) sections.push(await part2SeedsSection(p2));
+      return {
+        heading: `Over ${seeds.seeds.length} seeds: which conclusions hold`,
+        blocks: [{ type: 'paragraph', text: header }],
+        sections,
+      };
+    },
+    text() {
+      return [
+        header,
+        ...(p1 ? [part1SeedsText(p1)] : []),
+        ...(p2 ? [part2SeedsText(p2)] : []),
+      ].join('\n\n');
+    },
+  };
+}
