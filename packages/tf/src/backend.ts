@@ -22,6 +22,8 @@ let chosen: Promise<TfBackendInfo> | undefined;
  * that is unreachable here, see FACTS.md), so it is imported by a computed name inside
  * try/catch. `prefer` forces a starting point further down the list, e.g. `cpu` for tests that
  * want tfjs's readable kernels; `FMNIST_TF_BACKEND` does the same from the environment.
+ * tfjs has one active backend per process, so the first call decides; later calls get its
+ * answer whatever they prefer.
  */
 export function initTfBackend(prefer?: TfBackendName): Promise<TfBackendInfo> {
   chosen ??= choose(prefer ?? envPreference());

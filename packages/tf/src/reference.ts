@@ -23,7 +23,7 @@ export interface TfReferenceOptions {
   optimizer: OptimizerSpec;
   /** Keras 3's Adam update (default) or tfjs's own; see optimizers.ts. */
   adam?: AdamFlavour;
-  /** Start the backend search here (`cpu` skips tfjs-node and wasm). */
+  /** Start the backend search here (`cpu` skips tfjs-node and wasm); the first call decides. */
   backend?: TfBackendName;
 }
 
