@@ -23,7 +23,7 @@ export interface CommandContext {
   }): Promise<FashionMnist>;
 }
 
-/** Extra mirrors (comma-separated base URLs), for a local copy of the official files. */
+/** Mirrors to use instead of the official ones (comma-separated base URLs), e.g. a local copy. */
 export const ENV_MIRRORS = 'FMNIST_MIRRORS';
 
 /** A size as people read it: KB below a megabyte, MB with one decimal above. */

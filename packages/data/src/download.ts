@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -108,6 +108,38 @@ async function fetchToFile(
   }
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files of downloads whose process is gone (killed mid-download,
+ * e.g. by Ctrl-C, before it could clean up). Those of a download still running are kept.
+ */
+export async function removeStaleTemporaries(cacheDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(cacheDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = /^\..+\.(\d+)\.[0-9a-f]+\.part$/.exec(name);
+    if (match && !isRunning(Number(match[1]))) {
+      await rm(join(cacheDir, name), { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
 function offlineFix(cacheDir: string): string {
   return (
     `Put the four Fashion-MNIST files in ${cacheDir} (or in a folder named by --data-dir or ${ENV_DATA_DIR}), ` +
@@ -135,6 +167,7 @@ export async function downloadFile(
       { file: cacheDir, cause: error },
     );
   }
+  await removeStaleTemporaries(cacheDir);
   const failures: string[] = [];
   let badChecksum: { url: string; sha256: string } | undefined;
   for (const base of mirrors) {

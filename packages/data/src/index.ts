@@ -22,6 +22,7 @@ export {
   type DownloadOptions,
   downloadFile,
   downloadMissing,
+  removeStaleTemporaries,
 } from './download.js';
 export { DataError, type DataErrorCode, isDataError } from './errors.js';
 export {

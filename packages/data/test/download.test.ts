@@ -2,7 +2,7 @@
 // files, as a good mirror, a missing one, a redirecting one, one serving a corrupted file,
 // one cutting the transfer short and one that stalls.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import {
   type DatasetFileKey,
   type DownloadEvent,
   loadFashionMnist,
+  removeStaleTemporaries,
 } from '../src/index.js';
 import { dataErrorOf, type FixtureFiles, fixtureFiles, tempDir, writeFixture } from './fixtures.js';
 
@@ -190,6 +191,19 @@ describe('download failures leave nothing half-written', () => {
     );
     expect(error.message).not.toContain('\n');
     expect(listing(cacheDir)).toEqual([]);
+  });
+
+  it('removes the temporary files of a download whose process died, keeps a live one', async () => {
+    const { cacheDir, options } = await isolated(['good']);
+    mkdirSync(cacheDir, { recursive: true });
+    // No process has pid 2^22 + 1 (above Linux's pid_max default); ours is alive.
+    const dead = `.train-images-idx3-ubyte.gz.${2 ** 22 + 1}.0a1b2c3d.part`;
+    const live = `.train-images-idx3-ubyte.gz.${process.pid}.0a1b2c3d.part`;
+    writeFileSync(join(cacheDir, dead), 'half');
+    writeFileSync(join(cacheDir, live), 'half');
+    expect(await removeStaleTemporaries(cacheDir)).toEqual([dead]);
+    await loadFashionMnist(options);
+    expect(listing(cacheDir)).toEqual([live, ...DATASET_FILES.map((f) => `${f.name}.gz`)].sort());
   });
 
   it('with downloading off, says so', async () => {
