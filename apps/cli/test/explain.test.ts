@@ -1,7 +1,8 @@
 // `fmnist explain` for every model of the study, run through the command module on the real
 // data: every finite-difference relative error under the stated bound, every engine-vs-reference
 // difference within the cross-check's own tolerances, and the optimizer step as its formula says.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFashionMnist } from '@fmnist/data';
 import { Sequential } from '@fmnist/nn';
@@ -149,5 +150,110 @@ describe.skipIf(!realData)('the walk computes what training computes', () => {
       expect(result.referenceOk).toBeNull();
       model.dispose();
     }
+  });
+});
+
+describe.skipIf(!realData)('fmnist explain as text', () => {
+  async function explainText(args: string[]) {
+    const { io, stdout, stderr } = memoryIo({});
+    const code = await runCli(['explain', '--data-dir', SYSTEM_DIR, ...args], io);
+    return { code, stdout: stdout(), stderr: stderr() };
+  }
+
+  it('prints every layer forward then backward, and every printed relative error is under the bound', async () => {
+    const run = await explainText(['--model', 'dropout', '--batch', '4', '--no-reference']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = run.stdout;
+    const forward = out.indexOf('== Forward');
+    const loss = out.indexOf('== Loss');
+    const backward = out.indexOf('== Backward');
+    const update = out.indexOf('== Update');
+    expect(forward).toBeGreaterThan(0);
+    expect(loss).toBeGreaterThan(forward);
+    expect(backward).toBeGreaterThan(loss);
+    expect(update).toBeGreaterThan(backward);
+    expect(out).toContain('[3/8] dropout (Dropout)    packages/nn/src/layers/dropout.ts');
+    expect(out).toContain(
+      '| forward, training:   keep_i ~ Bernoulli(1 − rate)   y = x ⊙ keep / (1 − rate)',
+    );
+    expect(out).toContain('(the same maths as the Dense layer above)');
+    expect(out).toContain('Reference: not run.');
+    // Rows of the gradient tables: entry, analytic, finite difference, relative error, ...
+    const errors = [...out.matchAll(/^ {4}\[[\d, ]+\] +(\S+) +(\S+) +(\S+)/gm)].map((m) =>
+      Number(m[3]),
+    );
+    expect(errors.length).toBe(8 * GRADIENT_CHECK.entriesPerWeight);
+    for (const e of errors) {
+      expect(Number.isFinite(e)).toBe(true);
+      expect(e).toBeLessThan(GRADIENT_CHECK.bound);
+    }
+    expect(out).toMatch(
+      /largest relative error \S+ \(bound 1\.0e-4, absolute floor 1\.0e-6\) {2}ok/,
+    );
+  });
+
+  it('--layer shows one layer, or the loss, or the optimizer step', async () => {
+    const one = await explainText([
+      '--model',
+      'top',
+      '--batch',
+      '4',
+      '--layer',
+      'dense_1',
+      '--no-reference',
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain('[3/4] dense_1 (Dense, relu)    packages/nn/src/layers/dense.ts');
+    expect(one.stdout).not.toContain('[2/4] dense (Dense, relu)');
+    expect(one.stdout).not.toContain('== Loss');
+    const step = await explainText([
+      '--model',
+      'top',
+      '--batch',
+      '4',
+      '--layer',
+      'optimizer',
+      '--no-reference',
+    ]);
+    expect(step.stdout).toContain('One SGD step (learningRate 0.0001), t = 1');
+    expect(step.stdout).toContain('Δw = −lr·g');
+    expect(step.stdout).not.toContain('== Forward');
+  });
+
+  it('an unknown layer is a usage error that lists the layers', async () => {
+    const run = await explainText(['--model', 'base', '--layer', 'dense_9']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(
+      "Model base has no layer 'dense_9'; use one of flatten, dense, dense_1, dense_2, dense_3, loss, optimizer.",
+    );
+  });
+
+  it('--help names the default model and why', async () => {
+    const run = await explainText(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('The default model is batch-norm');
+    expect(run.stdout).toContain('--html [dir]');
+  });
+
+  it('--html writes the page and --json says where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-explain-html-'));
+    const run = await explainText([
+      '--model',
+      'top',
+      '--batch',
+      '4',
+      '--no-reference',
+      '--json',
+      '--html',
+      dir,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.html).toBe(join(dir, 'top', 'report.html'));
+    const html = readFileSync(json.html, 'utf8');
+    expect(html).toContain('id="figure-weights-first-dense"');
+    expect(html).toContain('dW = xᵀ·dz');
   });
 });

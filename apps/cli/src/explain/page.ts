@@ -18,6 +18,7 @@ import {
   writeReport,
 } from '@fmnist/reports';
 import { num, percent, precise, type Stats, sci, shapeText } from './stats.js';
+import { forwardNote } from './text.js';
 import {
   type ExplainArrays,
   type ExplainModelName,
@@ -76,7 +77,7 @@ const STATS_COLUMNS = ['', 'shape', 'min', 'max', 'mean', 'std', 'zero'];
 
 function referenceText(what: string, d: ReferenceDifference | null): string | null {
   if (!d) return null;
-  return `${what} against TensorFlow.js with the same weights: max |diff| ${sci(d.maxAbs)} at scale ${num(d.scale)}; the cross-check allows ${sci(d.allowed)} (abs ${d.tolerance.abs} + rel ${d.tolerance.rel} × scale): ${d.ok ? 'within tolerance' : 'OUTSIDE TOLERANCE'}.`;
+  return `${what} against TensorFlow.js with the same weights: max |diff| ${sci(d.maxAbs)} at scale ${num(d.scale)}; the cross-check allows ${sci(d.allowed)} (abs ${sci(d.tolerance.abs)} + rel ${sci(d.tolerance.rel)} × scale): ${d.ok ? 'within tolerance' : 'OUTSIDE TOLERANCE'}.`;
 }
 
 /** A histogram of one layer's output over the whole batch (every unit of every image). */
@@ -152,6 +153,8 @@ async function forwardSection(
   result: ExplainResult,
 ): Promise<Section> {
   const blocks: Block[] = [formulaBlock(layer)];
+  const note = forwardNote(layer);
+  if (note) blocks.push({ type: 'paragraph', text: note });
   blocks.push(
     table(
       STATS_COLUMNS,
@@ -172,12 +175,6 @@ async function forwardSection(
   );
   const ref = referenceText('The output', layer.output.reference);
   if (ref) blocks.push({ type: 'paragraph', text: ref });
-  if (layer.dropout) {
-    blocks.push({
-      type: 'paragraph',
-      text: `This pass dropped ${percent(layer.dropout.droppedFraction)} of the units (rate ${layer.dropout.rate}) and multiplied the kept ones by ${num(layer.dropout.scale)}, so the expected value of every unit is unchanged.`,
-    });
-  }
   const closed =
     layer.activation === 'relu'
       ? ` The bar at 0 holds the units ReLU closed (${percent(layer.output.stats.fractionZero)}).`
@@ -194,7 +191,7 @@ async function forwardSection(
     blocks.push(
       figure(
         `batchnorm-${layer.name}`,
-        `Before normalisation each channel has its own mean and spread (ReLU outputs: non-negative, many zeros); after it, every channel has mean β = 0 and std ≈ γ = 1 over the batch. ε = ${bn.epsilon}; the moving statistics moved ${percent(1 - bn.momentum)} of the way toward this batch's.`,
+        `Before normalisation each channel has its own mean and spread (ReLU outputs: non-negative, many zeros); after it, every channel has mean β and std γ·σ/sqrt(σ² + ε) over the batch: γ when σ² ≫ ε = ${bn.epsilon}, less for a nearly constant channel, and 0 for a channel ReLU closed for every image (σ = 0). The moving statistics moved ${percent(1 - bn.momentum)} of the way toward this batch's.`,
         await batchNormChart(layer),
       ),
     );
@@ -254,10 +251,8 @@ async function forwardSection(
       ),
     );
   }
-  return {
-    heading: `${layer.position}. ${layer.name} (${layer.className}${layer.activation ? `, ${layer.activation}` : ''})`,
-    blocks,
-  };
+  const kind = layer.activation ? `${layer.className}, ${layer.activation}` : layer.className;
+  return { heading: `${layer.name} (${kind})`, blocks };
 }
 
 function backwardSection(layer: LayerExplain): Section {
@@ -300,7 +295,7 @@ function backwardSection(layer: LayerExplain): Section {
     const ref = referenceText(`The gradient of ${w.name}`, w.reference);
     if (ref) blocks.push({ type: 'paragraph', text: ref });
   }
-  return { heading: `${layer.position}. ${layer.name} backward`, blocks };
+  return { heading: `${layer.name} backward`, blocks };
 }
 
 function optimizerSection(result: ExplainResult): Section {

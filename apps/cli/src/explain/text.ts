@@ -59,7 +59,8 @@ function title(layer: LayerExplain, count: number): string {
   return `[${layer.position}/${count}] ${layer.name} (${kind})`;
 }
 
-function forwardNote(layer: LayerExplain): string | null {
+/** One sentence on what this layer did to this batch, or null when there is nothing to add. */
+export function forwardNote(layer: LayerExplain): string | null {
   if (layer.className === 'Dense' && layer.activation === 'relu') {
     return `ReLU closed ${percent(layer.output.stats.fractionZero)} of the units for this batch (output exactly 0).`;
   }
@@ -68,7 +69,7 @@ function forwardNote(layer: LayerExplain): string | null {
   }
   if (layer.dropout) {
     const d = layer.dropout;
-    return `Dropped ${percent(d.droppedFraction)} of the units (rate ${d.rate}); kept ones are multiplied by 1/(1 − rate) = ${num(d.scale)}.`;
+    return `Dropped ${percent(d.droppedFraction)} of the units (rate ${d.rate}); kept ones are multiplied by 1/(1 − rate) = ${num(d.scale)}, so each unit's expected value is unchanged.`;
   }
   if (layer.className === 'Flatten')
     return 'Nothing is computed: the same numbers, one row per image.';
@@ -138,7 +139,7 @@ function batchNormText(layer: LayerExplain): string {
       ].map((text) => ({ text })),
     ),
   };
-  return `${renderTableText(table).trimEnd()}\nAfter normalisation every channel has mean β and std γ·σ/sqrt(σ² + ε): γ when σ² ≫ ε, less for a nearly constant channel. The moving statistics moved ${percent(1 - bn.momentum)} of the way from their start (0 and 1) toward this batch's μ and σ².`;
+  return `${renderTableText(table).trimEnd()}\nAfter normalisation every channel has mean β and std γ·σ/sqrt(σ² + ε): γ when σ² ≫ ε, less for a nearly constant channel, and 0 for a channel ReLU closed for every image (σ = 0). The moving statistics moved ${percent(1 - bn.momentum)} of the way from their start (0 and 1) toward this batch's μ and σ².`;
 }
 
 function gradientTable(w: WeightExplain): string {
