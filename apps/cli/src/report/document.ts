@@ -35,7 +35,7 @@ export function reportDocument(
 ): ReportDocument {
   const metadata: RunMetadata = {
     engine: run.engine,
-    backend: run.backend ? `${run.backend} (${run.backendDetail})` : 'none (no training)',
+    backend: run.backend ? `${run.backend}; ${run.backendDetail}` : 'none (no training)',
     seed: run.seed,
     durations: { ...run.durations, 'whole run': run.wallSeconds },
     versions: run.versions,

@@ -23,6 +23,12 @@ export function formatElapsed(seconds: number): string {
   return h > 0 ? `${h}h ${m}m ${s}s` : `${m}m ${s}s`;
 }
 
+/** Length on screen: ANSI colour codes take no room. */
+function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the ESC of colour codes
+  return text.replace(/\x1b\[[0-9;]*m/g, '').length;
+}
+
 interface Running {
   index: number;
   progress: ProgressInfo | undefined;
@@ -88,18 +94,25 @@ export class ProgressRenderer {
     if (!this.#tty) return;
     const live = [...this.#running.entries()].filter(([, r]) => r.progress);
     if (live.length === 0) return;
-    const parts = live.map(([name, r]) => {
-      const p = r.progress!;
-      // Side by side there is room for the bar only; alone, Keras's whole line.
-      const line = formatProgressLine(live.length > 1 ? { ...p, logs: {} } : p, {
-        final: false,
-      });
-      return `${name} ${p.epoch + 1}/${p.epochs} ${line}`;
-    });
     const width = (this.io.stderr as { columns?: number }).columns ?? 120;
-    let status = `${parts.join(' | ')} · ${formatElapsed(this.elapsedSeconds)}`;
-    // A status line that wraps cannot be redrawn in place.
-    if (status.length > width - 1) status = `${status.slice(0, width - 2)}…`;
+    const elapsed = formatElapsed(this.elapsedSeconds);
+    const render = (withLogs: boolean, color: boolean) =>
+      `${live
+        .map(([name, r]) => {
+          const p = r.progress!;
+          const line = formatProgressLine(withLogs ? p : { ...p, logs: {} }, {
+            final: false,
+            color,
+          });
+          return `${name} ${p.epoch + 1}/${p.epochs} ${line}`;
+        })
+        .join(' | ')} · ${elapsed}`;
+    // A status line that wraps cannot be redrawn in place: drop the metrics when two models
+    // share the line or it is too wide, and cut it (without colour codes) as a last resort.
+    const fits = (text: string) => visibleLength(text) < width;
+    let status = render(live.length === 1, true);
+    if (!fits(status)) status = render(false, true);
+    if (!fits(status)) status = `${render(false, false).slice(0, width - 2)}…`;
     this.io.stderr.write(status);
     this.#statusShown = true;
   }
