@@ -112,7 +112,7 @@ export async function runTraining(
                 backend = message.backend;
                 backendDetail = message.detail;
                 progress.line(
-                  `Training ${plan.jobs.length} model${plan.jobs.length === 1 ? '' : 's'} with the ${plan.engine} engine on ${backend}${lanes.length > 1 ? `, ${lanes.length} side by side` : ''} (${message.detail})`,
+                  `Training ${plan.jobs.length} model${plan.jobs.length === 1 ? '' : 's'} with the ${plan.engine} engine on ${backend}${lanes.length > 1 ? `, ${lanes.length} side by side` : ''}; ${message.detail}`,
                 );
               }
               return;
