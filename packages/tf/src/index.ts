@@ -27,4 +27,4 @@ export {
   type TfReferenceOptions,
 } from './reference.js';
 export { releaseDropoutMasks, shareDropoutMasks } from './shared.js';
-export { adamWeightTolerance, sgdWeightTolerance, TOLERANCES } from './tolerances.js';
+export { adamWeightTolerance, COMPARABLE, sgdWeightTolerance, TOLERANCES } from './tolerances.js';

@@ -52,6 +52,24 @@ export const TOLERANCES = {
   dropoutFraction: 0.05,
 } as const satisfies Record<string, Tolerance | number>;
 
+/**
+ * Where the engines are compared at all: the two regimes in which they part ways by design
+ * rather than by rounding (README.md, "Where TensorFlow.js differs").
+ */
+export const COMPARABLE = {
+  /**
+   * Batches through BatchNormalization have at least this many rows: with 2 rows x̂ = ±1 up
+   * to ε whatever the input, so BN's input gradient is a cancellation that leaves only rounding
+   * noise, which no two engines share. The study trains with 32.
+   */
+  minBatchWithBatchNorm: 8,
+  /**
+   * Every label probability (training-mode output) is at least this: below 1e-7 tfjs's clipped
+   * cross-entropy passes no gradient while the custom engine passes p − onehot.
+   */
+  minLabelProbability: 1e-6,
+} as const;
+
 /** The tolerance for weights after `steps` SGD steps (errors add up step by step). */
 export function sgdWeightTolerance(steps: number): Tolerance {
   const perStep = TOLERANCES.weightsAfterSgdPerStep;

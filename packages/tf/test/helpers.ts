@@ -4,6 +4,7 @@ import { type LayerSpec, type ModelSpec, type OptimizerSpec, Sequential } from '
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import {
+  COMPARABLE,
   type Difference,
   describeDifference,
   difference,
@@ -147,13 +148,8 @@ export const batchArb = (minSize = 2, maxSize = 24) =>
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   });
 
-/**
- * Rows a batch needs for `model`: BatchNormalization over fewer than 8 rows is ill-conditioned
- * (with 2 rows x̂ is ±1 up to ε whatever the input, so its input
- * gradient is a cancellation that leaves only rounding noise, which the engines round
- * differently). The study trains with 32.
- */
-export const MIN_BN_BATCH = 8;
+/** Rows a batch needs for `model` (see COMPARABLE.minBatchWithBatchNorm). */
+const MIN_BN_BATCH = COMPARABLE.minBatchWithBatchNorm;
 
 export function batchFor(model: FamilyModel, choice: BatchChoice): BatchChoice {
   const bn = model.hidden.some((h) => h.batchNorm);
@@ -241,7 +237,9 @@ export function labelsUnclipped(
   classes = 10,
 ): boolean {
   for (let r = 0; r < labels.length; r++) {
-    if ((probs[r * classes + (labels[r] as number)] as number) < 1e-6) return false;
+    if ((probs[r * classes + (labels[r] as number)] as number) < COMPARABLE.minLabelProbability) {
+      return false;
+    }
   }
   return true;
 }
