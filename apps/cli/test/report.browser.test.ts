@@ -57,6 +57,25 @@ describe.skipIf(skipReason !== '')(
       await browser?.close();
     });
 
+    it('--json printed the study document: data, part1, part2 in SPEC order, run', () => {
+      expect(run.code, run.stderr).toBe(0);
+      const json = JSON.parse(run.stdout);
+      expect(Object.keys(json).slice(0, 3)).toEqual(['data', 'part1', 'part2']);
+      expect(json.data.shapes.train.x).toEqual([2000, 28, 28]);
+      expect(json.data.figures).toContain('figures/grid-original.png');
+      expect(json.part1.models.map((m: { name: string }) => m.name)).toEqual(['top', 'bottom']);
+      expect(json.part2.models.map((m: { name: string }) => m.name)).toEqual([
+        'base',
+        'early-stopping',
+        'batch-norm',
+        'dropout',
+      ]);
+      expect(json.part2.comparison).toHaveLength(4);
+      expect(json.run.engine).toBe('custom');
+      expect(json.run.peakMemoryBytes).toBeGreaterThan(0);
+      expect(json.report.files).toContain('report.html');
+    });
+
     it('opens with every image loaded, no console errors, every section, and a screenshot', async () => {
       expect(run.code, run.stderr).toBe(0);
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
