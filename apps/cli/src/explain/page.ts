@@ -18,7 +18,7 @@ import {
   writeReport,
 } from '@fmnist/reports';
 import { num, percent, precise, type Stats, sci, shapeText } from './stats.js';
-import { forwardNote } from './text.js';
+import { forwardNote, ROUNDING_NOTE } from './text.js';
 import {
   type ExplainArrays,
   type ExplainModelName,
@@ -328,6 +328,7 @@ function optimizerSection(result: ExplainResult): Section {
       text: opt.source.formula?.join('\n') ?? '',
     },
     table(columns, rows, `One ${adam ? 'Adam' : 'SGD'} step, t = ${opt.t}`),
+    { type: 'paragraph', text: ROUNDING_NOTE },
     {
       type: 'paragraph',
       text: adam

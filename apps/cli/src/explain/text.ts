@@ -13,6 +13,10 @@ import type {
   WeightExplain,
 } from './walk.js';
 
+/** Why "Δw engine" and "Δw formula" differ in the last digits. */
+export const ROUNDING_NOTE =
+  'Δw formula is computed here in float64; Δw engine is what the float32 update did (w after − w before), so it also carries the rounding of w to float32, up to |w|·6e-8.';
+
 /** What `--layer` may name besides a layer: the loss and the optimizer step. */
 export const EXTRA_SECTIONS = ['loss', 'optimizer'] as const;
 
@@ -248,6 +252,7 @@ export function optimizerText(result: ExplainResult): string {
     ),
   };
   lines.push(indent(renderTableText(table).trimEnd()));
+  lines.push(`  ${ROUNDING_NOTE}`);
   if (adam) {
     lines.push(
       `  α = lr·sqrt(1 − β2^t)/(1 − β1^t) = ${num(opt.alpha!)}. At t = 1, m̂ = g and v̂ = g², so Δw = −lr·g/(|g| + ε/sqrt(1 − β2)): about lr = ${opt.config.learningRate} against the sign of g, whatever the gradient's size. Later steps average g over time and the steps shrink where the gradient's sign keeps changing.`,
