@@ -118,18 +118,22 @@ export async function executeStudy(
           data.test.labels,
         );
         seedStats?.part1(part1);
-        if (part1.models.length > 0 || model === undefined) {
+        // The JSON always has the part (tools rely on its shape); the report and the text
+        // leave out a part whose models --model skipped.
+        json.part1 = part1;
+        if (part1.models.length > 0) {
           sections.push(await part1Section(part1, data.test));
-          json.part1 = part1;
           text.push(part1Text(part1));
         }
       }
       if (PARTS[name].includes('part2')) {
         const part2 = part2Result(results.filter((r) => r.part === 'part2'));
         seedStats?.part2(part2);
-        if (part2.models.length > 0 || model === undefined) {
+        // The JSON always has the part (tools rely on its shape); the report and the text
+        // leave out a part whose models --model skipped.
+        json.part2 = part2;
+        if (part2.models.length > 0) {
           sections.push(await part2Section(part2));
-          json.part2 = part2;
           text.push(part2Text(part2));
         }
       }
