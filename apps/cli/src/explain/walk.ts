@@ -7,16 +7,18 @@
  *   4. backward: each layer's `backward` in reverse, every dL/dy and dL/dx kept, every weight's
  *      gradient left in `weight.grad`;
  *   5. a check of those gradients: the same model in float64 on the js backend, its analytic
- *      gradient against a central finite difference on a few entries of every weight;
+ *      gradient against a central finite difference on a few entries of every weight
+ *      (finite-differences.ts);
  *   6. the TensorFlow.js reference with the same weights and the same dropout mask: its layer
  *      outputs, loss, gradients and updated weights next to the engine's;
- *   7. one optimizer step, and for a few entries how the gradient became a weight change.
+ *   7. one optimizer step, and for a few entries how the gradient became a weight change
+ *      (optimizer-step.ts).
  *
  * The walk calls the layers' public forward/backward exactly as Sequential's training step does
  * (packages/nn/src/sequential.ts), so what it shows is what training computes; a test checks
  * that its gradients equal Sequential.computeGradients' bit for bit.
  */
-import { type FloatArray, JsBackend, Rng } from '@fmnist/core';
+import { type FloatArray, Rng } from '@fmnist/core';
 import { CLASS_NAMES, type FashionMnist, features, sliceSet } from '@fmnist/data';
 import {
   BatchNormalization,
@@ -28,22 +30,19 @@ import {
   sparseCategoricalCrossentropy,
 } from '@fmnist/nn';
 import {
-  adamWeightTolerance,
   CROSSCHECK_MODELS,
   crosscheckStudyModels,
   type DropoutMasks,
-  difference,
   type NamedArray,
-  sgdWeightTolerance,
   shareDropoutMasks,
   TfReference,
   TOLERANCES,
-  type Tolerance,
-  withinTolerance,
 } from '@fmnist/tf';
+import { compare, type ReferenceDifference } from './compare.js';
+import { GRADIENT_CHECK, gradientCheck } from './finite-differences.js';
+import { explainOptimizerStep, type OptimizerExplain } from './optimizer-step.js';
 import { type SourceFormula, sourceFormula } from './sources.js';
 import {
-  pickEntries,
   type Stats,
   sameEntries,
   sampleRow,
@@ -51,6 +50,10 @@ import {
   unflatten,
   type ValuesSample,
 } from './stats.js';
+
+export type { ReferenceDifference } from './compare.js';
+export { GRADIENT_CHECK, relativeError } from './finite-differences.js';
+export type { OptimizerEntry, OptimizerExplain } from './optimizer-step.js';
 
 /** The study's six models, in the study's order. */
 export const EXPLAIN_MODELS = CROSSCHECK_MODELS;
@@ -62,48 +65,11 @@ export type ExplainModelName = (typeof EXPLAIN_MODELS)[number];
  */
 export const DEFAULT_EXPLAIN_MODEL: ExplainModelName = 'batch-norm';
 
-/**
- * The finite-difference check and the bound it is held to.
- *
- * The estimate is (L(w + h) − L(w − h)) / 2h in float64. Its error has two parts: truncation,
- * h²/6 · L''' (about 1e-10 · L''' for h = 1e-5), and rounding, about ε·|L|/h (ε = 2.2e-16,
- * L ≈ 2.3: about 5e-11, usually less because L(w + h) and L(w − h) round alike). Against
- * gradient entries of 1e-4 and more that is a relative error of 1e-6 at worst, so a bound of
- * 1e-4 leaves a hundredfold margin and still catches any wrong formula (a missing term or factor
- * is an error of order 1). Entries whose gradient is tiny have no meaningful relative error, so
- * the denominator never drops below an absolute floor: |a − n| / max(|a|, |n|, floor).
- *
- * A ReLU whose input crosses 0 between w − h and w + h makes L not smooth there, and the
- * difference quotient then means nothing; such entries are flagged (`kink`) and not held to the
- * bound. With h = 1e-5 that is rare.
- */
-export const GRADIENT_CHECK = {
-  /** The step h of the central difference. */
-  step: 1e-5,
-  /** Every checked entry's relative error must be below this. */
-  bound: 1e-4,
-  /** The smallest denominator of the relative error (an absolute floor for near-zero gradients). */
-  floor: 1e-6,
-  /** Entries checked per weight by default. */
-  entriesPerWeight: 3,
-} as const;
-
 export interface TensorView {
   shape: number[];
   stats: Stats;
   /** A few actual values (one row, consecutive entries). */
   sample: ValuesSample;
-}
-
-/** The engine's array against the reference's: normwise, as the cross-check compares them. */
-export interface ReferenceDifference {
-  maxAbs: number;
-  maxRel: number;
-  scale: number;
-  /** What the cross-check's tolerance allows at this scale: abs + rel · scale. */
-  allowed: number;
-  tolerance: Tolerance;
-  ok: boolean;
 }
 
 export interface GradientCheckEntry {
@@ -180,38 +146,6 @@ export interface LayerExplain {
   weights: WeightExplain[];
   batchNorm: BatchNormExplain | null;
   dropout: DropoutExplain | null;
-}
-
-export interface OptimizerEntry {
-  weight: string;
-  index: number[];
-  /** The weight before the step. */
-  w: number;
-  g: number;
-  /** Adam only: the moments after this step, their bias-corrected forms. */
-  m: number | null;
-  v: number | null;
-  mHat: number | null;
-  vHat: number | null;
-  /** The step computed here from the formula, in float64. */
-  deltaFormula: number;
-  /** The step the engine actually took (w after − w before). */
-  deltaEngine: number;
-  /** The step TensorFlow.js took from the same weights. */
-  deltaReference: number | null;
-}
-
-export interface OptimizerExplain {
-  type: 'sgd' | 'adam';
-  config: Record<string, number | string>;
-  source: SourceFormula;
-  /** The step number t (1: a fresh optimizer, as at the start of fit). */
-  t: number;
-  /** Adam: α = lr · sqrt(1 − β2^t) / (1 − β1^t), the bias corrections folded into the step size. */
-  alpha: number | null;
-  entries: OptimizerEntry[];
-  /** Every trainable weight after the step, against TensorFlow.js's after its step. */
-  reference: Array<{ weight: string } & ReferenceDifference> | null;
 }
 
 export interface ExplainResult {
@@ -298,22 +232,6 @@ function view(values: ArrayLike<number>, shape: number[]): TensorView {
   return { shape, stats: stats(values), sample: sampleRow(values, width) };
 }
 
-function compare(
-  engine: ArrayLike<number>,
-  reference: ArrayLike<number>,
-  tolerance: Tolerance,
-): ReferenceDifference {
-  const d = difference(engine, reference);
-  return {
-    maxAbs: d.maxAbs,
-    maxRel: d.maxRel,
-    scale: d.scale,
-    allowed: tolerance.abs + tolerance.rel * d.scale,
-    tolerance,
-    ok: withinTolerance(d, tolerance),
-  };
-}
-
 function columnStats(values: ArrayLike<number>, rows: number, cols: number) {
   const mean = new Array<number>(cols).fill(0);
   const std = new Array<number>(cols).fill(0);
@@ -323,14 +241,6 @@ function columnStats(values: ArrayLike<number>, rows: number, cols: number) {
     for (let c = 0; c < cols; c++) std[c]! += (values[r * cols + c]! - mean[c]!) ** 2;
   for (let c = 0; c < cols; c++) std[c] = Math.sqrt(std[c]! / rows);
   return { mean, std };
-}
-
-/** The relative error the check reports, with its absolute floor. */
-export function relativeError(analytic: number, numeric: number): number {
-  return (
-    Math.abs(analytic - numeric) /
-    Math.max(Math.abs(analytic), Math.abs(numeric), GRADIENT_CHECK.floor)
-  );
 }
 
 /** Walks one batch through the model forward and backward, and explains every step. */
@@ -616,153 +526,4 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
   } finally {
     model.dispose();
   }
-}
-
-interface CheckedEntry {
-  flat: number;
-  analytic: number;
-  numeric: number;
-  relativeError: number;
-  kink: boolean;
-}
-
-/**
- * The analytic gradient of a float64 copy of the model (the engine's own backward, on the js
- * backend) against central finite differences of its loss, on a few entries of every weight.
- */
-function gradientCheck(
-  spec: Sequential['spec'],
-  weights: readonly ArrayLike<number>[],
-  masks: DropoutMasks,
-  x: Float32Array,
-  labels: Int32Array,
-  perWeight: number,
-  rng: Rng,
-): {
-  entries: Map<string, CheckedEntry[]>;
-  checked: number;
-  kinks: number;
-  maxRelativeError: number;
-} {
-  const model = new Sequential(spec, { dtype: 'float64', backend: new JsBackend() });
-  try {
-    model.setWeights(weights);
-    model.compile({ optimizer: { type: 'sgd', learningRate: 1 } });
-    for (const layer of model.layers) {
-      if (layer instanceof Dropout && masks[layer.name]) layer.setFixedMask(masks[layer.name]!);
-    }
-    const x64 = Float64Array.from(x);
-    const batch = labels.length;
-    model.computeGradients(x64, labels);
-    const reluLayers = model.layers
-      .map((l, i) => (l instanceof Dense && l.activation === 'relu' ? i : -1))
-      .filter((i) => i >= 0);
-    const lossAndPattern = () => {
-      const p = model.forward(x64, { training: true });
-      const value = sparseCategoricalCrossentropy(p, labels, batch, model.classes);
-      const acts = model.activations();
-      const pattern: boolean[] = [];
-      for (const i of reluLayers) for (const v of acts[i]!.values) pattern.push(v > 0);
-      return { value, pattern };
-    };
-    const h = GRADIENT_CHECK.step;
-    const entries = new Map<string, CheckedEntry[]>();
-    let checked = 0;
-    let kinks = 0;
-    let maxRelativeError = 0;
-    model.trainableWeights.forEach((w, k) => {
-      const grad = Float64Array.from(w.grad!);
-      const picked = pickEntries(grad, perWeight, rng.fork(k), GRADIENT_CHECK.floor);
-      entries.set(
-        w.name,
-        picked.map((flat) => {
-          const original = w.value[flat]!;
-          w.value[flat] = original + h;
-          const plus = lossAndPattern();
-          w.value[flat] = original - h;
-          const minus = lossAndPattern();
-          w.value[flat] = original;
-          const numeric = (plus.value - minus.value) / (2 * h);
-          const kink = plus.pattern.some((on, i) => on !== minus.pattern[i]);
-          const error = relativeError(grad[flat]!, numeric);
-          if (kink) kinks++;
-          else {
-            checked++;
-            maxRelativeError = Math.max(maxRelativeError, error);
-          }
-          return { flat, analytic: grad[flat]!, numeric, relativeError: error, kink };
-        }),
-      );
-    });
-    return { entries, checked, kinks, maxRelativeError };
-  } finally {
-    model.dispose();
-  }
-}
-
-interface StepWeight {
-  name: string;
-  shape: number[];
-  before: Float32Array;
-  after: FloatArray;
-  grad: Float32Array;
-  entries: CheckedEntry[];
-  reference: Float32Array | null;
-}
-
-/** How the optimizer turned each gradient into a weight change (a fresh optimizer: t = 1). */
-function explainOptimizerStep(
-  spec: OptimizerSpec,
-  config: Record<string, number | string>,
-  weights: StepWeight[],
-): OptimizerExplain {
-  const t = 1;
-  const lr = Number(config.learningRate);
-  const beta1 = Number(config.beta1);
-  const beta2 = Number(config.beta2);
-  const epsilon = Number(config.epsilon);
-  const alpha = spec.type === 'adam' ? (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) : null;
-  const entries: OptimizerEntry[] = weights.flatMap((w) =>
-    w.entries.slice(0, 2).map(({ flat }) => {
-      const g = w.grad[flat]!;
-      const before = w.before[flat]!;
-      let m: number | null = null;
-      let v: number | null = null;
-      let deltaFormula: number;
-      if (spec.type === 'adam') {
-        // The moments start at 0, so after one step: m = (1 − β1)·g, v = (1 − β2)·g².
-        m = (1 - beta1) * g;
-        v = (1 - beta2) * g * g;
-        deltaFormula = (-alpha! * m) / (Math.sqrt(v) + epsilon);
-      } else {
-        deltaFormula = -lr * g;
-      }
-      return {
-        weight: w.name,
-        index: unflatten(flat, w.shape),
-        w: before,
-        g,
-        m,
-        v,
-        mHat: m === null ? null : m / (1 - beta1 ** t),
-        vHat: v === null ? null : v / (1 - beta2 ** t),
-        deltaFormula,
-        deltaEngine: w.after[flat]! - before,
-        deltaReference: w.reference ? w.reference[flat]! - before : null,
-      };
-    }),
-  );
-  const tolerance = spec.type === 'adam' ? adamWeightTolerance(1) : sgdWeightTolerance(1);
-  const reference = weights.every((w) => w.reference)
-    ? weights.map((w) => ({ weight: w.name, ...compare(w.after, w.reference!, tolerance) }))
-    : null;
-  return {
-    type: spec.type,
-    config,
-    source: sourceFormula('optimizer'),
-    t,
-    alpha,
-    entries,
-    reference,
-  };
 }
