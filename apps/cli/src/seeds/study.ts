@@ -74,8 +74,9 @@ export function seedStatistics(
     },
     async section() {
       const sections: Section[] = [];
-      if (p1) sections.push(await part1SeedsSection(p1));
-      if (p2) sections.push(await part2SeedsSection(p2));
+      // A part whose models were all left out (--model) has nothing to show.
+      if (p1 && p1.models.length > 0) sections.push(await part1SeedsSection(p1));
+      if (p2 && p2.models.length > 0) sections.push(await part2SeedsSection(p2));
       return {
         heading: `Over ${seeds.seeds.length} seeds: which conclusions hold`,
         blocks: [{ type: 'paragraph', text: header }],
@@ -85,8 +86,8 @@ export function seedStatistics(
     text() {
       return [
         header,
-        ...(p1 ? [part1SeedsText(p1)] : []),
-        ...(p2 ? [part2SeedsText(p2)] : []),
+        ...(p1 && p1.models.length > 0 ? [part1SeedsText(p1)] : []),
+        ...(p2 && p2.models.length > 0 ? [part2SeedsText(p2)] : []),
       ].join('\n\n');
     },
   };
