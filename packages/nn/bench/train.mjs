@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -156,7 +156,7 @@ function runAll({ limit, only, optimizers, epochs }) {
         results.push({ runner, optimizer, error: why });
         continue;
       }
-      const r = JSON.parse(line);
+      const r = { ...JSON.parse(line), loadAverage1m: round(loadavg()[0], 2) };
       process.stderr.write(`${r.epochSeconds} s/epoch, peak RSS ${r.peakRssMB} MB\n`);
       results.push(r);
     }
@@ -175,6 +175,9 @@ function runAll({ limit, only, optimizers, epochs }) {
     epochs,
     node: process.version,
     cpus: cpus().length,
+    // The machine is shared: a high load average inflates every time, and not equally (tfjs-wasm
+    // suffers far more than the single-threaded custom engine), so read ratios with it.
+    loadAverage1mAtEnd: round(loadavg()[0], 2),
     results,
     ratiosToTfjsWasm: ratios,
     target: `custom / tfjs-wasm <= ${TARGET_RATIO}`,
