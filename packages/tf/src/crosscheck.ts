@@ -352,6 +352,9 @@ export function earlyStoppingEpochs(
   return { bestEpoch, epochsRun: valLosses.length };
 }
 
+/** A weight difference no rounding accounts for: the trajectories have separated. */
+export const SEPARATION_THRESHOLD = 1e-3;
+
 export interface ModelCrosscheck {
   name: CrosscheckModelName;
   variant: CrosscheckVariant;
@@ -365,6 +368,14 @@ export interface ModelCrosscheck {
     custom: { bestEpoch: number; epochsRun: number };
     tf: { bestEpoch: number; epochsRun: number };
   };
+  /**
+   * The first epoch after which some weight differs by more than SEPARATION_THRESHOLD, or null.
+   * Rounding keeps the engines ~1e-6 apart until a discrete event: typically a ReLU unit on the
+   * edge of zero is active in one engine and not in the other, and Adam, which rescales every
+   * gradient to a step of about lr, turns that tiny difference into lr-sized steps. From then
+   * on the two are different (equally valid) training runs, compared by their accuracy.
+   */
+  separatedAtEpoch: number | null;
   /** tf − custom accuracy (training running mean and validation) after the last epoch. */
   finalAccuracyGap: { accuracy: number; val_accuracy: number } | null;
 }
@@ -440,6 +451,7 @@ export async function runCrosscheck(
         onEpoch: (e) => options.onEpoch?.(study.name, e),
       });
       const last = training.at(-1);
+      const separated = training.find((e) => e.maxWeightDifference > SEPARATION_THRESHOLD);
       const model: ModelCrosscheck = {
         name: study.name,
         variant: study.variant,
@@ -448,6 +460,7 @@ export async function runCrosscheck(
         epochs,
         batch,
         training,
+        separatedAtEpoch: separated ? separated.epoch : null,
         finalAccuracyGap: last
           ? { accuracy: last.gap.accuracy, val_accuracy: last.gap.val_accuracy }
           : null,

@@ -10,6 +10,7 @@ import {
   type EpochComparison,
   type ModelCrosscheck,
   runCrosscheck,
+  SEPARATION_THRESHOLD,
 } from '@fmnist/tf';
 import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
@@ -179,6 +180,12 @@ export function formatReport(report: CrosscheckReport): string {
           `  End of training, accuracy gap (tf − custom): training ${signed(last.accuracy)}, validation ${signed(last.val_accuracy)}.`,
         );
       }
+      out.push(
+        m.separatedAtEpoch === null
+          ? `  The weights stayed within ${exp(SEPARATION_THRESHOLD)} of each other throughout.`
+          : `  The trajectories separated in epoch ${m.separatedAtEpoch} (some weight differs by more than ${exp(SEPARATION_THRESHOLD)}): ` +
+              'typically a ReLU unit on the edge of zero flips in one engine and Adam turns the tiny gradient difference into lr-sized steps; from there on compare accuracies, not weights.',
+      );
       if (m.earlyStopping) {
         const { custom, tf } = m.earlyStopping;
         out.push(
