@@ -148,8 +148,29 @@ describe.skipIf(!realData)('the walk computes what training computes', () => {
       }
       expect(result.reference).toBeNull();
       expect(result.referenceOk).toBeNull();
+      expect(result.weights).toBe('initial');
       model.dispose();
     }
+  });
+});
+
+describe.skipIf(!realData)('explaining given weights (a trained model)', () => {
+  it('uses them, and says so', async () => {
+    const data = await loadFashionMnist({ dataDir: SYSTEM_DIR, download: false, limit: 16 });
+    const study = crosscheckStudyModels().find((m) => m.name === 'top')!;
+    const other = new Sequential(study.spec, { seed: 12345 });
+    const weights = other.getWeights();
+    const { result, arrays } = await explainModel({
+      model: 'top',
+      data,
+      seed: 42,
+      batchSize: 4,
+      reference: false,
+      weights,
+    });
+    expect(result.weights).toBe('given');
+    expect(Array.from(arrays.firstKernel!.values)).toEqual(Array.from(weights[0]!));
+    other.dispose();
   });
 });
 

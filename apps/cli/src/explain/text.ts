@@ -181,7 +181,7 @@ export function backwardText(layer: LayerExplain, count: number): string {
   lines.push(`  arriving     ${arriving.of} ${shapeText(arriving.shape)}${why}`);
   lines.push(`               ${statsLine(arriving.stats)}`);
   lines.push(`  passed down  dL/dx ${shapeText(layer.gradInput.shape)}`);
-  lines.push(`               ${statsLine(layer.gradInput.stats)}`);
+  lines.push(`               ${statsLine(layer.gradInput.stats, true)}`);
   if (!layer.inputGradUsed) {
     lines.push(
       '               (computed for this explanation only: no layer below has weights, so training skips it)',
@@ -300,6 +300,7 @@ function headerText(result: ExplainResult): string {
         ? `Reference: TensorFlow.js (${result.reference.backend}), the same weights and dropout mask.`
         : 'Reference: not run.'
     }`,
+    `Weights: ${result.weights === 'initial' ? "the model's seeded initial weights, where fit starts" : 'as given (e.g. trained)'}; the optimizer is fresh (its first step).`,
     `The training step itself: ${result.modelSource.path}; a guided tour: docs/how-it-works.md.`,
   ].join('\n');
 }
