@@ -196,6 +196,34 @@ export class CustomEngine implements EngineRunner {
 // TensorFlow.js engine
 
 /**
+ * Dropout masks for the TF.js reference drawn from the run's seed, so a tf run is as
+ * reproducible as a custom one (tfjs's own dropout RNG cannot be seeded). Undefined when
+ * the model has no dropout.
+ */
+function dropoutMaskMaker(
+  job: ModelJob,
+  layerNames: readonly string[],
+  rng: Rng,
+): (batch: number) => Record<string, Float32Array> | undefined {
+  const layers: { name: string; units: number; rate: number }[] = [];
+  let units = 0;
+  job.spec.layers.forEach((layer, i) => {
+    if (layer.type === 'dense') units = layer.units;
+    if (layer.type === 'dropout') layers.push({ name: layerNames[i]!, units, rate: layer.rate });
+  });
+  if (layers.length === 0) return () => undefined;
+  return (batch) => {
+    const masks: Record<string, Float32Array> = {};
+    for (const { name, units: n, rate } of layers) {
+      const keep = new Float32Array(batch * n);
+      for (let k = 0; k < keep.length; k++) keep[k] = rng.nextFloat() >= rate ? 1 : 0;
+      masks[name] = keep;
+    }
+    return masks;
+  };
+}
+
+/**
  * The TF.js reference (packages/tf) steps one batch at a time; this is the fit around it:
  * the custom engine's shuffle order (same seed, same Rng fork), sample-weighted running
  * means, validation at each epoch's end, and nn's EarlyStopping driving tfjs weights. The
@@ -214,7 +242,7 @@ export class TfEngine implements EngineRunner {
   }
 
   async train(job: ModelJob, env: TrainEnv): Promise<TrainedModel> {
-    const { TfReference, gatherRows, gatherLabels } = await import('@fmnist/tf');
+    const { TfReference, gatherRows, gatherLabels, kerasLayerNames } = await import('@fmnist/tf');
     // The custom engine's network for this seed supplies the summary and the initial weights.
     const twin = new Sequential(job.spec, { seed: env.seed, backend: new JsBackend() });
     const initial = (job.resetFrom && this.#initialWeights.get(job.resetFrom)) || twin.getWeights();
@@ -248,6 +276,7 @@ export class TfEngine implements EngineRunner {
       const width = sets.train.x.length / samples;
       const steps = Math.ceil(samples / job.batchSize);
       const shuffle = new Rng(env.seed).fork(0x5eed);
+      const masks = dropoutMaskMaker(job, kerasLayerNames(job.spec), new Rng(env.seed).fork(0xd0));
       const order = new Uint32Array(samples);
       const history: EpochLogs[] = [];
       const start = performance.now();
@@ -262,9 +291,11 @@ export class TfEngine implements EngineRunner {
           const indices = Array.from(
             order.subarray(step * job.batchSize, Math.min(samples, (step + 1) * job.batchSize)),
           );
+          const dropoutMasks = masks(indices.length);
           const result = reference.trainStep(
             gatherRows(sets.train.x, width, indices),
             gatherLabels(sets.train.y, indices),
+            dropoutMasks ? { dropoutMasks } : {},
           );
           lossSum += result.loss * indices.length;
           correct += result.accuracy * indices.length;
