@@ -156,7 +156,11 @@ export function part1Seeds(
   const summaries = models.map((m) => modelSummary(m.name, m.runs));
   const top = models.find((m) => m.name === 'top');
   const bottom = models.find((m) => m.name === 'bottom');
-  const method = [...METHOD_COMMON(seeds.length), POOLING_NOTE];
+  const method = [
+    ...METHOD_COMMON(seeds.length),
+    POOLING_NOTE,
+    "Per class, McNemar's test uses that class's test images (right or wrong), so it tests the difference in recall; its pooled p-values are Holm-adjusted over the ten classes.",
+  ];
   if (!top || !bottom) {
     return {
       seeds: [...seeds],
