@@ -123,6 +123,29 @@ describe.skipIf(!realData)('training commands on the real data (quick runs)', ()
   });
 });
 
+describe.skipIf(!realData)('--engine tf', () => {
+  it('trains with the TF.js reference from the same weights and batches as the custom engine', async () => {
+    const args = ['part1', '--json', '--model', 'top', '--limit', '200', '--epochs', '2'];
+    const [custom, tf] = await Promise.all([
+      fmnist([...args, '--out', join(temp(), 'custom')]),
+      fmnist([...args, '--engine', 'tf', '--out', join(temp(), 'tf')]),
+    ]);
+    expect(custom.code, custom.stderr).toBe(0);
+    expect(tf.code, tf.stderr).toBe(0);
+    const a = JSON.parse(custom.stdout).models[0] as ModelJson;
+    const b = JSON.parse(tf.stdout).models[0] as ModelJson;
+    expect(b.engine).toBe('tf');
+    expect(b.backend).toMatch(/^tfjs:/);
+    expect(b.initialWeights).toBe(a.initialWeights);
+    expect(b.epochsRun).toBe(2);
+    // SGD at lr 1e-4 for 14 steps: float32 differences stay far below the metrics' digits.
+    b.history.forEach((e, i) => {
+      expect(e.loss).toBeCloseTo(a.history[i]!.loss, 4);
+      expect(e.val_loss).toBeCloseTo(a.history[i]!.val_loss, 4);
+    });
+  });
+});
+
 describe('bad command lines: one line, exit 2, nothing trained', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown model', ['study', '--model', 'nope'], /--model/],
