@@ -37,3 +37,8 @@ export function figureFiles(block: FigureBlock): string[] {
     ...(block.png !== undefined ? [`figures/${block.name}.png`] : []),
   ];
 }
+
+/** "1 epoch", "15 epochs". */
+export function epochs(n: number): string {
+  return `${n} epoch${n === 1 ? '' : 's'}`;
+}

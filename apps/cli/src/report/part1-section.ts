@@ -12,7 +12,7 @@ import {
 } from '@fmnist/reports';
 import type { DisagreementSet, ModelResult, Part1Result } from '../study/results.js';
 import { part1Architectures } from '../study/results.js';
-import { figure, paragraph } from './figures.js';
+import { epochs, figure, paragraph } from './figures.js';
 import { curvesOf, diagramOf } from './models.js';
 
 const HALF_TITLE: Record<string, string> = {
@@ -94,7 +94,7 @@ export async function part1Section(result: Part1Result, test: ImageSet): Promise
       heading: `Trained on the ${HALF_TITLE[model.name]}`,
       blocks: [
         paragraph(
-          `${model.epochsRun} epochs of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights ${model.initialWeights} (fingerprint); test accuracy ${model.test.accuracy.toFixed(4)}.`,
+          `${epochs(model.epochsRun)} of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights ${model.initialWeights} (fingerprint); test accuracy ${model.test.accuracy.toFixed(4)}.`,
         ),
         ...(await trainingBlocks(model)),
       ],

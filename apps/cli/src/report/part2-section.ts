@@ -4,7 +4,7 @@
  */
 import { modelComparisonTable, type Section } from '@fmnist/reports';
 import type { ModelResult, Part2Result } from '../study/results.js';
-import { figure, paragraph } from './figures.js';
+import { epochs, figure, paragraph } from './figures.js';
 import { curvesOf } from './models.js';
 
 export const PART2_TITLES: Record<string, string> = {
@@ -20,7 +20,7 @@ async function modelSection(model: ModelResult): Promise<Section> {
     heading: PART2_TITLES[model.name] ?? model.name,
     blocks: [
       paragraph(
-        `${model.epochsRun} of ${model.epochsPlanned} epochs in ${model.seconds.toFixed(1)} s on ${model.backend}; ${model.params.total.toLocaleString('en-US')} parameters; best epoch ${model.bestEpoch}; test accuracy ${model.test.accuracy.toFixed(4)}.`,
+        `${model.epochsRun} of ${epochs(model.epochsPlanned)} in ${model.seconds.toFixed(1)} s on ${model.backend}; ${model.params.total.toLocaleString('en-US')} parameters; best epoch ${model.bestEpoch}; test accuracy ${model.test.accuracy.toFixed(4)}.`,
       ),
       { type: 'pre', caption: `Summary: ${model.name}`, text: model.summary },
       figure(

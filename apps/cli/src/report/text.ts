@@ -11,13 +11,14 @@ import {
   renderTableText,
 } from '@fmnist/reports';
 import type { ModelResult, Part1Result, Part2Result } from '../study/results.js';
+import { epochs } from './figures.js';
 
 const rule = (title: string) => `${title}\n${'='.repeat(title.length)}`;
 const bullets = (items: readonly Observation[]) => items.map((o) => `- ${o.text}`).join('\n');
 
 function modelText(model: ModelResult): string {
   return [
-    `${model.name}: ${model.epochsRun} epochs in ${model.seconds.toFixed(1)} s on ${model.backend}, best epoch ${model.bestEpoch}, test accuracy ${model.test.accuracy.toFixed(4)}`,
+    `${model.name}: ${epochs(model.epochsRun)} in ${model.seconds.toFixed(1)} s on ${model.backend}, best epoch ${model.bestEpoch}, test accuracy ${model.test.accuracy.toFixed(4)}`,
     '',
     `Classification report (${model.name}, test set):`,
     model.test.report.trimEnd(),
@@ -29,8 +30,8 @@ function modelText(model: ModelResult): string {
 export function part1Text(result: Part1Result): string {
   const parts = [
     rule('Part 1: which half of the image carries the information'),
-    result.summaries.full,
-    result.summaries.half,
+    result.summaries.full.trimEnd(),
+    result.summaries.half.trimEnd(),
     ...result.models.map(modelText),
   ];
   if (result.perClass && result.disagreements) {
@@ -62,7 +63,7 @@ export function part1Text(result: Part1Result): string {
 
 export function part2Text(result: Part2Result): string {
   const parts = [rule('Part 2: regularisation on the top half')];
-  for (const model of result.models) parts.push(model.summary, modelText(model));
+  for (const model of result.models) parts.push(model.summary.trimEnd(), modelText(model));
   if (result.models.length > 0) {
     parts.push(
       renderTableText(modelComparisonTable(result.comparison)).trimEnd(),

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { dataSection } from '../report/data-section.js';
 import { type RunInfo, reportDocument } from '../report/document.js';
+import { epochs } from '../report/figures.js';
 import { part1Section } from '../report/part1-section.js';
 import { part2Section } from '../report/part2-section.js';
 import { part1Text, part2Text } from '../report/text.js';
@@ -100,7 +101,7 @@ export async function executeStudy(
             scope.setStage(`training (${trained.name} done)`);
             const accuracy = correctShare(trained.predictions, data.test.labels);
             progress.line(
-              `${trained.name}: ${trained.epochsRun} epochs in ${formatElapsed(trained.seconds)}, best epoch ${trained.bestEpoch}, test accuracy ${accuracy.toFixed(4)}`,
+              `${trained.name}: ${epochs(trained.epochsRun)} in ${formatElapsed(trained.seconds)}, best epoch ${trained.bestEpoch}, test accuracy ${accuracy.toFixed(4)}`,
             );
           },
         },
