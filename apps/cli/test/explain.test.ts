@@ -200,10 +200,11 @@ describe.skipIf(!realData)('fmnist explain as text', () => {
     expect(out).toContain('(the same maths as the Dense layer above)');
     expect(out).toContain('Reference: not run.');
     // Rows of the gradient tables: entry, analytic, finite difference, relative error, ...
-    const errors = [...out.matchAll(/^ {4}\[[\d, ]+\] +(\S+) +(\S+) +(\S+)/gm)].map((m) =>
-      Number(m[3]),
-    );
-    expect(errors.length).toBe(8 * GRADIENT_CHECK.entriesPerWeight);
+    // A row marked "(ReLU kink)" is not held to the bound (see GRADIENT_CHECK).
+    const rows = [...out.matchAll(/^ {4}\[[\d, ]+\] +(\S+) +(\S+) +(\S+)(.*)$/gm)];
+    expect(rows.length).toBe(8 * GRADIENT_CHECK.entriesPerWeight);
+    const errors = rows.filter((m) => !m[4]!.includes('(ReLU kink)')).map((m) => Number(m[3]));
+    expect(errors.length).toBeGreaterThan(rows.length / 2);
     for (const e of errors) {
       expect(Number.isFinite(e)).toBe(true);
       expect(e).toBeLessThan(GRADIENT_CHECK.bound);
