@@ -385,9 +385,10 @@ function part2Observations(
   if (unsettled.length > 0) {
     observations.push({
       text: `Not distinguishable from base with ${n} seeds (interval includes zero): ${unsettled
-        .map(
-          (v) =>
-            `${v.name} (${signed(v.accuracyDifference.mean, 4)}, ${ci(v.accuracyDifference, 4)})`,
+        .map((v) =>
+          v.accuracyDifference.values.every((x) => x === 0)
+            ? `${v.name} (the same test accuracy as base under every seed)`
+            : `${v.name} (${signed(v.accuracyDifference.mean, 4)}, ${ci(v.accuracyDifference, 4)})`,
         )
         .join(', ')}.`,
       facts: { models: unsettled.map((v) => v.name).join(', ') },
