@@ -66,6 +66,16 @@ describe.skipIf(!realData)('fmnist part1 --seeds', () => {
     }
   });
 
+  it('stops every worker and says which seed failed when one fails', async () => {
+    const run = await fmnist(['part1', '--seeds', '2', ...QUICK, '--json'], {
+      FMNIST_BACKEND: 'bogus',
+    });
+    expect(run.code).not.toBe(0);
+    // Both seeds fail; whichever worker reports first is named.
+    expect(run.stderr).toMatch(/seed (42|3514110759): Unknown backend 'bogus'/);
+    expect(run.stdout).toBe('');
+  });
+
   it('refuses a count of 0 with a usage error', async () => {
     const run = await fmnist(['part1', '--seeds', '0', '--json']);
     expect(run.code).toBe(2);

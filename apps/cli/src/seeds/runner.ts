@@ -171,6 +171,8 @@ export async function runSeeds(
         await runUnit(unit);
       } catch (error) {
         failed ??= error instanceof Error ? error : new Error(String(error));
+        // The run has failed: the other workers' training would be thrown away, so stop it now.
+        for (const worker of running) void worker.terminate();
       }
     }
   };
