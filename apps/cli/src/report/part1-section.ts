@@ -38,8 +38,10 @@ function trainingBlocks(model: ModelResult): Promise<Block[]> {
   );
 }
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function disagreementBlock(set: DisagreementSet, test: ImageSet): Block[] {
-  const text = `${set.right} right, ${set.wrong} wrong: ${set.count.toLocaleString('en-US')} test images.`;
+  const text = `${capitalised(set.right)} right, ${set.wrong} wrong: ${set.count.toLocaleString('en-US')} test images.`;
   if (set.first.length === 0) return [paragraph(`${text} None to show.`)];
   return [
     paragraph(
@@ -56,7 +58,7 @@ function disagreementBlock(set: DisagreementSet, test: ImageSet): Block[] {
         })),
         {
           wrongModel: set.wrong,
-          title: `Right with ${set.right}, wrong with ${set.wrong} (${set.count} images)`,
+          title: `Right with ${set.right}, wrong with ${set.wrong} (${set.count.toLocaleString('en-US')} images)`,
         },
       ),
       `The first ${set.first.length} test images ${set.right} classifies correctly and ${set.wrong} does not (whole images shown; each model saw only its half).`,
