@@ -47,7 +47,7 @@ export async function part2Section(result: Part2Result): Promise<Section> {
       blocks: [
         { type: 'table', table: modelComparisonTable(result.comparison) },
         paragraph(
-          'Gaps are at the final epoch (for early stopping, the last epoch run): validation minus training loss, training minus validation accuracy. Training time is wall-clock time, validation after each epoch included; with two models trained side by side on a shared machine it also reflects the load at the time (see the run's details at the top).',
+          'Gaps are at the final epoch (for early stopping, the last epoch run): validation minus training loss, training minus validation accuracy. Training time is wall-clock time, validation after each epoch included; with two models trained side by side on a shared machine it also reflects the load at the time (see the details of the run at the top).',
         ),
         { type: 'observations', items: result.observations },
       ],
