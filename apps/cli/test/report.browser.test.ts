@@ -29,6 +29,7 @@ describe.skipIf(skipReason !== '')(
     beforeAll(async () => {
       run = await fmnist([
         'study',
+        '--json',
         '--limit',
         '2000',
         '--epochs',
