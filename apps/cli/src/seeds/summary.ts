@@ -269,7 +269,7 @@ function part1Observations(
   for (const d of real) {
     const better = d.f1.mean > 0 ? 'top' : 'bottom';
     observations.push({
-      text: `${d.class}: F1 is higher with the ${better} half by ${f3(Math.abs(d.f1.mean))} (top − bottom ${signed(d.f1.mean, 3)}, ${ci(d.f1, 3)}); precision ${signed(d.precision.mean, 3)}, recall ${signed(d.recall.mean, 3)}. McNemar on the ${d.class} test images, pooled: p ${formatP(d.mcnemar.pooled.p)}, Holm-adjusted over the ten classes ${formatP(d.mcnemar.pooledHolm ?? Number.NaN)}.`,
+      text: `${d.class}: F1 is higher with the ${better} half by ${f3(Math.abs(d.f1.mean))} (top − bottom ${signed(d.f1.mean, 3)}, ${ci(d.f1, 3)}); precision ${signed(d.precision.mean, 3)}, recall ${signed(d.recall.mean, 3)}. McNemar on the ${d.class} test images, a test of recall (pooled: top right and bottom wrong ${d.mcnemar.pooled.b}, the reverse ${d.mcnemar.pooled.c}): p ${formatP(d.mcnemar.pooled.p)}, Holm-adjusted over the ten classes ${formatP(d.mcnemar.pooledHolm ?? Number.NaN)}.`,
       facts: {
         class: d.class,
         f1Difference: d.f1.mean,
