@@ -142,7 +142,7 @@ function byModel(runs: readonly ModelResult[][], names: readonly string[]) {
 }
 
 const METHOD_COMMON = (n: number) => [
-  `Each model was trained under ${n} seeds (initial weights, shuffling and dropout all vary with the seed); figures are means over seeds with their sample standard deviation and a 95% t interval (Student's t with ${n - 1} degrees of freedom).`,
+  `Each model was trained under ${n} seeds (initial weights, shuffling and dropout all vary with the seed); figures are means over seeds with their sample standard deviation and a 95% t interval (Student's t with ${n - 1} degrees of freedom). With few seeds that disagree widely an interval can reach past what the metric allows (below 0 or above 1): it is then mostly saying that more seeds are needed.`,
   'Differences between two models are paired by seed (both trained under the same seed) and given with a 95% t interval of the per-seed differences; a difference is called real only when that interval excludes zero. The intervals are not adjusted for the number of classes or models compared; the p-values marked Holm are.',
 ];
 
