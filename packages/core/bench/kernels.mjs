@@ -39,22 +39,31 @@ function configurations() {
     const backend = new GpuJsBackend({ mode, matmulShape, flatResult });
     list.push({ id, label, backend, ...rest });
   };
-  add('webasm', 'gpujs:webasm default: 4 rows/thread, i32 indices, flat result', 'webasm');
+  add('webasm', 'gpujs:webasm default: 4 rows/thread, 2-D reads, unroll 2, flat result', 'webasm');
   add(
     'webasm-naive',
-    'gpujs:webasm naive: 1 output/thread, f32 indices, nested result',
+    'gpujs:webasm naive: 1 output/thread, flat reads, nested result',
     'webasm',
-    { rowsPerThread: 1, integerIndices: false },
+    { rowsPerThread: 1, reads: 'flat', unroll: 1 },
     { flatResult: false },
   );
   add('webasm-1row', 'gpujs:webasm default but 1 output/thread', 'webasm', { rowsPerThread: 1 });
-  add('webasm-f32idx', 'gpujs:webasm default but f32 indices', 'webasm', {
-    integerIndices: false,
-  });
+  add(
+    'webasm-flat',
+    'gpujs:webasm 4 rows, flat 1-D reads, unroll 1 (the earlier default)',
+    'webasm',
+    {
+      reads: 'flat',
+      unroll: 1,
+    },
+  );
   add('webasm-nested', 'gpujs:webasm default but nested result', 'webasm', undefined, {
     flatResult: false,
   });
-  add('webasm-unroll4', 'gpujs:webasm default plus reduction unrolled x4', 'webasm', {
+  add('webasm-unroll1', 'gpujs:webasm default but reduction not unrolled', 'webasm', {
+    unroll: 1,
+  });
+  add('webasm-unroll4', 'gpujs:webasm default but reduction unrolled x4', 'webasm', {
     unroll: 4,
   });
   add('webasm-threaded', 'gpujs:webasm default, async (worker threads)', 'webasm', undefined, {

@@ -1,4 +1,4 @@
-import { GPU, type IGPUKernelSettings, type IKernelRunShortcut } from 'gpu.js';
+import { GPU, type IGPUKernelSettings, type IKernelRunShortcut, Input } from 'gpu.js';
 import type { Backend, FloatArray, MatmulOptions } from './backend.js';
 import { JsBackend } from './js-backend.js';
 
@@ -39,21 +39,22 @@ export function gpuJsModeAvailability(mode: GpuJsMode): { available: boolean; re
 
 /**
  * How a matmul kernel is shaped. `rowsPerThread` output rows per gpu.js thread (1, 2 or 4:
- * a thread returns Array(rows)), and the reduction loop unrolled `unroll` times. The defaults
- * are what bench/kernels measured fastest; the bench also runs the others to show what each
- * bought.
+ * a thread returns Array(rows)), and `unroll` reduction steps per loop trip. `reads` says how
+ * the kernel indexes its operands: `2d` (the default) passes them as 2-D gpu.js `Input`s and
+ * reads `a[row][i]`; `flat` is the earlier 1-D form with running indices, kept for the
+ * benchmark. The defaults are what bench/kernels measured fastest; the bench also runs the
+ * others to show what each bought.
  */
 export interface MatmulKernelShape {
   rowsPerThread: 1 | 2 | 4;
   unroll: number;
-  /** Index arithmetic in i32 (see matmulKernelSource); false leaves gpu.js's f32 indices. */
-  integerIndices: boolean;
+  reads: '2d' | 'flat';
 }
 
 export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
   rowsPerThread: 4,
-  unroll: 1,
-  integerIndices: true,
+  unroll: 2,
+  reads: '2d',
 };
 
 export interface GpuJsBackendOptions {
@@ -67,28 +68,45 @@ export interface GpuJsBackendOptions {
   flatResult?: boolean;
 }
 
-/** One compiled matmul kernel: its gpu.js function and how to read its result back. */
+/** One compiled matmul kernel: its gpu.js function and how to feed it and read it back. */
 interface MatmulKernel {
   run: IKernelRunShortcut;
   rows: number;
   hasBias: boolean;
+  /**
+   * `2d` reads: the two operands as reusable gpu.js `Input`s (only `.value` changes per call,
+   * so a call allocates nothing); null for `flat` reads.
+   */
+  inputs: [ArrayInput, ArrayInput] | null;
+  /** The kernel reads b as stored k×n: a transposed b is copied into this first. */
+  bTransposed: Float32Array | null;
 }
 
 /**
  * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
  *
- * Why this shape (bench/kernels, process CPU time per training step on the 2-core machine):
+ * Why this shape (bench/kernels, process CPU time per call on the 2-core machine; the webasm
+ * module was disassembled with wabt to see what each form compiles to):
  * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
  *   four SIMD lanes are four consecutive x, so a read that depends on x (the B operand) is a
  *   gather (4 scalar loads and lane inserts) while a read of A is one load + splat: with 4 rows
  *   each gathered B value feeds 16 multiply-adds instead of 4. 1.8x over 1 row per thread.
+ * - `2d` reads: gpu.js 2.24.1's webasm codegen keeps every kernel local in f32 (its analysis
+ *   pass records each integer literal's type, so the bytecode passes see an Integer initialiser
+ *   and decay the local to f32; the earlier `let ai = 0; ai++` trick never took effect), so a
+ *   flat `a[ai + 392]` costs an f32 add and an f32->i32 truncation per read. Read as
+ *   multi-dimensional `Input`s, the row parts are i32 arithmetic on `this.thread.y` and
+ *   literals, and the only f32 index is the loop counter `i`, truncated once per step (V8
+ *   shares the truncation between the reads of one step). a is 3-D, [row block][q][i], so q
+ *   folds into the address as a constant.
+ * - b is read as stored k×n (`b[i][x]`): a transposed b (a weight, small) is copied into that
+ *   layout first, because `b[x][i]` multiplies the lane indices by k in every step.
+ * - `unroll` 2 with `2d` reads: one training step's matmuls take 0.82x the time of `flat`
+ *   reads unrolled 1 (the earlier default); `2d` unrolled 1 is slower on the forward shapes
+ *   (1.2x) and faster on the Aᵀ·B ones, `flat` unrolled 2 is 1.05x, unroll 4 no better than 2
+ *   (paired per-call medians, bench/kernels and a paired A/B run, machine under load).
  * - Sizes as literals: the kernel is compiled per shape anyway (gpu.js fixes output sizes).
- * - Running indices (`ai`, `bi`) instead of index multiplications inside the loop, and i32
- *   rather than gpu.js's default f32 for them: no speed difference measured, but f32 indices
- *   stop being exact past 2^24 elements.
  * - Bias and ReLU fused into the same pass: no second kernel call, no second trip through out.
- * - `unroll` repeats the loop body; it bought nothing measurable (V8's wasm compiler already
- *   does well on the short body), so the default is 1. Kept for the benchmark.
  */
 export function matmulKernelSource(
   m: number,
@@ -97,29 +115,63 @@ export function matmulKernelSource(
   options: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
   shape: MatmulKernelShape,
 ): string {
-  const { rowsPerThread: rows, unroll } = shape;
-  // Step from one reduction index to the next in a and b, and from one output row to the next.
-  const aStep = options.transposeA ? m : 1;
-  const aRow = options.transposeA ? 1 : k;
-  const bStep = options.transposeB ? 1 : n;
-  const aStart = `this.thread.y * ${rows * aRow}`;
-  const bStart = options.transposeB ? `this.thread.x * ${k}` : 'this.thread.x';
-  const step = (u: number): string => {
-    const bRead = u === 0 ? 'b[bi]' : `b[bi + ${u * bStep}]`;
-    const lines = [`bv = ${bRead};`];
-    for (let q = 0; q < rows; q++) {
-      const offset = q * aRow + u * aStep;
-      lines.push(`s${q} += a[${offset === 0 ? 'ai' : `ai + ${offset}`}] * bv;`);
-    }
-    return lines.join(' ');
-  };
-  const unrolled = Math.max(1, Math.min(unroll, k));
+  const { rowsPerThread: rows } = shape;
+  const unrolled = Math.max(1, Math.min(shape.unroll, k));
   const mainTrips = Math.floor(k / unrolled) * unrolled;
-  const body: string[] = [];
-  for (let u = 0; u < unrolled; u++) body.push(step(u));
-  const tail: string[] = [];
-  for (let u = 0; u < k - mainTrips; u++) tail.push(step(u));
   const sums = Array.from({ length: rows }, (_, q) => `s${q}`);
+  let declarations: string[];
+  let loop: string[];
+  let tail: string[];
+  if (shape.reads === '2d') {
+    // One reduction step at index expression `i`: one (gathered) read of b, `rows` reads of a.
+    const step = (i: string): string => {
+      const lines = [`bv = b[${i}][this.thread.x];`];
+      for (let q = 0; q < rows; q++) {
+        // a as 3-D: the thread's block of rows is one axis and q another, so q folds into the
+        // address as a constant instead of costing an add and a multiply per read.
+        const aRead = options.transposeA
+          ? `a[${i}][this.thread.y][${q}]`
+          : `a[this.thread.y][${q}][${i}]`;
+        lines.push(`s${q} += ${aRead} * bv;`);
+      }
+      return lines.join(' ');
+    };
+    declarations = ['let bv = 0.0;'];
+    const body: string[] = [];
+    for (let u = 0; u < unrolled; u++) body.push(step(u === 0 ? 'i' : `i + ${u}`));
+    loop = [`for (let i = 0; i < ${mainTrips}; i += ${unrolled}) {`, ...body, '}'];
+    tail = [];
+    for (let i = mainTrips; i < k; i++) tail.push(step(String(i)));
+  } else {
+    // Step from one reduction index to the next in a and b, and from one output row to the next.
+    const aStep = options.transposeA ? m : 1;
+    const aRow = options.transposeA ? 1 : k;
+    const bStep = options.transposeB ? 1 : n;
+    const step = (u: number): string => {
+      const bRead = u === 0 ? 'b[bi]' : `b[bi + ${u * bStep}]`;
+      const lines = [`bv = ${bRead};`];
+      for (let q = 0; q < rows; q++) {
+        const offset = q * aRow + u * aStep;
+        lines.push(`s${q} += a[${offset === 0 ? 'ai' : `ai + ${offset}`}] * bv;`);
+      }
+      return lines.join(' ');
+    };
+    declarations = [
+      `let ai = this.thread.y * ${rows * aRow};`,
+      `let bi = ${options.transposeB ? `this.thread.x * ${k}` : 'this.thread.x'};`,
+      'let bv = 0.0;',
+    ];
+    const body: string[] = [];
+    for (let u = 0; u < unrolled; u++) body.push(step(u));
+    loop = [
+      `for (let i = 0; i < ${mainTrips / unrolled}; i++) {`,
+      ...body,
+      `ai += ${unrolled * aStep}; bi += ${unrolled * bStep};`,
+      '}',
+    ];
+    tail = [];
+    for (let u = 0; u < k - mainTrips; u++) tail.push(step(u));
+  }
   const finish = sums.map((s) => {
     const biased = options.bias ? `${s} + bx` : s;
     return options.relu ? `Math.max(${biased}, 0.0)` : biased;
@@ -128,21 +180,10 @@ export function matmulKernelSource(
   return [
     `function (a, b${options.bias ? ', bias' : ''}) {`,
     sums.map((s) => `let ${s} = 0.0;`).join(' '),
-    // gpu.js gives a local an i32 type only when it starts from an integer literal and is
-    // incremented with ++ somewhere (function-tracer's suggestedType); any other integer
-    // initialiser decays to f32. Hence the literal 0 first and the `++` after the loop, where
-    // it changes nothing.
-    ...(shape.integerIndices
-      ? ['let ai = 0; let bi = 0;', `ai = ${aStart};`, `bi = ${bStart};`]
-      : [`let ai = ${aStart};`, `let bi = ${bStart};`]),
-    'let bv = 0.0;',
-    `for (let i = 0; i < ${mainTrips / unrolled}; i++) {`,
-    body.join('\n'),
-    `ai += ${unrolled * aStep}; bi += ${unrolled * bStep};`,
-    '}',
-    tail.join('\n'),
+    ...declarations,
+    ...(mainTrips > 0 ? loop : []),
+    ...tail,
     options.bias ? 'const bx = bias[this.thread.x];' : '',
-    shape.integerIndices ? 'ai++; bi++;' : '',
     `return ${result};`,
     '}',
   ].join('\n');
@@ -222,7 +263,7 @@ export class GpuJsBackend implements Backend {
       return;
     }
     const kernel = this.#kernel(m, k, n, transposeA, transposeB, bias !== undefined, relu);
-    const result = kernel.hasBias ? kernel.run(a, b, bias) : kernel.run(a, b);
+    const result = runKernel(kernel, a, b, bias, k, n);
     unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
   }
 
@@ -259,7 +300,7 @@ export class GpuJsBackend implements Backend {
       options.relu ?? false,
       true,
     );
-    const result = await (kernel.hasBias ? kernel.run(a, b, bias) : kernel.run(a, b));
+    const result = await runKernel(kernel, a, b, bias, k, n);
     unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
   }
 
@@ -283,6 +324,7 @@ export class GpuJsBackend implements Backend {
       return cached;
     }
     const rows = rowsFor(m, this.matmulShape.rowsPerThread);
+    const twoD = this.matmulShape.reads === '2d';
     const source = matmulKernelSource(
       m,
       k,
@@ -290,18 +332,31 @@ export class GpuJsBackend implements Backend {
       { transposeA, transposeB, bias, relu },
       { ...this.matmulShape, rowsPerThread: rows },
     );
-    // `returnType` is honoured by gpu.js but missing from its typings, hence the wider type.
-    const settings: IGPUKernelSettings & { returnType: string } = {
+    // `returnType` and `loopMaxIterations` are honoured by gpu.js but missing from its typings,
+    // hence the wider type.
+    const settings: IGPUKernelSettings & { returnType: string; loopMaxIterations: number } = {
       output: [n, m / rows],
       returnType: rows === 1 ? 'Number' : `Array(${rows})`,
       // Each kernel sees one size per argument; a fresh kernel per shape keeps it that way.
       dynamicArguments: false,
       tactic: 'precision',
+      // The reduction loop is a literal-bounded counted loop, which gpu.js runs unbounded;
+      // this only matters if it ever stops recognising it (its cap is otherwise 1000 trips).
+      loopMaxIterations: Math.max(1000, k + 1),
       asyncMode,
     };
     const run = this.#gpu.createKernel(source, settings);
     if (this.mode === 'webasm' && this.#flatResult) keepFlatResult(run);
-    const kernel: MatmulKernel = { run, rows, hasBias: bias };
+    // Input sizes are [width, height, depth]: a (m×k) is read a[rowBlock][q][i] (a[i][rowBlock][q]
+    // when stored k×m), b always as stored k×n, b[i][col].
+    const inputs: [ArrayInput, ArrayInput] | null = twoD
+      ? [
+          arrayInput(m * k, transposeA ? [rows, m / rows, k] : [k, rows, m / rows]),
+          arrayInput(k * n, [n, k]),
+        ]
+      : null;
+    const bTransposed = twoD && transposeB ? new Float32Array(k * n) : null;
+    const kernel: MatmulKernel = { run, rows, hasBias: bias, inputs, bTransposed };
     this.#kernels.set(key, kernel);
     if (this.#kernels.size > this.#cacheSize) {
       const [oldestKey, oldest] = this.#kernels.entries().next().value as [string, MatmulKernel];
@@ -360,7 +415,7 @@ export class GpuJsBackend implements Backend {
     const s = this.matmulShape;
     return (
       `${this.name}: gpu.js ${how}; matmul kernels with ${s.rowsPerThread} output rows per ` +
-      `thread, ${s.integerIndices ? 'i32' : 'f32'} indices, unroll ${s.unroll}, fused bias+ReLU; ` +
+      `thread, ${s.reads} reads, unroll ${s.unroll}, fused bias+ReLU; ` +
       'elementwise ops and reductions run the js loops'
     );
   }
@@ -377,6 +432,48 @@ export class GpuJsBackend implements Backend {
   #assertLive(): void {
     if (this.#disposed) throw new Error(`${this.name} backend was disposed; create a new one.`);
   }
+}
+
+/** A gpu.js `Input` over a typed array (its typings say number[]; it takes any array). */
+type ArrayInput = Omit<Input, 'value'> & { value: FloatArray };
+
+function arrayInput(length: number, size: [number, number] | [number, number, number]): ArrayInput {
+  return new Input(new Float32Array(length) as unknown as number[], size) as unknown as ArrayInput;
+}
+
+/**
+ * Calls a compiled kernel. `2d` kernels take their operands as the kernel's reusable `Input`s
+ * (gpu.js copies an Input's value into its memory exactly as it copies a plain array), with a
+ * transposed b (n×k) first copied into the k×n layout the kernel reads.
+ */
+function runKernel(
+  kernel: MatmulKernel,
+  a: FloatArray,
+  b: FloatArray,
+  bias: FloatArray | undefined,
+  k: number,
+  n: number,
+): unknown {
+  let left: FloatArray | ArrayInput = a;
+  let right: FloatArray | ArrayInput = b;
+  if (kernel.inputs) {
+    let stored: FloatArray = b;
+    const bt = kernel.bTransposed;
+    if (bt) {
+      // b is n×k; bt[i][j] = b[j][i]. Weights only (at most 128×64 here): microseconds.
+      for (let j = 0; j < n; j++) {
+        const row = j * k;
+        for (let i = 0; i < k; i++) bt[i * n + j] = b[row + i]!;
+      }
+      stored = bt;
+    }
+    kernel.inputs[0].value = a;
+    kernel.inputs[1].value = stored;
+    [left, right] = kernel.inputs;
+  }
+  // gpu.js's run shortcut is typed for its own argument union; Input and typed arrays are in it.
+  const run = kernel.run as unknown as (...args: unknown[]) => unknown;
+  return kernel.hasBias ? run(left, right, bias) : run(left, right);
 }
 
 /**

@@ -8,12 +8,18 @@ import { firstMismatch, matmulMagnitudes, randomArray } from './helpers.js';
 // means nothing. Checked on webasm and cpu (headlessgl runs the default shape in kernels.prop).
 const variants = [
   {
-    label: 'rows 1, f32 indices, nested result',
-    shape: { rowsPerThread: 1, integerIndices: false },
+    label: 'rows 1, flat reads, nested result',
+    shape: { rowsPerThread: 1, unroll: 1, reads: 'flat' },
     flat: false,
   },
   { label: 'rows 2, unroll 3 (with a tail)', shape: { rowsPerThread: 2, unroll: 3 }, flat: true },
+  {
+    label: 'rows 2, flat reads, unroll 3 (with a tail)',
+    shape: { rowsPerThread: 2, unroll: 3, reads: 'flat' },
+    flat: true,
+  },
   { label: 'rows 4, unroll 4, nested result', shape: { rowsPerThread: 4, unroll: 4 }, flat: false },
+  { label: 'rows 4, unroll 1', shape: { rowsPerThread: 4, unroll: 1 }, flat: true },
 ] as const;
 
 for (const mode of ['webasm', 'cpu'] as const) {
@@ -63,9 +69,10 @@ describe('matmulKernelSource', () => {
       392,
       128,
       { transposeA: false, transposeB: false, bias: true, relu: true },
-      { rowsPerThread: 4, unroll: 1, integerIndices: true },
+      { rowsPerThread: 4, unroll: 2, reads: '2d' },
     );
-    expect(source).toContain('i < 392');
+    expect(source).toContain('i < 392; i += 2');
+    expect(source).toContain('a[this.thread.y][3][i + 1]');
     expect(source).toContain('const bx = bias[this.thread.x];');
     expect(source).toContain('return [Math.max(s0 + bx, 0.0), Math.max(s1 + bx, 0.0),');
   });
