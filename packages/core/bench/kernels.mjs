@@ -35,8 +35,8 @@ function configurations() {
       log(`skipping ${id}: ${reason}`);
       return;
     }
-    const { flatResult, ...rest } = extra;
-    const backend = new GpuJsBackend({ mode, matmulShape, flatResult });
+    const { flatResult, directRun, ...rest } = extra;
+    const backend = new GpuJsBackend({ mode, matmulShape, flatResult, directRun });
     list.push({ id, label, backend, ...rest });
   };
   add('webasm', 'gpujs:webasm default: 4 rows/thread, 2-D reads, unroll 2, flat result', 'webasm');
@@ -60,6 +60,15 @@ function configurations() {
   add('webasm-nested', 'gpujs:webasm default but nested result', 'webasm', undefined, {
     flatResult: false,
   });
+  add(
+    'webasm-wrapped',
+    "gpujs:webasm default but every call through gpu.js's run()",
+    'webasm',
+    undefined,
+    {
+      directRun: false,
+    },
+  );
   add('webasm-unroll1', 'gpujs:webasm default but reduction not unrolled', 'webasm', {
     unroll: 1,
   });

@@ -66,6 +66,12 @@ export interface GpuJsBackendOptions {
   kernelCacheSize?: number;
   /** webasm: read results from gpu.js's flat array (default true; false for benchmarks). */
   flatResult?: boolean;
+  /**
+   * webasm: after a kernel's first call, drive its compiled module directly (see
+   * `directDispatch`) instead of through gpu.js's per-call wrapper (default true; false for
+   * benchmarks). Needs `flatResult`.
+   */
+  directRun?: boolean;
 }
 
 /** One compiled matmul kernel: its gpu.js function and how to feed it and read it back. */
@@ -80,6 +86,8 @@ interface MatmulKernel {
   inputs: [ArrayInput, ArrayInput] | null;
   /** The kernel reads b as stored k×n: a transposed b is copied into this first. */
   bTransposed: Float32Array | null;
+  /** webasm: its compiled module, once a first call through gpu.js has built it. */
+  direct: DirectModule | null;
 }
 
 /**
@@ -219,6 +227,7 @@ export class GpuJsBackend implements Backend {
   readonly #kernels = new Map<string, MatmulKernel>();
   readonly #cacheSize: number;
   readonly #flatResult: boolean;
+  readonly #directRun: boolean;
   #disposed = false;
 
   constructor(options: GpuJsBackendOptions = {}) {
@@ -234,6 +243,7 @@ export class GpuJsBackend implements Backend {
     this.name = `gpujs:${this.mode}`;
     this.#cacheSize = options.kernelCacheSize ?? 64;
     this.#flatResult = options.flatResult ?? true;
+    this.#directRun = this.mode === 'webasm' && this.#flatResult && (options.directRun ?? true);
     this.#gpu = new GPU({ mode: this.mode });
   }
 
@@ -263,8 +273,26 @@ export class GpuJsBackend implements Backend {
       return;
     }
     const kernel = this.#kernel(m, k, n, transposeA, transposeB, bias !== undefined, relu);
+    const direct = kernel.direct;
+    if (direct && direct.entry === direct.owner._active && direct.entry.f32) {
+      const stored = kernel.bTransposed ? transposeInto(b, kernel.bTransposed, k, n) : b;
+      const memory = direct.entry.f32;
+      memory.set(a, direct.argOffsets[0]!);
+      memory.set(stored, direct.argOffsets[1]!);
+      if (bias) memory.set(bias, direct.argOffsets[2]!);
+      direct.dispatch(
+        direct.entry.run,
+        direct.entry.runSimd,
+        direct.entry.cells,
+        direct.entry.sizeX,
+        0,
+      );
+      unpackFlat(memory, direct.entry.layout.outputOffset / 4, out, m, n, kernel.rows);
+      return;
+    }
     const result = runKernel(kernel, a, b, bias, k, n);
     unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
+    if (this.#directRun) kernel.direct = directModule(kernel.run, kernel.hasBias ? 3 : 2, m * n);
   }
 
   /**
@@ -356,7 +384,7 @@ export class GpuJsBackend implements Backend {
         ]
       : null;
     const bTransposed = twoD && transposeB ? new Float32Array(k * n) : null;
-    const kernel: MatmulKernel = { run, rows, hasBias: bias, inputs, bTransposed };
+    const kernel: MatmulKernel = { run, rows, hasBias: bias, inputs, bTransposed, direct: null };
     this.#kernels.set(key, kernel);
     if (this.#kernels.size > this.#cacheSize) {
       const [oldestKey, oldest] = this.#kernels.entries().next().value as [string, MatmulKernel];
@@ -457,16 +485,7 @@ function runKernel(
   let left: FloatArray | ArrayInput = a;
   let right: FloatArray | ArrayInput = b;
   if (kernel.inputs) {
-    let stored: FloatArray = b;
-    const bt = kernel.bTransposed;
-    if (bt) {
-      // b is n×k; bt[i][j] = b[j][i]. Weights only (at most 128×64 here): microseconds.
-      for (let j = 0; j < n; j++) {
-        const row = j * k;
-        for (let i = 0; i < k; i++) bt[i * n + j] = b[row + i]!;
-      }
-      stored = bt;
-    }
+    const stored = kernel.bTransposed ? transposeInto(b, kernel.bTransposed, k, n) : b;
     kernel.inputs[0].value = a;
     kernel.inputs[1].value = stored;
     [left, right] = kernel.inputs;
@@ -474,6 +493,92 @@ function runKernel(
   // gpu.js's run shortcut is typed for its own argument union; Input and typed arrays are in it.
   const run = kernel.run as unknown as (...args: unknown[]) => unknown;
   return kernel.hasBias ? run(left, right, bias) : run(left, right);
+}
+
+/** b is n×k; writes bᵀ (k×n) into `bt`. Weights only (at most 128×64 here): microseconds. */
+function transposeInto(b: FloatArray, bt: Float32Array, k: number, n: number): Float32Array {
+  for (let j = 0; j < n; j++) {
+    const row = j * k;
+    for (let i = 0; i < k; i++) bt[i * n + j] = b[row + i]!;
+  }
+  return bt;
+}
+
+/**
+ * What gpu.js 2.24.1's webasm kernel keeps per compiled module (`_instantiate` in
+ * web-assembly/kernel.js): one wasm memory laid out `[ args | output ]` and the module's
+ * exported `run`/`run_simd(start, end, seed)` loops. Internals, not in its typings.
+ */
+interface WasmModuleEntry {
+  shared: boolean;
+  cells: number;
+  sizeX: number;
+  f32: Float32Array | null;
+  layout: {
+    arrays: Record<string, { index: number; offset: number; flatLength: number }>;
+    scalars: Record<string, unknown>;
+    outputOffset: number;
+  };
+  run: (start: number, end: number, seed: number) => void;
+  runSimd: ((start: number, end: number, seed: number) => void) | null;
+}
+
+type DispatchSpans = (
+  run: WasmModuleEntry['run'],
+  runSimd: WasmModuleEntry['runSimd'],
+  cells: number,
+  sizeX: number,
+  seed: number,
+) => string;
+
+interface DirectModule {
+  owner: { _active: WasmModuleEntry | null };
+  entry: WasmModuleEntry;
+  /** Float offsets in the module's memory of the kernel's arguments (a, b[, bias]). */
+  argOffsets: number[];
+  dispatch: DispatchSpans;
+}
+
+/**
+ * gpu.js's per-call wrapper (`run()` in web-assembly/kernel.js) recomputes a size signature
+ * string, the dimensions of every argument, and copies the output out of wasm memory with
+ * `slice` before we copy it again into `out`; at batch 32 that is a sizeable share of the
+ * smaller products. Once gpu.js has built a kernel, its compiled module is fixed (sizes are
+ * baked in), so the backend can do exactly what that wrapper does for a kernel like ours
+ * (arrays only, no random, not threaded): copy the arguments into the module's memory, call
+ * gpu.js's own `dispatchSpans` over the module's `run`/`run_simd`, and read the output where the
+ * module wrote it. The arithmetic is gpu.js's compiled kernel either way. Internals of gpu.js,
+ * hence the exact version pin and the checks: if anything differs, this returns null and the
+ * kernel keeps going through `run()`.
+ */
+function directModule(
+  run: IKernelRunShortcut,
+  argumentCount: number,
+  outputLength: number,
+): DirectModule | null {
+  const owner = run.kernel as unknown as {
+    _active?: WasmModuleEntry | null;
+    usesRandom?: boolean;
+    componentCount?: number;
+    constructor: { dispatchSpans?: DispatchSpans };
+  };
+  const entry = owner._active;
+  const dispatchSpans = owner.constructor.dispatchSpans;
+  if (!entry?.f32 || entry.shared || owner.usesRandom !== false) return null;
+  if (typeof dispatchSpans !== 'function' || typeof entry.run !== 'function') return null;
+  if (Object.keys(entry.layout.scalars).length !== 0) return null;
+  if (entry.cells * (owner.componentCount ?? 0) !== outputLength) return null;
+  const records = Object.values(entry.layout.arrays);
+  if (records.length !== argumentCount) return null;
+  const argOffsets: number[] = [];
+  for (const record of records) argOffsets[record.index] = record.offset / 4;
+  if (argOffsets.some((offset) => offset === undefined)) return null;
+  return {
+    owner: owner as DirectModule['owner'],
+    entry,
+    argOffsets,
+    dispatch: dispatchSpans.bind(owner.constructor),
+  };
 }
 
 /**
@@ -530,11 +635,23 @@ function unpackRows(
       return;
     }
   }
+  unpackFlat(flat, 0, out, m, n, rows);
+}
+
+/** unpackRows for a flat result starting at `start` in `flat`. */
+function unpackFlat(
+  flat: Float32Array,
+  start: number,
+  out: FloatArray,
+  m: number,
+  n: number,
+  rows: number,
+): void {
   if (rows === 1) {
-    out.set(flat);
+    out.set(flat.subarray(start, start + m * n));
     return;
   }
-  for (let r = 0, src = 0; r < m / rows; r++) {
+  for (let r = 0, src = start; r < m / rows; r++) {
     const base = r * rows * n;
     for (let j = 0; j < n; j++) {
       for (let q = 0; q < rows; q++) out[base + q * n + j] = flat[src++]!;

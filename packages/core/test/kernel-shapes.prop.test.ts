@@ -62,6 +62,47 @@ for (const mode of ['webasm', 'cpu'] as const) {
   });
 }
 
+describe('gpujs:webasm direct module runs', () => {
+  const { available, reason } = gpuJsModeAvailability('webasm');
+  it.skipIf(!available)(
+    `repeated calls of one kernel (driven directly after the first) equal the js reference${available ? '' : ` (skipped: ${reason})`}`,
+    () => {
+      const reference = new JsBackend();
+      const direct = new GpuJsBackend({ mode: 'webasm' });
+      const wrapped = new GpuJsBackend({ mode: 'webasm', directRun: false });
+      for (const [m, k, n] of [
+        [32, 65, 12],
+        [8, 7, 33],
+        [3, 5, 4],
+      ] as const) {
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            // Same kernel (same shape and options), new data each call: calls 2 and 3 run direct.
+            for (let call = 0; call < 6; call++) {
+              const fused = call < 3;
+              const seed = 100 * m + 10 * call + (transposeA ? 2 : 0) + (transposeB ? 1 : 0);
+              const a = randomArray(m * k, seed);
+              const b = randomArray(k * n, seed + 1);
+              const bias = fused ? randomArray(n, seed + 2) : undefined;
+              const options = { transposeA, transposeB, bias, relu: fused };
+              const want = new Float32Array(m * n);
+              reference.matmul(a, b, want, m, k, n, options);
+              const mags = matmulMagnitudes(a, b, m, k, n, transposeA, transposeB, bias);
+              for (const backend of [direct, wrapped]) {
+                const got = new Float32Array(m * n).fill(Number.NaN);
+                backend.matmul(a, b, got, m, k, n, options);
+                expect(firstMismatch(got, want, k, mags)).toBe(-1);
+              }
+            }
+          }
+        }
+      }
+      direct.dispose();
+      wrapped.dispose();
+    },
+  );
+});
+
 describe('matmulKernelSource', () => {
   it('bakes sizes in as literals and fuses bias and ReLU', () => {
     const source = matmulKernelSource(
