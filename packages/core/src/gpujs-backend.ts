@@ -651,6 +651,23 @@ function unpackFlat(
     out.set(flat.subarray(start, start + m * n));
     return;
   }
+  if (rows === 4) {
+    // The default shape, written out: without the inner q loop this runs in half the time
+    // (50,176 values of the 392×128 weight gradient every step).
+    const n2 = 2 * n;
+    const n3 = 3 * n;
+    for (let r = 0, src = start; r < m / 4; r++) {
+      const base = r * 4 * n;
+      for (let j = 0; j < n; j++, src += 4) {
+        const o = base + j;
+        out[o] = flat[src]!;
+        out[o + n] = flat[src + 1]!;
+        out[o + n2] = flat[src + 2]!;
+        out[o + n3] = flat[src + 3]!;
+      }
+    }
+    return;
+  }
   for (let r = 0, src = start; r < m / rows; r++) {
     const base = r * rows * n;
     for (let j = 0; j < n; j++) {
