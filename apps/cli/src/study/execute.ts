@@ -216,6 +216,7 @@ function correctShare(predictions: Int32Array, labels: Uint8Array): number {
 /** The options as typed, for the report's "Command" line (defaults left out). */
 function commandLineTail(options: CommandOptions): string {
   const parts: string[] = [];
+  if (options.json) parts.push('--json');
   if (options.engine && options.engine !== 'custom') parts.push(`--engine ${options.engine}`);
   if (options.seed !== undefined && options.seed !== DEFAULT_SEED)
     parts.push(`--seed ${options.seed}`);
