@@ -14,6 +14,12 @@ export interface CommandOutput {
   json: unknown;
   /** The result as text for a terminal, printed without --json. */
   text: string;
+  /**
+   * Set when the command ran to the end but a check it makes failed (e.g. a gradient off
+   * its finite difference): the output is still printed, then this line, and the exit
+   * status is 1, so scripts and CI cannot mistake a failed check for a pass.
+   */
+  failedCheck?: string;
 }
 
 /** The options a command receives: the shared ones it took, plus its own. */

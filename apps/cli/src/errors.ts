@@ -17,11 +17,19 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A check the command makes failed; its output has been printed already. */
+export class CheckFailedError extends Error {
+  override readonly name = 'CheckFailedError';
+}
+
 /**
  * Typed errors whose message is already `<what went wrong>. <what to do>`, written for the
  * user: printed as they are. Add a package's error class here when the CLI starts using it.
  */
-const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [DataError];
+const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [
+  DataError,
+  CheckFailedError,
+];
 
 export interface ErrorReport {
   /** What to print on stderr; undefined when nothing should be (help was shown). */

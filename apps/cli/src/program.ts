@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { type CommandEntry, type CommandModule, type CommandOptions, isLazy } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type Io } from './context.js';
+import { CheckFailedError } from './errors.js';
 import { addCommonOptions } from './options.js';
 
 export const VERSION = '0.1.0';
@@ -21,6 +22,7 @@ function register(program: Command, module: CommandModule, io: Io): void {
     const output = await module.run(options, createContext(io));
     // One document, written once: a consumer can parse stdout whole.
     io.stdout.write(options.json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
+    if (output.failedCheck !== undefined) throw new CheckFailedError(output.failedCheck);
   });
 }
 

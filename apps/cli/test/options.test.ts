@@ -33,10 +33,23 @@ const buggy: CommandModule = {
   },
 };
 
+const failedCheck: CommandModule = {
+  name: 'check',
+  summary: 'runs to the end, but a check fails',
+  options: ['json'],
+  async run() {
+    return {
+      json: { checked: 3, ok: false },
+      text: 'checked 3: ABOVE THE BOUND\n',
+      failedCheck: 'a finite-difference check is above its bound (see above)',
+    };
+  },
+};
+
 async function run(args: string[]) {
   const io = memoryIo();
   received = undefined;
-  const code = await runCli(args, io.io, [probe, failing, buggy]);
+  const code = await runCli(args, io.io, [probe, failing, buggy, failedCheck]);
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
@@ -91,6 +104,18 @@ describe('output and errors', () => {
     const result = await run(['fail']);
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toBe('fmnist: /d/x.gz has magic number 1, not 2051. Replace x.gz.\n');
+  });
+
+  it('prints the output of a command whose check failed, then one line, exit 1', async () => {
+    const text = await run(['check']);
+    expect(text).toEqual({
+      code: 1,
+      stdout: 'checked 3: ABOVE THE BOUND\n',
+      stderr: 'fmnist: a finite-difference check is above its bound (see above).\n',
+    });
+    const json = await run(['check', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ checked: 3, ok: false });
   });
 
   it('calls anything else a bug, still on one line, exit 1', async () => {

@@ -92,9 +92,18 @@ export const explainCommand: CommandModule = {
     const shown = only
       ? { ...result, layers: result.layers.filter((l) => l.name === only) }
       : result;
+    const failed = [
+      result.gradientCheck.ok ? null : 'a finite-difference check is above its bound',
+      result.referenceOk === false ? 'a TensorFlow.js difference is outside its tolerance' : null,
+    ].filter((f): f is string => f !== null);
     return {
       json: { ...shown, ...(only ? { layer: only } : {}), html },
       text: explainText(result, only) + (html ? `\nPage: ${html}\n` : ''),
+      ...(failed.length > 0
+        ? {
+            failedCheck: `explain's checks failed for ${model}: ${failed.join('; ')} (see above). This is an engine bug: please report it with the command you ran`,
+          }
+        : {}),
     };
   },
 };
