@@ -2,6 +2,7 @@
  * The structured report document, and its rendering to one self-contained HTML page and to
  * Markdown. Writing it to disk (atomically) is in write-report.ts.
  */
+import { ReportInputError } from './errors.js';
 import { escapeXml } from './escape.js';
 import { formatSeconds } from './format.js';
 import type { Observation } from './observations.js';
@@ -23,11 +24,21 @@ export interface FigureBlock {
 export type Block =
   | { type: 'paragraph'; text: string }
   | { type: 'list'; items: readonly string[] }
+  /** Links to pages beside the report (relative paths only: the report makes no requests). */
+  | { type: 'links'; items: readonly LinkItem[] }
   | { type: 'observations'; items: readonly Observation[] }
   | { type: 'table'; table: Table }
   | FigureBlock
   /** Preformatted text: a model summary, a classification report. */
   | { type: 'pre'; text: string; caption?: string };
+
+export interface LinkItem {
+  text: string;
+  /** A relative path, e.g. `../fmnist-report-explain/base/report.html`. */
+  href: string;
+  /** Plain text after the link. */
+  note?: string;
+}
 
 export interface Section {
   heading: string;
@@ -62,6 +73,16 @@ export interface ReportDocument {
 }
 
 /** Anchors for headings: lower-case words joined by '-', made unique with a counter. */
+/** A report links only to files beside it: an absolute URL or path is refused. */
+function relativeHref(href: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('/') || href.startsWith('\\')) {
+    throw new ReportInputError(
+      `The link '${href}' is not relative: a report links only to files beside it. Pass a path relative to the report folder`,
+    );
+  }
+  return href;
+}
+
 function slugger(): (text: string) => string {
   const seen = new Map<string, number>();
   return (text) => {
@@ -121,7 +142,12 @@ function metadataRows(meta: RunMetadata): [string, string][] {
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-const CSS = `
+/**
+ * `pre` holds Keras summaries drawn with box-drawing characters (┏━┃┡╇│├┼): at line-height 1
+ * in a font that has them (DejaVu Sans Mono) their vertical strokes join from line to line.
+ * Header text may wrap so that wide tables (`table.wide`) fit the page width.
+ */
+export const REPORT_CSS = `
 :root { --text: #1f2328; --muted: #59636e; --rule: #d1d9e0; --accent: #0b5cad; --better: #e6f4ea; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--text); background: #fff;
@@ -144,7 +170,9 @@ nav.toc ol { margin: 0; padding-left: 1.25rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; font-variant-numeric: tabular-nums; display: block; overflow-x: auto; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: .35rem; }
 th, td { padding: .3rem .55rem; border-bottom: 1px solid var(--rule); text-align: left; white-space: nowrap; }
-thead th { border-bottom: 2px solid var(--text); }
+thead th { border-bottom: 2px solid var(--text); white-space: normal; vertical-align: bottom; }
+table.wide { font-size: .82rem; }
+table.wide th, table.wide td { padding: .25rem .4rem; }
 .num { text-align: right; }
 td.better { background: var(--better); }
 .table-note { font-size: .85rem; color: var(--muted); margin-top: -.5rem; }
@@ -153,7 +181,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); borde
 figure img.pixels { image-rendering: pixelated; }
 figcaption { font-size: .9rem; color: var(--muted); margin-top: .35rem; }
 pre { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 6px; padding: .75rem 1rem; overflow-x: auto;
-  font: 13px/1.2 "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+  font: 13px/1 "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace; }
 .pre-caption { font-weight: 600; margin-bottom: .25rem; }
 ul.observations li { margin-bottom: .35rem; }
 `;
@@ -178,6 +206,8 @@ function blockHtml(block: Block): string {
       return `<p>${escapeXml(block.text)}</p>`;
     case 'list':
       return `<ul>${block.items.map((item) => `<li>${escapeXml(item)}</li>`).join('')}</ul>`;
+    case 'links':
+      return `<ul>${block.items.map((l) => `<li><a href="${escapeXml(relativeHref(l.href))}">${escapeXml(l.text)}</a>${l.note ? ` ${escapeXml(l.note)}` : ''}</li>`).join('')}</ul>`;
     case 'observations':
       return `<ul class="observations">${block.items.map((o) => `<li>${escapeXml(o.text)}</li>`).join('')}</ul>`;
     case 'table':
@@ -225,7 +255,7 @@ export function renderHtml(doc: ReportDocument): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeXml(doc.title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <main>
@@ -259,6 +289,10 @@ function blockMarkdown(block: Block): string {
       return block.text;
     case 'list':
       return block.items.map((item) => `- ${item}`).join('\n');
+    case 'links':
+      return block.items
+        .map((l) => `- [${l.text}](${relativeHref(l.href)})${l.note ? ` ${l.note}` : ''}`)
+        .join('\n');
     case 'observations':
       return block.items.map((o) => `- ${o.text}`).join('\n');
     case 'table':

@@ -16,6 +16,7 @@ export { classificationReport } from './classification-report.js';
 export {
   type Block,
   type FigureBlock,
+  type LinkItem,
   type ReportDocument,
   type RunMetadata,
   renderHtml,
