@@ -118,12 +118,31 @@ describe.skipIf(skipReason !== '')(
         'Batch normalisation after each hidden Dense',
         'Dropout(0.5) after each hidden Dense',
         'The four compared',
+        'Inside each model',
       ]) {
         expect(headings).toContain(heading);
       }
       const pre = await page.$$eval('pre', (ps) => ps.map((p) => p.textContent ?? ''));
       expect(pre.filter((t) => t.includes('weighted avg'))).toHaveLength(6);
       expect(pre.filter((t) => t.startsWith('Model: '))).toHaveLength(6);
+      expect(errors).toEqual([]);
+
+      // The explain pages it links to: one per model, each opening with its weight images.
+      const links = await page.$$eval('a[href$="report.html"]', (as) =>
+        as.map((a) => (a as HTMLAnchorElement).href),
+      );
+      expect(links).toHaveLength(6);
+      for (const href of links) {
+        const explain = await browser.newPage();
+        explain.on('pageerror', (error) => errors.push(`${href}: ${error.message}`));
+        await explain.goto(href, { waitUntil: 'load' });
+        const loaded = await explain.$$eval('img', (imgs) =>
+          imgs.map((img) => img.complete && img.naturalWidth > 0),
+        );
+        expect(loaded.length, href).toBeGreaterThan(0);
+        expect(loaded.every(Boolean), href).toBe(true);
+        await explain.close();
+      }
       expect(errors).toEqual([]);
 
       const screenshot = join(out, '..', 'report.png');

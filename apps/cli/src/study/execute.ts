@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { dataSection } from '../report/data-section.js';
 import { type RunInfo, reportDocument } from '../report/document.js';
+import { explainPages } from '../report/explain-section.js';
 import { epochs } from '../report/figures.js';
 import { part1Section } from '../report/part1-section.js';
 import { part2Section } from '../report/part2-section.js';
@@ -137,6 +138,19 @@ export async function executeStudy(
           sections.push(await part2Section(part2));
           text.push(part2Text(part2));
         }
+      }
+      // `fmnist study` links one explain page per model (--no-explain skips them).
+      if (name === 'study' && options.explain !== false) {
+        scope.setStage('writing the explain pages');
+        const pages = await explainPages(
+          results.map((r) => r.name),
+          { out, data, seed, log: (line) => context.log(line) },
+        );
+        if (pages) {
+          sections.push(pages.section);
+          json.explain = pages.json;
+        }
+        t = lap('explain pages', t);
       }
       if (seedStats) {
         sections.push(await seedStats.section());

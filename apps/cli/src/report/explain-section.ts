@@ -1,0 +1,61 @@
+/**
+ * The study report's "Inside each model" section: one `fmnist explain` page per model, written
+ * beside the report (writeReport replaces the report folder whole, so they cannot live inside
+ * it), each walking one real batch through the model as the study built it.
+ */
+import type { FashionMnist } from '@fmnist/data';
+import type { LinkItem, Section } from '@fmnist/reports';
+import {
+  EXPLAIN_MODELS,
+  type ExplainModelName,
+  explainDirBeside,
+  explainLink,
+  writeExplainPage,
+} from '../explain/index.js';
+
+/** The batch the pages walk through: the study's own batch size. */
+const EXPLAIN_BATCH = 32;
+
+export interface ExplainPages {
+  section: Section;
+  json: { dir: string; pages: { model: string; href: string }[] };
+}
+
+export async function explainPages(
+  models: readonly string[],
+  options: { out: string; data: FashionMnist; seed: number; log: (line: string) => void },
+): Promise<ExplainPages | null> {
+  const names = [...new Set(models)].filter((m): m is ExplainModelName =>
+    (EXPLAIN_MODELS as readonly string[]).includes(m),
+  );
+  if (names.length === 0) return null;
+  const dir = explainDirBeside(options.out);
+  const links: LinkItem[] = [];
+  for (const model of names) {
+    options.log(`explain page: ${model}`);
+    await writeExplainPage(model, {
+      outDir: dir,
+      data: options.data,
+      seed: options.seed,
+      batchSize: EXPLAIN_BATCH,
+    });
+    links.push({
+      text: model,
+      href: explainLink(options.out, model),
+      note: `: one training step of ${model} on the first ${EXPLAIN_BATCH} training images, layer by layer, with its finite-difference checks and the TensorFlow.js reference beside it`,
+    });
+  }
+  return {
+    section: {
+      heading: 'Inside each model',
+      blocks: [
+        {
+          type: 'paragraph',
+          text: `How each layer works inside: a page per model (the same as \`fmnist explain --model NAME --html\`), from the model's initial weights for seed ${options.seed}, in ${dir}.`,
+        },
+        { type: 'links', items: links },
+      ],
+    },
+    json: { dir, pages: links.map((l) => ({ model: l.text, href: l.href })) },
+  };
+}
