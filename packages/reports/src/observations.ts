@@ -216,6 +216,19 @@ export function describeTraining(
         valLossRise: rise,
       },
     });
+  } else if (bestIndex === n - 1 && n === 1) {
+    observations.push({
+      text: `One epoch is too few to judge overfitting; after it the accuracy gap is ${f3(accuracyGap)}.`,
+      facts: { overfitting: false, epochs: n, accuracyGap },
+    });
+  } else if (bestIndex === n - 1) {
+    // "0.000 above its minimum" would be true but useless: the minimum is the last epoch.
+    const previous = epochs[n - 2]!;
+    const lastDrop = previous.val_loss - last.val_loss;
+    observations.push({
+      text: `No sign of overfitting yet: validation loss was still falling at the last epoch (${f3(previous.val_loss)} at epoch ${n - 1} to ${f3(last.val_loss)} at epoch ${n}, down ${f3(lastDrop)}) and the accuracy gap is ${f3(accuracyGap)}; more epochs might still help.`,
+      facts: { overfitting: false, stillFalling: true, lastEpochDrop: lastDrop, accuracyGap },
+    });
   } else {
     observations.push({
       text: `No clear sign of overfitting: validation loss ended ${f3(rise)} above its minimum (within ${formatFixed(riseTolerance * 100, 0)}% of it) and the accuracy gap is ${f3(accuracyGap)}.`,

@@ -86,11 +86,16 @@ export function renderTableMarkdown(table: Table): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** From this many columns a table is set smaller (class "wide") so that it fits the page. */
+export const WIDE_TABLE_COLUMNS = 8;
+
 /** The table as an HTML fragment, highlighted cells in <strong> with class "better". */
 export function renderTableHtml(table: Table): string {
   checkShape(table);
   const align = (c: number) => (table.columns[c]!.align === 'right' ? ' class="num"' : '');
-  const parts: string[] = ['<table>'];
+  const parts: string[] = [
+    table.columns.length >= WIDE_TABLE_COLUMNS ? '<table class="wide">' : '<table>',
+  ];
   if (table.caption) parts.push(`<caption>${escapeXml(table.caption)}</caption>`);
   parts.push(
     `<thead><tr>${table.columns.map((col, c) => `<th${align(c)}>${escapeXml(col.header)}</th>`).join('')}</tr></thead>`,

@@ -106,8 +106,31 @@ describe('describeTraining', () => {
     expect(first!.text).toBe(
       'Validation loss was still falling at the last epoch: 2.100 after epoch 1, 1.900 at epoch 2, its lowest, so the model might improve with more epochs.',
     );
-    expect(verdict!.facts.overfitting).toBe(false);
-    expect(verdict!.text).toMatch(/^No clear sign of overfitting/);
+    expect(verdict!.facts).toMatchObject({ overfitting: false, stillFalling: true });
+    expect(verdict!.text).toBe(
+      'No sign of overfitting yet: validation loss was still falling at the last epoch (2.100 at epoch 1 to 1.900 at epoch 2, down 0.200) and the accuracy gap is -0.050; more epochs might still help.',
+    );
+    expect(verdict!.text).not.toMatch(/above its minimum/);
+  });
+
+  it('does not judge overfitting from one epoch', () => {
+    const [first, , verdict] = describeTraining([epoch(2.2, 0.2, 2.1, 0.25)]);
+    expect(first!.facts.bestEpoch).toBe(1);
+    expect(verdict!.text).toBe(
+      'One epoch is too few to judge overfitting; after it the accuracy gap is -0.050.',
+    );
+  });
+
+  it('still says "no clear sign" when validation loss ended near, not at, its minimum', () => {
+    const history = [
+      epoch(1, 0.6, 0.9, 0.6),
+      epoch(0.8, 0.7, 0.5, 0.8),
+      epoch(0.7, 0.75, 0.505, 0.8),
+    ];
+    const verdict = describeTraining(history)[2]!;
+    expect(verdict.text).toBe(
+      'No clear sign of overfitting: validation loss ended 0.005 above its minimum (within 2% of it) and the accuracy gap is -0.050.',
+    );
   });
 
   it('accepts Keras-style columns and refuses an empty history', () => {

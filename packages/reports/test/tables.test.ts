@@ -68,6 +68,7 @@ describe('table renderers', () => {
     expect(html).toContain('<td class="num better"><strong>0.912</strong></td>');
     expect(html).toContain('<td>bottom &lt;b&gt;</td>');
     expect(html).toContain('<th class="num">Accuracy</th>');
+    expect(html).toMatch(/^<table>/);
   });
 
   it('rejects rows whose length does not match the columns', () => {
@@ -157,6 +158,11 @@ describe('the study tables', () => {
       /dropout\s+0\.8600\*\s+0\.8500\*\s+2\s+2\s+\+0\.100\s+\+0\.050\s+61,066\s+2 min 10 s/,
     );
     expect(text).toMatch(/base\s+0\.8500 \s+0\.8400 /);
+    // Nine columns: set as a wide table so that Time fits the page, every column kept.
+    const html = renderTableHtml(table);
+    expect(html).toMatch(/^<table class="wide">/);
+    expect(html.match(/<th[ >]/g)).toHaveLength(9);
+    expect(html).toContain('<th class="num">Time</th>');
   });
 
   it('confusion matrix: true classes as rows, predictions as columns, recall at the end', () => {
