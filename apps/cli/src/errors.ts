@@ -7,7 +7,10 @@
  *   2  the command line is wrong (unknown command or option, bad option value)
  */
 import { DataError } from '@fmnist/data';
+import { ModelFileError, NonFiniteLossError } from '@fmnist/nn';
+import { ReportInputError } from '@fmnist/reports';
 import { CommanderError } from 'commander';
+import { TrainingError } from './study/run.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -25,11 +28,32 @@ export class CheckFailedError extends Error {
 /**
  * Typed errors whose message is already `<what went wrong>. <what to do>`, written for the
  * user: printed as they are. Add a package's error class here when the CLI starts using it.
+ *
+ * Of the engine's errors (`NnError` and its subclasses) only those a user can cause and fix are
+ * here: a loss that became NaN (names epoch and batch, says what to change) and a model file
+ * that cannot be read. A shape or weights mismatch, an invalid argument or a model used before
+ * compile() means the CLI built or called the model wrongly: a bug, reported as one.
  */
-const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [
+export const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [
   DataError,
   CheckFailedError,
+  ReportInputError,
+  NonFiniteLossError,
+  ModelFileError,
 ];
+
+/**
+ * An error is the user's to fix when it is one of USER_FACING_ERRORS, or a training worker's
+ * TrainingError carrying one of them (it crossed the thread boundary as name and message).
+ */
+function isUserFacing(error: unknown): error is Error {
+  if (USER_FACING_ERRORS.some((type) => error instanceof type)) return true;
+  return (
+    error instanceof TrainingError &&
+    error.workerErrorName !== undefined &&
+    USER_FACING_ERRORS.some((type) => type.name === error.workerErrorName)
+  );
+}
 
 export interface ErrorReport {
   /** What to print on stderr; undefined when nothing should be (help was shown). */
@@ -76,9 +100,9 @@ export function reportError(
   if (error instanceof UsageError) {
     return { line: `fmnist: ${sentence(oneLine(error.message))} ${help}`, exitCode: EXIT_USAGE };
   }
-  if (USER_FACING_ERRORS.some((type) => error instanceof type)) {
+  if (isUserFacing(error)) {
     return {
-      line: `fmnist: ${sentence(oneLine((error as Error).message))}`,
+      line: `fmnist: ${sentence(oneLine(error.message))}`,
       exitCode: EXIT_FAILURE,
     };
   }

@@ -1,9 +1,9 @@
 // The built `fmnist` run as a child process, on the real data and on broken data.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fmnist } from './helpers.js';
 
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
@@ -25,8 +25,17 @@ function expectOneLineError(run: { stdout: string; stderr: string }): string {
 }
 
 describe.skipIf(!realData)('fmnist data on the real files', () => {
+  // The report goes to a temporary folder, never into the source tree.
+  const outRoot = mkdtempSync(join(tmpdir(), 'fmnist-cli-out-'));
+  const homes: string[] = [];
+  afterAll(() => {
+    for (const dir of [outRoot, ...homes]) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('--json prints one document with shapes, class counts, pixel ranges and crops', async () => {
-    const run = await fmnist(['data', '--json']);
+    const out = join(outRoot, 'json');
+    const run = await fmnist(['data', '--json', '--out', out]);
+    homes.push(run.cwd);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const json = JSON.parse(run.stdout);
@@ -48,11 +57,16 @@ describe.skipIf(!realData)('fmnist data on the real files', () => {
     expect(json.crops.top.train.x).toEqual([50000, 14, 28]);
     expect(json.crops.bottom.test.x).toEqual([10000, 14, 28]);
     expect(json.classColumns[0]).toBe('Ankle boot');
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 
   it('prints the steps as text, the class table sorted alphabetically, with --limit', async () => {
-    const run = await fmnist(['data', '--limit', '1000']);
+    const out = join(outRoot, 'text');
+    const run = await fmnist(['data', '--limit', '1000', '--out', out]);
+    homes.push(run.cwd);
     expect(run.code).toBe(0);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    expect(existsSync(join(run.cwd, 'fmnist-report'))).toBe(false);
     expect(run.stdout).toMatch(/^Fashion-MNIST from \/usr\/share\/datasets\/fashion-mnist/);
     expect(run.stdout).toMatch(/Training +\(1000, 28, 28\) +\(1000,\)/);
     expect(run.stdout).toMatch(

@@ -1,9 +1,17 @@
 // The shared options, checked in-process on a stand-in command that takes them all.
 
 import { DataError } from '@fmnist/data';
+import {
+  InvalidArgumentError,
+  ModelFileError,
+  NonFiniteLossError,
+  ShapeMismatchError,
+} from '@fmnist/nn';
+import { ReportInputError } from '@fmnist/reports';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { CommandModule, CommandOptions } from '../src/command.js';
+import { TrainingError } from '../src/study/run.js';
 import { memoryIo } from './helpers.js';
 
 let received: CommandOptions | undefined;
@@ -46,10 +54,21 @@ const failedCheck: CommandModule = {
   },
 };
 
+/** Throws whatever the test puts in `toThrow`. */
+let toThrow: Error = new Error('unset');
+const throwing: CommandModule = {
+  name: 'throw',
+  summary: 'throws the error a test gives it',
+  options: [],
+  async run() {
+    throw toThrow;
+  },
+};
+
 async function run(args: string[]) {
   const io = memoryIo();
   received = undefined;
-  const code = await runCli(args, io.io, [probe, failing, buggy, failedCheck]);
+  const code = await runCli(args, io.io, [probe, failing, buggy, failedCheck, throwing]);
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
@@ -116,6 +135,49 @@ describe('output and errors', () => {
     const json = await run(['check', '--json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual({ checked: 3, ok: false });
+  });
+
+  const nanLoss = new NonFiniteLossError(3, 17, Number.NaN);
+  const nanMessage =
+    'The loss became NaN at epoch 3, batch 17; training stopped. Lower the learning rate, check the inputs are scaled to [0, 1] and contain no NaN.';
+  it.each([
+    [
+      'ReportInputError',
+      new ReportInputError("The link 'http://x' is not relative. Pass a relative path"),
+      "The link 'http://x' is not relative. Pass a relative path.",
+    ],
+    ['NonFiniteLossError', nanLoss, nanMessage],
+    [
+      'ModelFileError',
+      new ModelFileError('/m/base.bin is truncated (header cut short); save the model again.'),
+      '/m/base.bin is truncated (header cut short); save the model again.',
+    ],
+    [
+      'a TrainingError from a worker that threw NonFiniteLossError',
+      new TrainingError(`seed 7: ${nanLoss.message}`, nanLoss.name),
+      `seed 7: ${nanMessage}`,
+    ],
+  ])("prints the packages' user-facing %s as its one line, exit 1", async (_, error, line) => {
+    toThrow = error;
+    expect(await run(['throw'])).toEqual({ code: 1, stdout: '', stderr: `fmnist: ${line}\n` });
+  });
+
+  it.each([
+    ['ShapeMismatchError', new ShapeMismatchError('dense', [1, 2], [1, 3])],
+    ['InvalidArgumentError', new InvalidArgumentError('fit got no samples; pass at least one.')],
+    [
+      'a TrainingError from a worker that threw a TypeError',
+      new TrainingError('x is undefined', 'TypeError'),
+    ],
+    [
+      'a TrainingError from a worker that stopped',
+      new TrainingError('a training worker stopped (exit code 1)'),
+    ],
+  ])('calls %s (the CLI misusing a package, or a crash) a bug', async (_, error) => {
+    toThrow = error;
+    const result = await run(['throw']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^fmnist: unexpected error: [^\n]+ This is a bug: [^\n]+\n$/);
   });
 
   it('calls anything else a bug, still on one line, exit 1', async () => {

@@ -145,7 +145,10 @@ export async function runSeeds(
             settle();
             return;
           case 'error': {
-            const error = new TrainingError(`seed ${unit.seed}: ${message.message}`);
+            const error = new TrainingError(
+              `seed ${unit.seed}: ${message.message}`,
+              message.errorName,
+            );
             if (message.stack) error.stack = message.stack;
             settle(error);
             return;

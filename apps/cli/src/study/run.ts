@@ -24,9 +24,20 @@ export interface TrainingRun {
   seconds: number;
 }
 
-/** Thrown when a worker stops with an error; carries the worker's message. */
+/**
+ * Thrown when a worker stops with an error; carries the worker's message, and the name of the
+ * error the worker threw (e.g. `NonFiniteLossError`) so the CLI can tell a typed, user-facing
+ * failure from a bug.
+ */
 export class TrainingError extends Error {
   override readonly name = 'TrainingError';
+  constructor(
+    message: string,
+    /** The `name` of the error thrown in the worker; undefined when the worker just stopped. */
+    readonly workerErrorName?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Environment variable: how many models may train at once (default: min(2, cores)). */
@@ -165,7 +176,7 @@ function follow(worker: Worker, onMessage: (message: WorkerMessage) => void): Pr
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'done') settle();
       else if (message.type === 'error') {
-        const error = new TrainingError(message.message);
+        const error = new TrainingError(message.message, message.errorName);
         if (message.stack) error.stack = message.stack;
         settle(error);
       } else {
