@@ -18,7 +18,10 @@ function register(program: Command, module: CommandModule, io: Io): void {
     .description(module.description ?? module.summary);
   addCommonOptions(command, module.options);
   module.configure?.(command);
-  command.action(async (options: CommandOptions) => {
+  // commander passes the positional arguments first, then the options, then the command.
+  command.action(async (...params: unknown[]) => {
+    const self = params.at(-1) as Command;
+    const options: CommandOptions = { ...(self.opts() as CommandOptions), args: self.args };
     const output = await module.run(options, createContext(io));
     // One document, written once: a consumer can parse stdout whole.
     io.stdout.write(options.json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);

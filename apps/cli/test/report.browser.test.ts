@@ -128,9 +128,10 @@ describe.skipIf(skipReason !== '')(
       expect(errors).toEqual([]);
 
       // The explain pages it links to: one per model, each opening with its weight images.
-      const links = await page.$$eval('a[href$="report.html"]', (as) =>
-        as.map((a) => (a as HTMLAnchorElement).href),
-      );
+      const report = pathToFileURL(join(out, 'report.html'));
+      const links = (
+        await page.$$eval('a[href$="report.html"]', (as) => as.map((a) => a.getAttribute('href')))
+      ).map((href) => new URL(href ?? '', report).href);
       expect(links).toHaveLength(6);
       for (const href of links) {
         const explain = await browser.newPage();

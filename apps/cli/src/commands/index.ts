@@ -34,4 +34,9 @@ export const COMMANDS: readonly LazyCommand[] = [
     summary: 'how each layer works inside: one real batch forward and backward, checked',
     load: async () => (await import('./explain.js')).explainCommand,
   },
+  {
+    name: 'bench',
+    summary: 'run a benchmark: kernels, train or seeds (JSON out)',
+    load: async () => (await import('./bench.js')).benchCommand,
+  },
 ];

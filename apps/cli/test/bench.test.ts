@@ -1,0 +1,32 @@
+// `fmnist bench`: runs a benchmark script in its own process and prints the JSON it wrote.
+import { describe, expect, it } from 'vitest';
+import { fmnist } from './helpers.js';
+
+describe('fmnist bench', () => {
+  it('names the benchmarks when given an unknown one, exit 2', async () => {
+    const run = await fmnist(['bench', 'nope']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([
+      "fmnist: There is no benchmark 'nope'; use one of kernels, train, seeds. Run `fmnist bench --help` for the usage.",
+    ]);
+  });
+
+  it('refuses --limit for a benchmark that does not take it, exit 2', async () => {
+    const run = await fmnist(['bench', 'kernels', '--limit', '100']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--limit applies to `fmnist bench train` only/);
+  });
+
+  it('train --limit: one short epoch per engine, the JSON on stdout with the ratios', async () => {
+    const run = await fmnist(['bench', 'train', '--limit', '640', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.samples).toBe(640);
+    const runners = new Set(report.results.map((r: { runner: string }) => r.runner));
+    expect(runners).toContain('custom:gpujs');
+    expect(runners).toContain('tfjs:wasm');
+    for (const r of report.results) expect(r.epochSeconds).toBeGreaterThan(0);
+    expect(Object.keys(report.ratiosToTfjsWasm).length).toBeGreaterThan(0);
+  });
+});
