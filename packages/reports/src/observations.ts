@@ -226,7 +226,9 @@ export function describeTraining(
     const previous = epochs[n - 2]!;
     const lastDrop = previous.val_loss - last.val_loss;
     observations.push({
-      text: `No sign of overfitting yet: validation loss was still falling at the last epoch (${f3(previous.val_loss)} at epoch ${n - 1} to ${f3(last.val_loss)} at epoch ${n}, down ${f3(lastDrop)}) and the accuracy gap is ${f3(accuracyGap)}; more epochs might still help.`,
+      // The first sentence already says the loss was still falling: this one adds the last
+      // epoch's drop and the gap, not the same claim again.
+      text: `No sign of overfitting yet: the last epoch still lowered validation loss by ${f3(lastDrop)} (epoch ${n - 1} to ${n}) and the train-validation accuracy gap is ${f3(accuracyGap)}.`,
       facts: { overfitting: false, stillFalling: true, lastEpochDrop: lastDrop, accuracyGap },
     });
   } else {

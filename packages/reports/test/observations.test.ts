@@ -108,9 +108,11 @@ describe('describeTraining', () => {
     );
     expect(verdict!.facts).toMatchObject({ overfitting: false, stillFalling: true });
     expect(verdict!.text).toBe(
-      'No sign of overfitting yet: validation loss was still falling at the last epoch (2.100 at epoch 1 to 1.900 at epoch 2, down 0.200) and the accuracy gap is -0.050; more epochs might still help.',
+      'No sign of overfitting yet: the last epoch still lowered validation loss by 0.200 (epoch 1 to 2) and the train-validation accuracy gap is -0.050.',
     );
     expect(verdict!.text).not.toMatch(/above its minimum/);
+    // The first observation says the loss was still falling; the verdict must not repeat it.
+    expect(verdict!.text).not.toMatch(/still falling|more epochs/);
   });
 
   it('does not judge overfitting from one epoch', () => {
