@@ -139,7 +139,13 @@ export async function executeStudy(
           text.push(part2Text(part2));
         }
       }
-      // `fmnist study` links one explain page per model (--no-explain skips them).
+      if (seedStats) {
+        sections.push(await seedStats.section());
+        text.push(seedStats.text());
+      }
+      t = lap('report figures', t);
+      // `fmnist study` links one explain page per model (--no-explain skips them), in a
+      // section before the closing seeds section.
       if (name === 'study' && options.explain !== false) {
         scope.setStage('writing the explain pages');
         const pages = await explainPages(
@@ -147,16 +153,11 @@ export async function executeStudy(
           { out, data, seed, log: (line) => context.log(line) },
         );
         if (pages) {
-          sections.push(pages.section);
+          sections.splice(seedStats ? sections.length - 1 : sections.length, 0, pages.section);
           json.explain = pages.json;
         }
         t = lap('explain pages', t);
       }
-      if (seedStats) {
-        sections.push(await seedStats.section());
-        text.push(seedStats.text());
-      }
-      t = lap('report figures', t);
     }
 
     const wallSeconds = (performance.now() - t0) / 1000;
