@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadFashionMnist } from '@fmnist/data';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainDirBeside, explainLink, writeExplainPage } from '../src/explain/index.js';
+import { CHROMIUM, launchChromium } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
 const skipReason = !existsSync(CHROMIUM)
   ? `skipped: ${CHROMIUM} is missing (apt-get install chromium)`
@@ -50,19 +50,7 @@ describe.skipIf(skipReason !== '')(
         seed: 42,
         batchSize: 16,
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     }, 300_000);
 
     afterAll(async () => {

@@ -3,6 +3,30 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Debian's Chromium, which the browser tests drive (playwright cannot download its own here). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Headless Chromium as the browser tests run it: no sandbox (root), no GPU, and none of the
+ * background connections this machine's closed network would refuse.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 

@@ -5,11 +5,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fmnist, type Run } from './helpers.js';
+import { CHROMIUM, fmnist, launchChromium, type Run } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DATA = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const skipReason = !existsSync(CHROMIUM)
   ? `skipped: ${CHROMIUM} is missing (apt-get install chromium)`
@@ -39,19 +38,7 @@ describe.skipIf(skipReason !== '')(
         '--data-dir',
         '/usr/share/datasets/fashion-mnist',
       ]);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     }, 600_000);
 
     afterAll(async () => {
