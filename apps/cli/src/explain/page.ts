@@ -17,7 +17,7 @@ import {
   weightsGrid,
   writeReport,
 } from '@fmnist/reports';
-import { num, percent, precise, type Stats, sci, shapeText } from './stats.js';
+import { num, optimizerRow, percent, type Stats, sci, shapeText } from './stats.js';
 import { forwardNote, ROUNDING_NOTE } from './text.js';
 import {
   type ExplainArrays,
@@ -311,16 +311,7 @@ function optimizerSection(result: ExplainResult): Section {
     'Δw engine',
     'Δw TensorFlow.js',
   ];
-  const rows = opt.entries.map((e) => [
-    e.weight,
-    shapeText(e.index),
-    num(e.w),
-    num(e.g),
-    ...(adam ? [num(e.m!), num(e.v!), num(e.mHat!), num(e.vHat!)] : []),
-    precise(e.deltaFormula),
-    precise(e.deltaEngine),
-    e.deltaReference === null ? '-' : precise(e.deltaReference),
-  ]);
+  const rows = opt.entries.map((e) => optimizerRow(e, adam));
   const blocks: Block[] = [
     {
       type: 'pre',

@@ -1,5 +1,6 @@
 /** Summaries of arrays for the explanation: statistics, a few values, and number formatting. */
 import type { Rng } from '@fmnist/core';
+import type { OptimizerEntry } from './optimizer-step.js';
 
 /** Summary statistics of every entry of an array (population standard deviation). */
 export interface Stats {
@@ -145,4 +146,18 @@ export function percent(x: number): string {
 
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** One entry of the optimizer step as table cells, the same in the terminal and on the page. */
+export function optimizerRow(e: OptimizerEntry, adam: boolean): string[] {
+  return [
+    e.weight,
+    shapeText(e.index),
+    num(e.w),
+    num(e.g),
+    ...(adam ? [num(e.m!), num(e.v!), num(e.mHat!), num(e.vHat!)] : []),
+    precise(e.deltaFormula),
+    precise(e.deltaEngine),
+    e.deltaReference === null ? '-' : precise(e.deltaReference),
+  ];
 }

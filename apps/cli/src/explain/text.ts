@@ -4,7 +4,7 @@
  * Formulas are quoted from the source files' top comments, each line prefixed with `| `.
  */
 import { renderTableText, type Table } from '@fmnist/reports';
-import { num, percent, precise, type Stats, sci, shapeText } from './stats.js';
+import { num, optimizerRow, percent, type Stats, sci, shapeText } from './stats.js';
 import type {
   ExplainResult,
   LayerExplain,
@@ -238,18 +238,7 @@ export function optimizerText(result: ExplainResult): string {
       { header: 'Δw engine', align: 'right' },
       { header: 'Δw tf.js', align: 'right' },
     ],
-    rows: opt.entries.map((e) =>
-      [
-        e.weight,
-        shapeText(e.index),
-        num(e.w),
-        num(e.g),
-        ...(adam ? [num(e.m!), num(e.v!), num(e.mHat!), num(e.vHat!)] : []),
-        precise(e.deltaFormula),
-        precise(e.deltaEngine),
-        e.deltaReference === null ? '-' : precise(e.deltaReference),
-      ].map((text) => ({ text })),
-    ),
+    rows: opt.entries.map((e) => optimizerRow(e, adam).map((text) => ({ text }))),
   };
   lines.push(indent(renderTableText(table).trimEnd()));
   lines.push(`  ${ROUNDING_NOTE}`);

@@ -64,6 +64,16 @@ function lowestValLoss(history: readonly EpochLogs[]): number {
   return best + 1;
 }
 
+/** How a run ended, the same for both engines: epochs run, best epoch, early stopping. */
+function trainingOutcome(history: readonly EpochLogs[], earlyStopping: EarlyStopping | undefined) {
+  return {
+    epochsRun: history.length,
+    bestEpoch: lowestValLoss(history),
+    stoppedEarly: earlyStopping ? earlyStopping.stoppedEpoch > 0 : false,
+    restoredEpoch: earlyStopping?.bestWeights ? earlyStopping.bestEpoch + 1 : null,
+  };
+}
+
 /** Throttles batch progress to a few messages a second; epoch ends always go through. */
 function progressReporter(name: ModelName, post: TrainEnv['post']) {
   let last = 0;
@@ -175,11 +185,8 @@ export class CustomEngine implements EngineRunner {
       params: model.countParams(),
       summary,
       history: epochs,
-      epochsRun: epochs.length,
       epochsPlanned: job.epochs,
-      bestEpoch: lowestValLoss(epochs),
-      stoppedEarly: earlyStopping ? earlyStopping.stoppedEpoch > 0 : false,
-      restoredEpoch: earlyStopping?.bestWeights ? earlyStopping.bestEpoch + 1 : null,
+      ...trainingOutcome(epochs, earlyStopping),
       initialWeights: weightsFingerprint(initial),
       seconds,
       predictions,
@@ -343,11 +350,8 @@ export class TfEngine implements EngineRunner {
         params,
         summary,
         history,
-        epochsRun: history.length,
         epochsPlanned: job.epochs,
-        bestEpoch: lowestValLoss(history),
-        stoppedEarly: earlyStopping ? earlyStopping.stoppedEpoch > 0 : false,
-        restoredEpoch: earlyStopping?.bestWeights ? earlyStopping.bestEpoch + 1 : null,
+        ...trainingOutcome(history, earlyStopping),
         initialWeights: weightsFingerprint(initial),
         seconds,
         predictions,
