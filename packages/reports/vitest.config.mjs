@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { sharedTestConfig } from '../../vitest.shared.mjs';
 
-export default defineConfig({ test: sharedTestConfig('reports') });
+export default defineConfig({
+  test: { ...sharedTestConfig('reports'), setupFiles: ['test/setup.ts'] },
+});

@@ -1,4 +1,6 @@
 /** Runs `fmnist` on an argument list and returns the exit status; never exits itself. */
+
+import { useNodeTfSettings } from '@fmnist/tf/node';
 import type { CommandEntry } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { Io } from './context.js';
@@ -11,6 +13,8 @@ export async function runCli(
   commands: readonly CommandEntry[] = COMMANDS,
 ): Promise<number> {
   try {
+    // The TensorFlow.js reference, wherever a command uses it: its wasm files and FMNIST_TF_BACKEND.
+    useNodeTfSettings(io.env);
     const program = await buildProgram(io, argv, commands);
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

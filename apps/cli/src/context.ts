@@ -3,7 +3,7 @@
  * one JSON document with --json); everything else (progress bars, logs) goes to stderr so
  * that `fmnist data --json | jq` always works.
  */
-import { type DownloadEvent, type FashionMnist, loadFashionMnist } from '@fmnist/data';
+import { type DownloadEvent, type FashionMnist, loadFashionMnist } from '@fmnist/data/node';
 import cliProgress from 'cli-progress';
 
 export interface Io {

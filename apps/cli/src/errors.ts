@@ -10,7 +10,7 @@ import { DataError } from '@fmnist/data';
 import { ModelFileError, NonFiniteLossError } from '@fmnist/nn';
 import { ReportInputError } from '@fmnist/reports';
 import { CommanderError } from 'commander';
-import { TrainingError } from './study/run.js';
+import { TrainingError } from './runtime/lanes.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

@@ -4,18 +4,19 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFashionMnist } from '@fmnist/data';
+import { loadFashionMnist } from '@fmnist/data/node';
 import { Sequential } from '@fmnist/nn';
-import { crosscheckStudyModels, TOLERANCES, type Tolerance } from '@fmnist/tf';
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
 import {
   EXPLAIN_MODELS,
   type ExplainResult,
   explainModel,
   GRADIENT_CHECK,
   relativeError,
-} from '../src/explain/index.js';
+  studyJobs,
+} from '@fmnist/study';
+import { TOLERANCES, type Tolerance } from '@fmnist/tf';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
 import { memoryIo } from './helpers.js';
 
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
@@ -46,9 +47,9 @@ describe('the finite-difference check', () => {
 describe.skipIf(!realData)('fmnist explain on the real data, every model of the study', () => {
   it.each(EXPLAIN_MODELS)('%s', async (model) => {
     const result = await explainJson(['--model', model, '--batch', '6']);
-    const study = crosscheckStudyModels().find((m) => m.name === model)!;
+    const study = studyJobs().find((m) => m.name === model)!;
     expect(result.model).toBe(model);
-    expect(result.variant).toBe(study.variant);
+    expect(result.crop).toBe(study.crop);
     expect(result.batch.shape).toEqual([6, 14, 28]);
     expect(result.layers.map((l) => l.className)[0]).toBe('Flatten');
     expect(result.layers).toHaveLength(study.spec.layers.length);
@@ -125,7 +126,7 @@ describe.skipIf(!realData)('the walk computes what training computes', () => {
         batchSize: 5,
         reference: false,
       });
-      const study = crosscheckStudyModels().find((m) => m.name === name)!;
+      const study = studyJobs().find((m) => m.name === name)!;
       const model = new Sequential(study.spec, { seed: 7 });
       model.compile({ optimizer: study.optimizer });
       const width = 14 * 28;
@@ -157,7 +158,7 @@ describe.skipIf(!realData)('the walk computes what training computes', () => {
 describe.skipIf(!realData)('explaining given weights (a trained model)', () => {
   it('uses them, and says so', async () => {
     const data = await loadFashionMnist({ dataDir: SYSTEM_DIR, download: false, limit: 16 });
-    const study = crosscheckStudyModels().find((m) => m.name === 'top')!;
+    const study = studyJobs().find((m) => m.name === 'top')!;
     const other = new Sequential(study.spec, { seed: 12345 });
     const weights = other.getWeights();
     const { result, arrays } = await explainModel({

@@ -11,7 +11,7 @@ import { ReportInputError } from '@fmnist/reports';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { CommandModule, CommandOptions } from '../src/command.js';
-import { TrainingError } from '../src/study/run.js';
+import { TrainingError } from '../src/runtime/lanes.js';
 import { memoryIo } from './helpers.js';
 
 let received: CommandOptions | undefined;

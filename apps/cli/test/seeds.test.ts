@@ -1,14 +1,19 @@
 // --seeds without training: the seeds it derives, how the work is scheduled, the statistics
 // over seeds on made-up results whose answer is known, the report's tables, the progress line.
+
+import {
+  deriveSeeds,
+  type ModelResult,
+  modelResult,
+  part1Seeds,
+  part2Seeds,
+  planJobs,
+  type TrainedModel,
+} from '@fmnist/study';
 import { describe, expect, it } from 'vitest';
+import { scheduleUnits, unitsOf } from '../src/runtime/lanes.js';
 import { SeedsProgress } from '../src/seeds/progress.js';
 import { part1DifferenceTable, part2VersusBaseTable } from '../src/seeds/report.js';
-import { scheduleUnits, unitsOf } from '../src/seeds/runner.js';
-import { deriveSeeds } from '../src/seeds/seeds.js';
-import { part1Seeds, part2Seeds } from '../src/seeds/summary.js';
-import type { TrainedModel } from '../src/study/messages.js';
-import { planJobs } from '../src/study/plan.js';
-import { type ModelResult, modelResult } from '../src/study/results.js';
 import { memoryIo } from './helpers.js';
 
 describe('deriveSeeds', () => {
@@ -84,7 +89,7 @@ function fake(
   const model: TrainedModel = {
     name,
     part,
-    variant: name === 'bottom' ? 'bottom' : 'top',
+    crop: name === 'bottom' ? 'bottom' : 'top',
     engine: 'custom',
     backend: 'js',
     params: { total: 1, trainable: 1, nonTrainable: 0 },
@@ -98,7 +103,7 @@ function fake(
     bestEpoch: 2,
     stoppedEarly: false,
     restoredEpoch: null,
-    initialWeights: 'x',
+    initialWeightsSha256: 'x',
     seconds: 1,
     predictions: preds,
   };

@@ -1,7 +1,8 @@
 // How training progress reads on stderr: Keras's lines per epoch, and on a terminal a status
 // line redrawn in place that never wraps.
+
+import type { ProgressInfo } from '@fmnist/study';
 import { describe, expect, it } from 'vitest';
-import type { ProgressInfo } from '../src/study/messages.js';
 import { ProgressRenderer } from '../src/study/progress.js';
 
 function stderr(isTTY: boolean, columns = 100) {

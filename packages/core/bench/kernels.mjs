@@ -13,13 +13,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPU } from 'gpu.js';
-import {
-  GpuJsBackend,
-  gpuJsModeAvailability,
-  JsBackend,
-  Rng,
-  STUDY_STEP_MATMULS,
-} from '../dist/index.js';
+import { GpuJsBackend, gpuJsModeAvailability, STUDY_STEP_MATMULS } from '../dist/gpujs/index.js';
+import { JsBackend, Rng } from '../dist/index.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = Number(process.env.FMNIST_BENCH_ROUNDS ?? (quick ? 3 : 7));

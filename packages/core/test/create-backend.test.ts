@@ -1,32 +1,32 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { gpuJsModeAvailability } from '../src/gpujs/backend.js';
 import {
   BACKEND_NAMES,
   createBackend,
   createBackendWithSelection,
   UnknownBackendError,
-} from '../src/create-backend.js';
-import { gpuJsModeAvailability } from '../src/gpujs-backend.js';
+} from '../src/gpujs/select.js';
 
 describe('createBackend', () => {
-  const saved = process.env.FMNIST_BACKEND;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.FMNIST_BACKEND;
-    else process.env.FMNIST_BACKEND = saved;
-  });
-
-  it('defaults to js', () => {
-    delete process.env.FMNIST_BACKEND;
-    const { backend, selection } = createBackendWithSelection();
-    expect(backend.name).toBe('js');
-    expect(selection.source).toBe('default');
-  });
-
-  it('reads FMNIST_BACKEND when no name is given; the argument wins over it', () => {
+  it('defaults to js, and never reads the environment itself', () => {
+    const saved = process.env.FMNIST_BACKEND;
     process.env.FMNIST_BACKEND = 'gpujs:cpu';
-    const fromEnv = createBackend();
-    expect(fromEnv.name).toBe('gpujs:cpu');
-    fromEnv.dispose();
-    expect(createBackend('js').name).toBe('js');
+    try {
+      const { backend, selection } = createBackendWithSelection();
+      expect(backend.name).toBe('js');
+      expect(selection.source).toBe('default');
+    } finally {
+      if (saved === undefined) delete process.env.FMNIST_BACKEND;
+      else process.env.FMNIST_BACKEND = saved;
+    }
+  });
+
+  it('records where the name came from, as the caller says', () => {
+    const { backend, selection } = createBackendWithSelection('gpujs:cpu', 'FMNIST_BACKEND');
+    expect(backend.name).toBe('gpujs:cpu');
+    expect(selection.source).toBe('FMNIST_BACKEND');
+    backend.dispose();
+    expect(createBackendWithSelection('js').selection.source).toBe('argument');
   });
 
   it('builds every gpujs mode by name; gpujs means its best mode here', () => {

@@ -1,5 +1,5 @@
 import type { Backend, FloatArray } from '../src/backend.js';
-import { GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from '../src/gpujs-backend.js';
+import { GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from '../src/gpujs/backend.js';
 import { JsBackend } from '../src/js-backend.js';
 import { Rng } from '../src/rng.js';
 

@@ -8,19 +8,14 @@
  * because people gunzip files and keep the name, or the other way round. Nothing here
  * allocates from a size the header claims, so a hostile header cannot exhaust memory.
  */
-import { basename } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { NUM_CLASSES } from './classes.js';
 import { DataError } from './errors.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
 
 /** The largest inflated file accepted: the real training images inflate to about 45 MiB. */
-const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
+export const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 
 export interface IdxImages {
   count: number;
@@ -42,30 +37,17 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** The last part of a path, '/' or '\\' separated (node:path's basename, without Node). */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).at(-1) ?? path;
+}
+
 function defaultFix(file: string): string {
-  return `Replace ${basename(file)} with the official Fashion-MNIST file (gzipped or not)`;
+  return `Replace ${baseName(file)} with the official Fashion-MNIST file (gzipped or not)`;
 }
 
-function fixFor(source: IdxSource): string {
+export function fixFor(source: IdxSource): string {
   return `${source.fix ?? defaultFix(source.file)}.`;
-}
-
-/** Inflates gzipped bytes; returns other bytes as they are. */
-export async function gunzipIfNeeded(bytes: Uint8Array, source: IdxSource): Promise<Uint8Array> {
-  if (!isGzip(bytes)) return bytes;
-  let inflated: Buffer;
-  try {
-    inflated = await gunzipAsync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DataError(
-      'corrupt-gzip',
-      `${source.file} is a truncated or corrupt gzip file (${reason})`,
-      fixFor(source),
-      { file: source.file, cause: error },
-    );
-  }
-  return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
 }
 
 function readMagic(bytes: Uint8Array, expected: number, source: IdxSource): DataView {
@@ -179,22 +161,4 @@ export function parseIdxLabels(
     }
   }
   return labels;
-}
-
-/** Inflates (when gzipped) and parses an images file. */
-export async function decodeIdxImages(
-  bytes: Uint8Array,
-  source: IdxSource,
-  expect?: { rows: number; cols: number },
-): Promise<IdxImages> {
-  return parseIdxImages(await gunzipIfNeeded(bytes, source), source, expect);
-}
-
-/** Inflates (when gzipped) and parses a labels file. */
-export async function decodeIdxLabels(
-  bytes: Uint8Array,
-  source: IdxSource,
-  numClasses: number = NUM_CLASSES,
-): Promise<Uint8Array> {
-  return parseIdxLabels(await gunzipIfNeeded(bytes, source), source, numClasses);
 }

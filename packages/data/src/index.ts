@@ -1,29 +1,19 @@
 /**
- * @fmnist/data: Fashion-MNIST located or downloaded, parsed from IDX, checked, split,
- * scaled and cropped. Nothing here prints; downloads report through a callback.
+ * @fmnist/data: Fashion-MNIST parsed from IDX bytes, checked, split, scaled and cropped; it
+ * runs in a browser as in Node. Finding, downloading and reading the files is
+ * @fmnist/data/node. Nothing here prints.
  */
 export { CLASS_NAMES, type ClassName, IMAGE_SIZE, NUM_CLASSES } from './classes.js';
 export {
   checkLimit,
-  ensureDataset,
   type FashionMnist,
   type ImageSet,
-  type LoadOptions,
-  loadFashionMnist,
-  readImageSet,
   SPLIT_NAMES,
   type SplitName,
   sliceSet,
   splitTrainValidation,
   validationCount,
 } from './dataset.js';
-export {
-  type DownloadEvent,
-  type DownloadOptions,
-  downloadFile,
-  downloadMissing,
-  removeStaleTemporaries,
-} from './download.js';
 export { DataError, type DataErrorCode, isDataError } from './errors.js';
 export {
   DATASET_FILES,
@@ -35,9 +25,7 @@ export {
   SYSTEM_DATA_DIR,
 } from './files.js';
 export {
-  decodeIdxImages,
-  decodeIdxLabels,
-  gunzipIfNeeded,
+  baseName,
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
   type IdxImages,
@@ -46,29 +34,19 @@ export {
   parseIdxImages,
   parseIdxLabels,
 } from './idx.js';
-export {
-  type DataSourceKind,
-  type DatasetLocation,
-  defaultCacheDir,
-  describeSource,
-  ENV_DATA_DIR,
-  findDataset,
-  type LocateOptions,
-  scanFolder,
-} from './locate.js';
 export { type DataSummary, type PerSplit, type SplitShape, summarizeDataset } from './summary.js';
 export {
+  CROPS,
   classCounts,
   classDistribution,
   crop,
+  cropRows,
+  cropShape,
   type Features,
   features,
+  type ImageCrop,
   imageAt,
   type PixelRange,
   pixelRange,
   scale,
-  VARIANTS,
-  type Variant,
-  variantRows,
-  variantShape,
 } from './transform.js';

@@ -4,14 +4,14 @@
  */
 import { CLASS_NAMES, type ClassName } from './classes.js';
 import { type FashionMnist, SPLIT_NAMES, type SplitName } from './dataset.js';
-import type { DataSourceKind } from './locate.js';
+import type { DataSourceKind } from './node/locate.js';
 import {
   classDistribution,
   crop,
   features,
+  type ImageCrop,
   type PixelRange,
   pixelRange,
-  type Variant,
 } from './transform.js';
 
 export interface SplitShape {
@@ -33,7 +33,7 @@ export interface DataSummary {
   /** Before: the uint8 bytes; after: the float32 values divided by 255. */
   pixelRange: { before: PerSplit<PixelRange>; after: PerSplit<PixelRange> };
   /** The shapes of the top and bottom crops of each split. */
-  crops: Record<Exclude<Variant, 'full'>, PerSplit<SplitShape>>;
+  crops: Record<Exclude<ImageCrop, 'full'>, PerSplit<SplitShape>>;
 }
 
 function perSplit<T>(make: (split: SplitName) => T): PerSplit<T> {

@@ -5,11 +5,11 @@
 import { CLASS_NAMES, type ClassName, NUM_CLASSES } from './classes.js';
 import type { ImageSet } from './dataset.js';
 
-export const VARIANTS = ['full', 'top', 'bottom'] as const;
-export type Variant = (typeof VARIANTS)[number];
+export const CROPS = ['full', 'top', 'bottom'] as const;
+export type ImageCrop = (typeof CROPS)[number];
 
 /** The rows a variant keeps, [start, end): top = 0-13, bottom = 14-27 of a 28-row image. */
-export function variantRows(variant: Variant, rows: number): { start: number; end: number } {
+export function cropRows(variant: ImageCrop, rows: number): { start: number; end: number } {
   const half = Math.floor(rows / 2);
   switch (variant) {
     case 'full':
@@ -22,8 +22,8 @@ export function variantRows(variant: Variant, rows: number): { start: number; en
 }
 
 /** [count, rows, cols] of a set once cropped to a variant. */
-export function variantShape(set: ImageSet, variant: Variant): [number, number, number] {
-  const { start, end } = variantRows(variant, set.rows);
+export function cropShape(set: ImageSet, variant: ImageCrop): [number, number, number] {
+  const { start, end } = cropRows(variant, set.rows);
   return [set.count, end - start, set.cols];
 }
 
@@ -33,19 +33,19 @@ export function variantShape(set: ImageSet, variant: Variant): [number, number, 
  */
 function eachBand(
   set: ImageSet,
-  variant: Variant,
+  variant: ImageCrop,
   visit: (image: number, offset: number, bandBytes: number) => void,
 ): void {
-  const { start, end } = variantRows(variant, set.rows);
+  const { start, end } = cropRows(variant, set.rows);
   const imageBytes = set.rows * set.cols;
   const bandBytes = (end - start) * set.cols;
   for (let i = 0; i < set.count; i++) visit(i, i * imageBytes + start * set.cols, bandBytes);
 }
 
 /** The set cropped to a variant, as uint8; `full` returns the set itself (no copy). */
-export function crop(set: ImageSet, variant: Variant): ImageSet {
+export function crop(set: ImageSet, variant: ImageCrop): ImageSet {
   if (variant === 'full') return set;
-  const [count, rows, cols] = variantShape(set, variant);
+  const [count, rows, cols] = cropShape(set, variant);
   const pixels = new Uint8Array(count * rows * cols);
   eachBand(set, variant, (i, offset, bandBytes) => {
     pixels.set(set.pixels.subarray(offset, offset + bandBytes), i * bandBytes);
@@ -77,8 +77,8 @@ export interface Features {
  * A variant, scaled to float32, in one pass (no uint8 copy in between): what a model is fed.
  * Each call makes a new array; keep the result rather than calling it per epoch.
  */
-export function features(set: ImageSet, variant: Variant): Features {
-  const shape = variantShape(set, variant);
+export function features(set: ImageSet, variant: ImageCrop): Features {
+  const shape = cropShape(set, variant);
   const x = new Float32Array(shape[0] * shape[1] * shape[2]);
   // Hot loop (40 million pixels for the training split): locals only, no per-pixel calls.
   const src = set.pixels;

@@ -14,7 +14,7 @@ import {
   type DownloadEvent,
   loadFashionMnist,
   removeStaleTemporaries,
-} from '../src/index.js';
+} from '../src/node/index.js';
 import { dataErrorOf, type FixtureFiles, fixtureFiles, tempDir, writeFixture } from './fixtures.js';
 
 const files = fixtureFiles(60, 20);

@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DataError } from '../src/index.js';
+import { DataError } from '../src/node/index.js';
 
 export function imagesIdx(
   count: number,

@@ -4,7 +4,12 @@
 // file. Nothing else: no RangeError from a DataView, no hang, no huge allocation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataError, type DataErrorCode, decodeIdxImages, decodeIdxLabels } from '../src/index.js';
+import {
+  DataError,
+  type DataErrorCode,
+  decodeIdxImages,
+  decodeIdxLabels,
+} from '../src/node/index.js';
 import { gz, imagesIdx, labelsIdx } from './fixtures.js';
 
 const READER_CODES: DataErrorCode[] = [

@@ -7,7 +7,7 @@ import {
   isGzip,
   parseIdxImages,
   parseIdxLabels,
-} from '../src/index.js';
+} from '../src/node/index.js';
 import { gz, imagesIdx, labelsIdx } from './fixtures.js';
 
 const source = { file: '/data/train-images-idx3-ubyte.gz' };

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, findDataset, loadFashionMnist } from '../src/index.js';
+import { DataError, findDataset, loadFashionMnist } from '../src/node/index.js';
 import { dataErrorOf, fixtureFiles, tempDir, writeFixture } from './fixtures.js';
 
 async function folders() {

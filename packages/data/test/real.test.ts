@@ -11,7 +11,7 @@ import {
   loadFashionMnist,
   SYSTEM_DATA_DIR,
   summarizeDataset,
-} from '../src/index.js';
+} from '../src/node/index.js';
 
 const present = existsSync(join(SYSTEM_DATA_DIR, 'train-images-idx3-ubyte.gz'));
 

@@ -5,6 +5,7 @@ import {
   classCounts,
   classDistribution,
   crop,
+  cropShape,
   features,
   type ImageSet,
   imageAt,
@@ -12,8 +13,7 @@ import {
   scale,
   splitTrainValidation,
   validationCount,
-  variantShape,
-} from '../src/index.js';
+} from '../src/node/index.js';
 
 /** Image i has pixel (r, c) = i + r (mod 256): rows are told apart by value. */
 function set(count: number): ImageSet {
@@ -64,14 +64,14 @@ describe('variants', () => {
     expect(rowValues(top, 2)).toEqual(Array.from({ length: 14 }, (_, r) => 2 + r));
     expect(rowValues(bottom, 2)).toEqual(Array.from({ length: 14 }, (_, r) => 16 + r));
     expect(crop(data, 'full')).toBe(data);
-    expect(variantShape(data, 'bottom')).toEqual([3, 14, 28]);
+    expect(cropShape(data, 'bottom')).toEqual([3, 14, 28]);
   });
 
   it('features crop and scale in one pass, equal to crop then scale', () => {
     const data = set(4);
     for (const variant of ['full', 'top', 'bottom'] as const) {
       const f = features(data, variant);
-      expect(f.shape).toEqual(variantShape(data, variant));
+      expect(f.shape).toEqual(cropShape(data, variant));
       expect(f.x).toEqual(scale(crop(data, variant).pixels));
       expect(f.y).toBe(data.labels);
     }

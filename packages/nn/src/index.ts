@@ -1,17 +1,25 @@
 export * from './callbacks.js';
+export * from './dense-stack.js';
 export type { Dtype } from './dtype.js';
 export * from './errors.js';
-export { BatchNormalization } from './layers/batch-normalization.js';
-export { Dense } from './layers/dense.js';
-export { Dropout } from './layers/dropout.js';
-export { Flatten } from './layers/flatten.js';
+export { BATCH_NORMALIZATION_FORMULA, BatchNormalization } from './layers/batch-normalization.js';
+export { DENSE_FORMULA, Dense } from './layers/dense.js';
+export {
+  DROPOUT_FORMULA,
+  Dropout,
+  type DropoutSite,
+  drawDropoutMasks,
+  keepUnit,
+} from './layers/dropout.js';
+export { FLATTEN_FORMULA, Flatten } from './layers/flatten.js';
 export { Layer, type LayerContext, type Weight } from './layers/layer.js';
 export * from './losses.js';
-export * from './model-file.js';
+export { type LossHead, lossHead } from './model/head.js';
 export { LayerNamer } from './naming.js';
 export * from './optimizers.js';
 export * from './progress.js';
 export * from './sequential.js';
 export * from './spec.js';
-export * from './study-models.js';
 export * from './summary.js';
+export * from './train/engine.js';
+export * from './train/fit.js';

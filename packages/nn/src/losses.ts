@@ -1,20 +1,25 @@
-/**
- * Sparse categorical cross-entropy on probabilities, and accuracy, as Keras computes them.
- *
- *   L = (1/B) Σ_r −log(clip(p[r, y_r], 1e−7, 1 − 1e−7))
- *
- *   dL/dp[r, c] = −1 / (B · p[r, c])   for c = y_r, where the clip is not active; 0 elsewhere
- *   (the clip is flat outside its range, so it passes no gradient there).
- *
- * Fused with the softmax that produced p (p = softmax(z)), the chain rule collapses to
- *
- *   dL/dz[r, c] = (p[r, c] − [c = y_r]) / B
- *
- * which is both cheaper and better conditioned than dividing by a tiny p. It equals the
- * unfused chain wherever the clip is not active (test/losses.test.ts checks it).
- */
 import type { FloatArray } from '@fmnist/core';
 import { KERAS_DEFAULTS } from './spec.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const LOSS_FORMULA = `
+Sparse categorical cross-entropy on probabilities, and accuracy, as Keras computes them.
+
+  L = (1/B) Σ_r −log(clip(p[r, y_r], 1e−7, 1 − 1e−7))
+
+  dL/dp[r, c] = −1 / (B · p[r, c])   for c = y_r, where the clip is not active; 0 elsewhere
+  (the clip is flat outside its range, so it passes no gradient there).
+
+Fused with the softmax that produced p (p = softmax(z)), the chain rule collapses to
+
+  dL/dz[r, c] = (p[r, c] − [c = y_r]) / B
+
+which is both cheaper and better conditioned than dividing by a tiny p. It equals the
+unfused chain wherever the clip is not active (test/losses.test.ts checks it).
+`.slice(1, -1);
 
 export type Labels = Uint8Array | Int32Array | Uint32Array | Uint16Array | readonly number[];
 
@@ -86,6 +91,26 @@ export function softmaxCrossEntropyGradLogits(
   }
 }
 
+/** The index of row r's largest entry in probs[rows × classes], the first on ties. */
+export function argmaxRow(probs: ArrayLike<number>, r: number, classes: number): number {
+  const o = r * classes;
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (probs[o + c]! > probs[o + best]!) best = c;
+  return best;
+}
+
+/** argmaxRow of every row: the predicted class of each sample. */
+export function argmaxRows(
+  probs: ArrayLike<number>,
+  classes: number,
+  out = new Int32Array(Math.floor(probs.length / classes)),
+  offset = 0,
+): Int32Array {
+  const rowsIn = Math.floor(probs.length / classes);
+  for (let r = 0; r < rowsIn; r++) out[offset + r] = argmaxRow(probs, r, classes);
+  return out;
+}
+
 /** How many rows have their largest probability (first on ties) at the label. */
 export function countCorrect(
   probs: FloatArray,
@@ -95,11 +120,7 @@ export function countCorrect(
   offset = 0,
 ): number {
   let correct = 0;
-  for (let r = 0; r < batch; r++) {
-    const o = r * classes;
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[o + c]! > probs[o + best]!) best = c;
-    if (best === labels[offset + r]) correct++;
-  }
+  for (let r = 0; r < batch; r++)
+    if (argmaxRow(probs, r, classes) === labels[offset + r]) correct++;
   return correct;
 }

@@ -1,20 +1,25 @@
-/**
- * Optimizers, as Keras 3 implements them. Each step reads every trainable weight's `grad` and
- * updates its `value` in place.
- *
- * SGD:  w ← w − lr · g
- *
- * Adam (keras/src/optimizers/adam.py), with t = iterations + 1:
- *   α = lr · sqrt(1 − β2^t) / (1 − β1^t)      (bias correction folded into the step size)
- *   m ← m + (g − m) · (1 − β1)
- *   v ← v + (g² − v) · (1 − β2)
- *   w ← w − α · m / (sqrt(v) + ε)
- * ε is Keras's "epsilon hat": added to sqrt(v) itself, not to the bias-corrected sqrt(v̂), which
- * is what makes this form differ slightly from Algorithm 1 of the paper.
- */
 import type { FloatArray } from '@fmnist/core';
 import { InvalidArgumentError } from './errors.js';
 import { KERAS_DEFAULTS, type OptimizerSpec } from './spec.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const OPTIMIZER_FORMULA = `
+Optimizers, as Keras 3 implements them. Each step reads every trainable weight's \`grad\` and
+updates its \`value\` in place.
+
+SGD:  w ← w − lr · g
+
+Adam (keras/src/optimizers/adam.py), with t = iterations + 1:
+  α = lr · sqrt(1 − β2^t) / (1 − β1^t)      (bias correction folded into the step size)
+  m ← m + (g − m) · (1 − β1)
+  v ← v + (g² − v) · (1 − β2)
+  w ← w − α · m / (sqrt(v) + ε)
+ε is Keras's "epsilon hat": added to sqrt(v) itself, not to the bias-corrected sqrt(v̂), which
+is what makes this form differ slightly from Algorithm 1 of the paper.
+`.slice(1, -1);
 
 /** What an optimizer needs of a weight: its value and the gradient to apply. */
 export interface Parameter {

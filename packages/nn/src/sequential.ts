@@ -1,19 +1,5 @@
-/**
- * Sequential: a stack of layers built from a ModelSpec, trained like Keras's `fit`.
- *
- * One training step, for a batch of B rows:
- *   forward   x → layer 1 → … → p (softmax probabilities), each layer keeping what backward needs
- *   loss      L = mean −log clip(p[label])
- *   backward  dL/dz of the softmax Dense from the fused (p − onehot)/B, then each layer's
- *             backward in reverse, writing every weight's gradient
- *   update    the optimizer moves every trainable weight along its gradient
- *
- * Speed: every buffer (the gathered batch, each layer's outputs and gradients) is allocated once
- * for the batch size and reused; the short last batch reads the first rows through views. The
- * first layer with weights skips computing dL/dx, which nobody needs.
- */
-import { type Backend, createBackend, type FloatArray, Rng } from '@fmnist/core';
-import { type Callback, type CallbackModel, History, type Logs } from './callbacks.js';
+import { type Backend, type FloatArray, JsBackend, Rng } from '@fmnist/core';
+import type { History } from './callbacks.js';
 import { allocate, type Dtype } from './dtype.js';
 import {
   InvalidArgumentError,
@@ -28,23 +14,50 @@ import { Dropout } from './layers/dropout.js';
 import { Flatten } from './layers/flatten.js';
 import { type Layer, type LayerContext, rows, type Weight } from './layers/layer.js';
 import {
+  argmaxRows,
   countCorrect,
-  crossEntropyGradProbs,
   crossEntropySum,
   type Labels,
   type LossName,
   type MetricName,
-  softmaxCrossEntropyGradLogits,
 } from './losses.js';
+import { type LossHead, lossHead } from './model/head.js';
 import { LayerNamer } from './naming.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { KERAS_DEFAULTS, type ModelSpec, type OptimizerSpec } from './spec.js';
 import { formatSummary } from './summary.js';
+import type {
+  BatchTotals,
+  DropoutMasks,
+  EvaluateResult,
+  InputData,
+  TrainingEngine,
+} from './train/engine.js';
+import { checkCount, type FitOptions, fit } from './train/fit.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const SEQUENTIAL_FORMULA = `
+Sequential: a stack of layers built from a ModelSpec, trained like Keras's \`fit\`.
+
+One training step, for a batch of B rows:
+  forward   x → layer 1 → … → p (softmax probabilities), each layer keeping what backward needs
+  loss      L = mean −log clip(p[label])
+  backward  dL/dz of the softmax Dense from the fused (p − onehot)/B, then each layer's
+            backward in reverse, writing every weight's gradient
+  update    the optimizer moves every trainable weight along its gradient
+
+Speed: every buffer (the gathered batch, each layer's outputs and gradients) is allocated once
+for the batch size and reused; the short last batch reads the first rows through views. The
+first layer with weights skips computing dL/dx, which nobody needs.
+`.slice(1, -1);
 
 export interface SequentialOptions {
   /** Seeds the initial weights and the dropout masks; default 0. */
   seed?: number;
-  /** Default: createBackend(), i.e. FMNIST_BACKEND or `js`. */
+  /** Default: the readable js backend (pass a GpuJsBackend from @fmnist/core/gpujs for gpu.js). */
   backend?: Backend;
   /** float32 for training (default); float64 for gradient checks (js backend). */
   dtype?: Dtype;
@@ -59,56 +72,6 @@ export interface CompileOptions {
   metrics?: MetricName[];
 }
 
-/** Inputs: flat row-major samples, or the same with an explicit shape ([N, 14, 28]). */
-export type InputData = FloatArray | { data: FloatArray; shape: readonly number[] };
-
-export interface BatchEvent {
-  /** 0-based epoch and batch. */
-  epoch: number;
-  batch: number;
-  steps: number;
-  /** Running means over the epoch's batches so far. */
-  logs: Logs;
-  elapsedSeconds: number;
-  /** Keras's estimate: the first step is left out once there are more. */
-  secondsPerStep: number;
-}
-
-export interface EpochEvent {
-  epoch: number;
-  epochs: number;
-  steps: number;
-  /** loss, accuracy (running means over the epoch) and val_loss, val_accuracy. */
-  logs: Logs;
-  /** Training plus validation time of the epoch. */
-  elapsedSeconds: number;
-  secondsPerStep: number;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  batchSize?: number;
-  validationData?: [InputData, Labels];
-  /** Reshuffle the training set every epoch (default true). */
-  shuffle?: boolean;
-  /** Seeds the shuffling; default: the model's seed. */
-  seed?: number;
-  callbacks?: Callback[];
-  /**
-   * The order in which to visit the samples in `epoch` (0-based): a permutation, or any list of
-   * indices. Overrides `shuffle`; used to feed two engines the very same batches.
-   */
-  batchOrder?: (epoch: number, samples: number) => ArrayLike<number>;
-  onEpochBegin?: (epoch: number) => void;
-  onBatchEnd?: (event: BatchEvent) => void;
-  onEpochEnd?: (event: EpochEvent) => void | Promise<void>;
-}
-
-export interface EvaluateResult {
-  loss: number;
-  accuracy: number;
-}
-
 /** A layer's output after the last forward pass. */
 export interface LayerActivation {
   layer: string;
@@ -117,6 +80,18 @@ export interface LayerActivation {
   shape: number[];
   /** A view of the layer's buffer: valid until the next forward pass. */
   values: FloatArray;
+}
+
+/** What `tapGradients` copies out, per layer in layer order. */
+export interface LayerTaps {
+  /** The batch's mean loss. */
+  loss: number;
+  /** Each layer's output [batch × outputSize]. */
+  outputs: Float32Array[];
+  /** dL/dy arriving at each layer (for the softmax Dense: dL/dz, from the loss head). */
+  gradOutputs: Float32Array[];
+  /** dL/dx each layer passes down. */
+  gradInputs: Float32Array[];
 }
 
 export type WeightInput = ArrayLike<number> | { shape: readonly number[]; data: ArrayLike<number> };
@@ -128,7 +103,7 @@ const BASE_NAMES: Record<ModelSpec['layers'][number]['type'], string> = {
   dropout: 'dropout',
 };
 
-export class Sequential implements CallbackModel {
+export class Sequential implements TrainingEngine {
   readonly name: string;
   readonly spec: ModelSpec;
   readonly seed: number;
@@ -144,23 +119,22 @@ export class Sequential implements CallbackModel {
   readonly #trainable: Weight[];
   /** needInputGrad[i]: does some layer before i have trainable weights? */
   readonly #needInputGrad: boolean[];
-  readonly #fusedSoftmax: boolean;
+  readonly #head: LossHead;
   readonly #classes: number;
   #capacity = 0;
   #xBatch: FloatArray = new Float32Array(0);
   #yBatch = new Int32Array(0);
-  #dProbs: FloatArray = new Float32Array(0);
   readonly #outputs: FloatArray[];
   #lastBatch = 0;
-  #stepLossSum = 0;
-  #stepCorrect = 0;
+  /** The last step's sums, reused so that a training step allocates nothing. */
+  readonly #totals: BatchTotals = { lossSum: 0, correct: 0 };
 
   constructor(spec: ModelSpec, options: SequentialOptions = {}) {
     this.spec = structuredClone(spec);
     this.name = spec.name;
     this.seed = options.seed ?? 0;
     this.#ownsBackend = options.backend === undefined;
-    this.backend = options.backend ?? createBackend();
+    this.backend = options.backend ?? new JsBackend();
     this.dtype = options.dtype ?? 'float32';
     const namer = options.namer ?? new LayerNamer();
     const root = new Rng(this.seed);
@@ -218,7 +192,7 @@ export class Sequential implements CallbackModel {
       );
     }
     this.#classes = shape[0]!;
-    this.#fusedSoftmax = last instanceof Dense && last.activation === 'softmax';
+    this.#head = lossHead(last, this.#classes, this.dtype);
     this.#trainable = this.weights.filter((w) => w.trainable);
     let seenWeights = false;
     this.#needInputGrad = this.layers.map((layer) => {
@@ -393,6 +367,29 @@ export class Sequential implements CallbackModel {
     return loss;
   }
 
+  /**
+   * One forward and backward pass with every layer's output and gradients copied out: the
+   * public seam for explain, gradient checks and the cross-check, so none of them re-walks the
+   * layers. Unlike training, dL/dx is computed for every layer, even the first. The weights'
+   * gradients are left in `trainableWeights[i].grad`; nothing is updated but
+   * BatchNormalization's moving statistics (in training mode, as Keras does).
+   */
+  tapGradients(x: InputData, y: Labels, options: { training?: boolean } = {}): LayerTaps {
+    this.#requireCompiled('tapGradients');
+    const { samples } = this.#checkInput(x, y, 'tapGradients');
+    const probs = this.forward(x, { training: options.training ?? true });
+    const outputs = this.#outputs.map((o) => Float32Array.from(o));
+    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples;
+    const taps: LayerTaps = {
+      loss,
+      outputs,
+      gradOutputs: new Array(this.layers.length),
+      gradInputs: new Array(this.layers.length),
+    };
+    this.#backward(probs, y, samples, 0, taps);
+    return taps;
+  }
+
   /** The gradients of the last backward pass, one copy per trainable weight, in Keras order. */
   getGradients(): FloatArray[] {
     return this.#trainable.map((w) => w.grad!.slice());
@@ -412,122 +409,50 @@ export class Sequential implements CallbackModel {
     xb.set(data.subarray(0, samples * this.inputSize));
     const yb = this.#yBatch;
     for (let r = 0; r < samples; r++) yb[r] = y[r]!;
-    this.#trainStep(xb, samples, 1, 1);
-    return { loss: this.#stepLossSum / samples, accuracy: this.#stepCorrect / samples };
+    const { lossSum, correct } = this.#trainStep(xb, yb, samples, 1, 1);
+    return { loss: lossSum / samples, accuracy: correct / samples };
+  }
+
+  /** TrainingEngine: what fit calls, once per batch (x and y gathered by fit). */
+  prepare(batchSize: number): void {
+    this.#requireCompiled('fit');
+    this.#ensureCapacity(batchSize);
+  }
+
+  trainBatch(
+    x: FloatArray,
+    y: Int32Array,
+    batch: number,
+    position: { epoch: number; step: number },
+    masks?: DropoutMasks,
+  ): BatchTotals {
+    if (!masks) return this.#trainStep(x, y, batch, position.epoch, position.step);
+    const pinned = this.layers.filter((l): l is Dropout => l instanceof Dropout && !!masks[l.name]);
+    for (const layer of pinned) layer.setFixedMask(masks[layer.name]!);
+    try {
+      return this.#trainStep(x, y, batch, position.epoch, position.step);
+    } finally {
+      for (const layer of pinned) layer.setFixedMask(null);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
   // fit / evaluate / predict
   // ---------------------------------------------------------------------------------------
 
+  /** Keras's fit: the one epoch loop of train/fit.ts, driving this model. */
   async fit(x: InputData, y: Labels, options: FitOptions = {}): Promise<History> {
     this.#requireCompiled('fit');
-    const { data, samples } = this.#checkInput(x, y, 'fit');
-    const epochs = options.epochs ?? 1;
-    const batchSize = options.batchSize ?? 32;
-    checkCount('epochs', epochs, 0);
-    checkCount('batchSize', batchSize, 1);
-    if (samples === 0) throw new InvalidArgumentError('fit got no samples; pass at least one.');
+    this.#checkInput(x, y, 'fit');
     const validation = options.validationData;
     if (validation) this.#checkInput(validation[0], validation[1], 'fit validationData');
-    const callbacks = options.callbacks ?? [];
-    for (const cb of callbacks) cb.setModel?.(this);
-
-    this.#ensureCapacity(batchSize);
-    const inSize = this.inputSize;
-    const order = new Uint32Array(samples);
-    const shuffleRng = new Rng(options.seed ?? this.seed).fork(0x5eed);
-    const steps = Math.ceil(samples / batchSize);
-    const history = new History();
-    this.stopTraining = false;
-
-    for (const cb of callbacks) await cb.onTrainBegin?.();
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      options.onEpochBegin?.(epoch);
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
-      if (options.batchOrder) {
-        const given = options.batchOrder(epoch, samples);
-        if (given.length !== samples) {
-          throw new InvalidArgumentError(
-            `batchOrder returned ${given.length} indices for ${samples} samples; return one per sample.`,
-          );
-        }
-        for (let i = 0; i < samples; i++) {
-          const idx = given[i]!;
-          if (!(Number.isInteger(idx) && idx >= 0 && idx < samples)) {
-            throw new InvalidArgumentError(
-              `batchOrder returned index ${idx} at position ${i}; indices must be integers in [0, ${samples - 1}].`,
-            );
-          }
-          order[i] = idx;
-        }
-      } else {
-        for (let i = 0; i < samples; i++) order[i] = i;
-        if (options.shuffle ?? true) shuffleRng.shuffle(order);
-      }
-
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      const start = performance.now();
-      let afterFirstStep = start;
-      const wantBatchEvents =
-        options.onBatchEnd !== undefined || callbacks.some((c) => c.onBatchEnd);
-      for (let step = 0; step < steps; step++) {
-        const first = step * batchSize;
-        const batch = Math.min(batchSize, samples - first);
-        // Gather the batch's rows into the reusable buffer (the only copy of the input).
-        const xb = rows(this.#xBatch, batch * inSize);
-        const yb = this.#yBatch;
-        for (let r = 0; r < batch; r++) {
-          const idx = order[first + r]!;
-          const src = idx * inSize;
-          const dst = r * inSize;
-          for (let j = 0; j < inSize; j++) xb[dst + j] = data[src + j]!;
-          yb[r] = y[idx]!;
-        }
-        this.#trainStep(xb, batch, epoch + 1, step + 1);
-        lossSum += this.#stepLossSum;
-        correct += this.#stepCorrect;
-        seen += batch;
-        if (step === 0) afterFirstStep = performance.now();
-        if (wantBatchEvents) {
-          const logs = this.#epochLogs(lossSum, correct, seen);
-          const now = performance.now();
-          const event: BatchEvent = {
-            epoch,
-            batch: step,
-            steps,
-            logs,
-            elapsedSeconds: (now - start) / 1000,
-            secondsPerStep: secondsPerStep(start, afterFirstStep, now, step + 1),
-          };
-          options.onBatchEnd?.(event);
-          for (const cb of callbacks) cb.onBatchEnd?.(step, logs);
-        }
-      }
-      const logs = this.#epochLogs(lossSum, correct, seen);
-      const trainEnd = performance.now();
-      if (validation) {
-        const v = this.evaluate(validation[0], validation[1], { batchSize });
-        if (this.#metrics.includes('accuracy')) logs.val_accuracy = v.accuracy;
-        logs.val_loss = v.loss;
-      }
-      const end = performance.now();
-      history.record(epoch, logs);
-      await options.onEpochEnd?.({
-        epoch,
-        epochs,
-        steps,
-        logs: { ...logs },
-        elapsedSeconds: (end - start) / 1000,
-        secondsPerStep: secondsPerStep(start, afterFirstStep, trainEnd, steps),
-      });
-      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, { ...logs });
-      if (this.stopTraining) break;
-    }
-    for (const cb of callbacks) await cb.onTrainEnd?.();
-    return history;
+    return fit(
+      this,
+      x,
+      y,
+      { accuracy: this.#metrics.includes('accuracy'), ...options },
+      { seed: this.seed },
+    );
   }
 
   /** Loss and accuracy over the whole set, in inference mode, batch by batch. */
@@ -556,13 +481,8 @@ export class Sequential implements CallbackModel {
   predictClasses(x: InputData, options: { batchSize?: number } = {}): Int32Array {
     const { samples } = this.#checkInput(x, undefined, 'predictClasses');
     const out = new Int32Array(samples);
-    this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first, batch) => {
-      const c = this.#classes;
-      for (let r = 0; r < batch; r++) {
-        let best = 0;
-        for (let k = 1; k < c; k++) if (probs[r * c + k]! > probs[r * c + best]!) best = k;
-        out[first + r] = best;
-      }
+    this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first) => {
+      argmaxRows(probs, this.#classes, out, first);
     });
     return out;
   }
@@ -586,40 +506,57 @@ export class Sequential implements CallbackModel {
     return h;
   }
 
-  /** Backward from the loss through every layer; labels start at `offset` in `labels`. */
-  #backward(probs: FloatArray, labels: Labels, batch: number, offset: number): void {
+  /**
+   * Backward from the loss through every layer; labels start at `offset` in `labels`. With
+   * `taps`, every layer passes dL/dx down and each dL/dy and dL/dx is copied into `taps`.
+   */
+  #backward(
+    probs: FloatArray,
+    labels: Labels,
+    batch: number,
+    offset: number,
+    taps?: LayerTaps,
+  ): void {
     const last = this.layers.length - 1;
-    const lastLayer = this.layers[last]!;
-    let grad: FloatArray | null;
-    if (this.#fusedSoftmax) {
-      const dense = lastLayer as Dense;
-      const dz = dense.dzBuffer(batch);
-      softmaxCrossEntropyGradLogits(probs, labels, batch, this.#classes, dz, offset);
-      grad = dense.backwardFromZ(dz, batch, this.#needInputGrad[last]!);
-    } else {
-      const dp = rows(this.#dProbs, batch * this.#classes);
-      crossEntropyGradProbs(probs, labels, batch, this.#classes, dp, offset);
-      grad = lastLayer.backward(dp, batch, this.#needInputGrad[last]!);
+    const needInput = (i: number) => (taps ? true : this.#needInputGrad[i]!);
+    let grad: FloatArray | null = this.#head.backward(
+      probs,
+      labels,
+      batch,
+      offset,
+      needInput(last),
+    );
+    if (taps) {
+      taps.gradOutputs[last] = Float32Array.from(this.#head.lastGradient(batch));
+      taps.gradInputs[last] = Float32Array.from(grad!);
     }
     for (let i = last - 1; i >= 0 && grad; i--) {
-      grad = this.layers[i]!.backward(grad, batch, this.#needInputGrad[i]!);
+      if (taps) taps.gradOutputs[i] = Float32Array.from(grad);
+      grad = this.layers[i]!.backward(grad, batch, needInput(i));
+      if (taps) taps.gradInputs[i] = Float32Array.from(grad!);
     }
   }
 
   /**
    * One step on the gathered batch (xBatch, yBatch); epoch and step are 1-based, for errors.
-   * The batch's loss sum and correct count land in #stepLossSum / #stepCorrect rather than in
-   * a returned object, so the training loop allocates nothing per batch.
+   * The batch's loss sum and correct count land in the reused #totals, so the training loop
+   * allocates nothing per batch.
    */
-  #trainStep(xb: FloatArray, batch: number, epoch: number, step: number): void {
+  #trainStep(
+    xb: FloatArray,
+    yb: Int32Array,
+    batch: number,
+    epoch: number,
+    step: number,
+  ): BatchTotals {
     const probs = this.#forward(xb, batch, true);
-    const yb = this.#yBatch;
     const lossSum = crossEntropySum(probs, yb, batch, this.#classes);
     if (!Number.isFinite(lossSum)) throw new NonFiniteLossError(epoch, step, lossSum / batch);
-    this.#stepLossSum = lossSum;
-    this.#stepCorrect = countCorrect(probs, yb, batch, this.#classes);
+    this.#totals.lossSum = lossSum;
+    this.#totals.correct = countCorrect(probs, yb, batch, this.#classes);
     this.#backward(probs, yb, batch, 0);
     this.#optimizer!.applyGradients(this.#trainable);
+    return this.#totals;
   }
 
   #inferBatches(
@@ -640,22 +577,13 @@ export class Sequential implements CallbackModel {
     }
   }
 
-  #epochLogs(lossSum: number, correct: number, seen: number): Logs {
-    // Keras's loss tracker and accuracy are means over samples (its tracker is weighted by the
-    // batch size, so a short last batch weighs less). Keys in Keras's (sorted) order.
-    const logs: Logs = {};
-    if (this.#metrics.includes('accuracy')) logs.accuracy = correct / seen;
-    logs.loss = lossSum / seen;
-    return logs;
-  }
-
   #ensureCapacity(batch: number): void {
     if (batch <= this.#capacity) return;
     this.#capacity = batch;
     for (const layer of this.layers) layer.allocate(batch);
     this.#xBatch = allocate(this.dtype, batch * this.inputSize);
     this.#yBatch = new Int32Array(batch);
-    this.#dProbs = allocate(this.dtype, batch * this.#classes);
+    this.#head.allocate(batch);
   }
 
   #requireCompiled(what: string): Optimizer {
@@ -726,16 +654,4 @@ export class Sequential implements CallbackModel {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function checkCount(what: string, value: number, min: number): void {
-  if (!(Number.isInteger(value) && value >= min)) {
-    throw new InvalidArgumentError(`${what} must be an integer >= ${min}, got ${value}.`);
-  }
-}
-
-/** Keras's step-time estimate: leave the first (warm-up) step out once there are more. */
-function secondsPerStep(start: number, afterFirst: number, now: number, step: number): number {
-  if (step > 1) return (now - afterFirst) / 1000 / (step - 1);
-  return (now - start) / 1000 / Math.max(step, 1);
 }

@@ -5,8 +5,8 @@
 import type { FloatArray } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
 import { type CallbackModel, EarlyStopping, type EarlyStoppingOptions } from '../src/callbacks.js';
+import { denseStack } from '../src/dense-stack.js';
 import { Sequential } from '../src/sequential.js';
-import { part1Spec } from '../src/study-models.js';
 
 function run(losses: number[], options: EarlyStoppingOptions) {
   let weights: FloatArray[] = [Float32Array.of(-1)];
@@ -73,7 +73,7 @@ describe('EarlyStopping (Keras 3 semantics)', () => {
   });
 
   it('stops Sequential.fit and restores weights through the callback wiring', async () => {
-    const model = new Sequential(part1Spec('tiny', [2, 2]), { seed: 3 });
+    const model = new Sequential(denseStack('tiny', [2, 2], [128, 64]), { seed: 3 });
     // A learning rate so small that float32 weights cannot move: every epoch's loss is equal.
     model.compile({ optimizer: { type: 'sgd', learningRate: 1e-30 } });
     const x = Float32Array.from({ length: 40 }, (_, i) => (i % 7) / 7);

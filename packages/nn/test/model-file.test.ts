@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsBackend } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
+import { denseStack } from '../src/dense-stack.js';
 import { ModelFileError } from '../src/errors.js';
-import { loadModel, loadWeights, saveModel } from '../src/model-file.js';
+import { loadModel, loadWeights, saveModel } from '../src/node/model-file.js';
 import { Sequential } from '../src/sequential.js';
-import { part2Spec } from '../src/study-models.js';
 
 const backend = new JsBackend();
 
 describe('saveModel / loadModel', () => {
   it('round-trips the spec and every weight, moving statistics included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nn-model-'));
-    const model = new Sequential(part2Spec('batch-norm'), { seed: 3, backend });
+    const model = new Sequential(
+      denseStack('batch-norm', [14, 28], [128, 64, 32], { batchNormalization: true }),
+      { seed: 3, backend },
+    );
     model.compile({ optimizer: { type: 'adam' } });
     await model.fit(new Float32Array(8 * 392).fill(0.5), [1, 2, 3, 4, 5, 6, 7, 8], {
       batchSize: 4,
@@ -24,7 +27,10 @@ describe('saveModel / loadModel', () => {
     const loaded = loadModel(path, { backend });
     expect(loaded.spec).toEqual(model.spec);
     expect(loaded.getWeights()).toEqual(model.getWeights());
-    const fresh = new Sequential(part2Spec('batch-norm'), { seed: 9, backend });
+    const fresh = new Sequential(
+      denseStack('batch-norm', [14, 28], [128, 64, 32], { batchNormalization: true }),
+      { seed: 9, backend },
+    );
     loadWeights(fresh, path);
     expect(fresh.getWeights()).toEqual(model.getWeights());
   });
@@ -32,10 +38,16 @@ describe('saveModel / loadModel', () => {
   it('rejects another model, a foreign file and a truncated file with what to do', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nn-model-'));
     const path = join(dir, 'base.fmnist');
-    saveModel(new Sequential(part2Spec('base'), { backend }), path);
-    expect(() => loadWeights(new Sequential(part2Spec('batch-norm'), { backend }), path)).toThrow(
-      /same spec/,
-    );
+    saveModel(new Sequential(denseStack('base', [14, 28], [128, 64, 32]), { backend }), path);
+    expect(() =>
+      loadWeights(
+        new Sequential(
+          denseStack('batch-norm', [14, 28], [128, 64, 32], { batchNormalization: true }),
+          { backend },
+        ),
+        path,
+      ),
+    ).toThrow(/same spec/);
     writeFileSync(join(dir, 'junk'), 'not a model');
     expect(() => loadModel(join(dir, 'junk'))).toThrow(ModelFileError);
     const bytes = readFileSync(path);
@@ -43,7 +55,10 @@ describe('saveModel / loadModel', () => {
     expect(() => loadModel(join(dir, 'cut'), { backend })).toThrow(/truncated/);
     expect(() => loadModel(join(dir, 'missing'))).toThrow(/check the path/);
     expect(() =>
-      saveModel(new Sequential(part2Spec('base'), { backend }), join(dir, 'no/such/dir/m')),
+      saveModel(
+        new Sequential(denseStack('base', [14, 28], [128, 64, 32]), { backend }),
+        join(dir, 'no/such/dir/m'),
+      ),
     ).toThrow(/writable/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { JsBackend } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
+import { denseStack } from '../src/dense-stack.js';
 import {
   InvalidArgumentError,
   NonFiniteLossError,
@@ -13,7 +14,6 @@ import {
 } from '../src/errors.js';
 import { Sequential } from '../src/sequential.js';
 import type { ModelSpec } from '../src/spec.js';
-import { part1Spec, part2Spec } from '../src/study-models.js';
 
 const backend = new JsBackend();
 const tinySpec: ModelSpec = {
@@ -64,10 +64,10 @@ describe('fit', () => {
 
   it('reports per-epoch running means weighted by batch size, with a short last batch', async () => {
     const { x, y } = toyData(10);
-    const model = new Sequential(part1Spec('toy', [2, 3]), { seed: 1, backend });
+    const model = new Sequential(denseStack('toy', [2, 3], [128, 64]), { seed: 1, backend });
     model.compile({ optimizer: { type: 'sgd', learningRate: 0.05 } });
     // Replay the same batches by hand with trainOnBatch on a twin model.
-    const twin = new Sequential(part1Spec('toy', [2, 3]), { seed: 1, backend });
+    const twin = new Sequential(denseStack('toy', [2, 3], [128, 64]), { seed: 1, backend });
     twin.compile({ optimizer: { type: 'sgd', learningRate: 0.05 } });
     const order = [9, 3, 1, 0, 2, 8, 7, 4, 6, 5];
     const batchSizes: number[] = [];
@@ -171,7 +171,7 @@ describe('buffers', () => {
 
 describe('failures', () => {
   it('a shape mismatch names the first layer and both shapes', async () => {
-    const model = new Sequential(part2Spec('base'), { backend });
+    const model = new Sequential(denseStack('base', [14, 28], [128, 64, 32]), { backend });
     model.compile({ optimizer: { type: 'adam' } });
     const x = { data: new Float32Array(2 * 28 * 28), shape: [2, 28, 28] };
     await expect(model.fit(x, [1, 2])).rejects.toThrow(ShapeMismatchError);
@@ -185,7 +185,7 @@ describe('failures', () => {
   });
 
   it('setWeights with a wrong shape names the weight and both shapes, and changes nothing', () => {
-    const model = new Sequential(part2Spec('base'), { backend });
+    const model = new Sequential(denseStack('base', [14, 28], [128, 64, 32]), { backend });
     const weights = model.getWeights();
     const bad = weights.map((w, i) => ({ shape: model.weights[i]!.shape, data: w }));
     bad[2] = { shape: [64, 128], data: new Float32Array(64 * 128) };
@@ -198,7 +198,7 @@ describe('failures', () => {
   });
 
   it('a NaN loss stops training with a typed error naming the epoch and batch', async () => {
-    const model = new Sequential(part1Spec('toy', [2, 3]), { backend });
+    const model = new Sequential(denseStack('toy', [2, 3], [128, 64]), { backend });
     model.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
     const { x, y } = toyData(12);
     x[9 * 6] = Number.NaN; // sample 9 is in the third batch of 4 without shuffling
@@ -212,7 +212,7 @@ describe('failures', () => {
   });
 
   it('training before compile, bad labels and bad options get typed errors saying what to do', async () => {
-    const model = new Sequential(part1Spec('toy', [2, 3]), { backend });
+    const model = new Sequential(denseStack('toy', [2, 3], [128, 64]), { backend });
     const { x, y } = toyData(3);
     await expect(model.fit(x, y)).rejects.toThrow(NotCompiledError);
     await expect(model.fit(x, y)).rejects.toThrow(/call model.compile/);

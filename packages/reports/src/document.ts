@@ -2,10 +2,12 @@
  * The structured report document, and its rendering to one self-contained HTML page and to
  * Markdown. Writing it to disk (atomically) is in write-report.ts.
  */
+
 import { ReportInputError } from './errors.js';
 import { escapeXml } from './escape.js';
 import { formatSeconds } from './format.js';
 import type { Observation } from './observations.js';
+import { bytesToBase64 } from './render.js';
 import { renderTableHtml, renderTableMarkdown, type Table } from './tables.js';
 
 export interface FigureBlock {
@@ -16,7 +18,7 @@ export interface FigureBlock {
   /** Text for readers who cannot see the image; default the caption. */
   alt?: string;
   svg?: string;
-  png?: Buffer;
+  png?: Uint8Array;
   /** Which form the HTML page shows when both are given; default svg. */
   preferred?: 'svg' | 'png';
 }
@@ -186,8 +188,9 @@ pre { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 6px; pa
 ul.observations li { margin-bottom: .35rem; }
 `;
 
-function dataUri(mime: string, content: string | Buffer): string {
-  return `data:${mime};base64,${Buffer.from(content).toString('base64')}`;
+function dataUri(mime: string, content: string | Uint8Array): string {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  return `data:${mime};base64,${bytesToBase64(bytes)}`;
 }
 
 function figureHtml(block: FigureBlock): string {

@@ -4,11 +4,11 @@
  * SVG (the PNGs embedded as data URIs, the captions as <text>) and rasterised by resvg, so no
  * text is ever drawn by hand here.
  */
-import { PNG } from 'pngjs';
+import { encode } from 'fast-png';
 import { ReportInputError } from './errors.js';
 import { escapeXml } from './escape.js';
 import { formatFixed } from './format.js';
-import { FONT_FAMILY, type RenderedFigure, svgToPng } from './render.js';
+import { bytesToBase64, FONT_FAMILY, type RenderedFigure, svgToPng } from './render.js';
 
 /**
  * A grayscale image, row-major, `height * width` values. Uint8Array / Uint8ClampedArray
@@ -80,14 +80,18 @@ export function scaleNearest(image: RgbaImage, factor: number): RgbaImage {
   return { rgba, height, width };
 }
 
-export function encodePng(image: RgbaImage): Buffer {
-  const png = new PNG({ width: image.width, height: image.height });
-  png.data = Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
-  return PNG.sync.write(png);
+export function encodePng(image: RgbaImage): Uint8Array {
+  return encode({
+    width: image.width,
+    height: image.height,
+    data: new Uint8Array(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength),
+    channels: 4,
+    depth: 8,
+  });
 }
 
 /** A grayscale image as a PNG, scaled up (default x4) so a 28x28 digit is visible. */
-export function grayscalePng(image: GrayImage, scale = 4): Buffer {
+export function grayscalePng(image: GrayImage, scale = 4): Uint8Array {
   return encodePng(scaleNearest(grayToRgba(image), scale));
 }
 
@@ -155,7 +159,7 @@ export function heatmapPng(
   height: number,
   width: number,
   options: HeatmapOptions = {},
-): Buffer {
+): Uint8Array {
   return encodePng(
     scaleNearest(heatmapRgba(values, height, width, options.maxAbs), options.scale ?? 4),
   );
@@ -242,7 +246,7 @@ export function imageGrid(items: readonly GridItem[], options: GridOptions = {})
     const y0 = top + Math.floor(i / cols) * (cellHeight + GAP);
     const x = x0 + (cellWidth - cell.rgba.width) / 2;
     parts.push(
-      `<image x="${x}" y="${y0}" width="${cell.rgba.width}" height="${cell.rgba.height}" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="data:image/png;base64,${cell.png.toString('base64')}"/>`,
+      `<image x="${x}" y="${y0}" width="${cell.rgba.width}" height="${cell.rgba.height}" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="data:image/png;base64,${bytesToBase64(cell.png)}"/>`,
       `<rect x="${x}" y="${y0}" width="${cell.rgba.width}" height="${cell.rgba.height}" fill="none" stroke="#bbb" stroke-width="1"/>`,
     );
     cell.lines.forEach((line, l) => {

@@ -1,7 +1,8 @@
 /**
  * @fmnist/reports: classification metrics and reports, tables, charts, image figures, model
  * diagrams, written observations and the HTML report. It takes plain data (arrays, numbers,
- * strings), returns strings and Buffers or writes files, and never imports an engine or prints.
+ * strings), returns strings and bytes, runs in a browser as in Node, and never imports an engine
+ * or prints. Writing reports and rasterising SVG with resvg: @fmnist/reports/node.
  */
 export const PACKAGE = '@fmnist/reports';
 
@@ -78,7 +79,16 @@ export {
   type ModelScores,
   type Observation,
 } from './observations.js';
-export { type RenderedFigure, type SvgToPngOptions, svgToPng } from './render.js';
+export {
+  bytesToBase64,
+  FONT_FAMILY,
+  MONO_FONT_FAMILY,
+  type Rasterizer,
+  type RenderedFigure,
+  type SvgToPngOptions,
+  setRasterizer,
+  svgToPng,
+} from './render.js';
 export {
   chiSquareSurvival,
   DEFAULT_LEVEL,
@@ -116,4 +126,3 @@ export {
   sortedClassNames,
   type Table,
 } from './tables.js';
-export { type WrittenReport, writeReport } from './write-report.js';

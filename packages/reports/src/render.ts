@@ -1,32 +1,12 @@
 /**
- * SVG to PNG through resvg, with the fonts pinned so text renders the same on every machine
- * that has Debian's fonts-dejavu-core (as this one and CI do). Elsewhere the system's fonts
- * are loaded instead.
+ * Figures in both forms, SVG and PNG. The SVG is made here, anywhere; turning it into a PNG
+ * needs a rasteriser, which a platform registers: in Node, @fmnist/reports/node registers
+ * resvg (with the fonts pinned) as soon as it is imported.
  */
-import { existsSync } from 'node:fs';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
-
-const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 
 /** The font stack every SVG this package writes asks for. */
 export const FONT_FAMILY = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 export const MONO_FONT_FAMILY = 'DejaVu Sans Mono, Menlo, Consolas, monospace';
-
-let fontOptions: ResvgRenderOptions['font'] | undefined;
-
-function fonts(): ResvgRenderOptions['font'] {
-  // Loading only DejaVu is much faster than scanning every system font, and deterministic.
-  fontOptions ??= existsSync(DEJAVU_DIR)
-    ? {
-        loadSystemFonts: false,
-        fontDirs: [DEJAVU_DIR],
-        defaultFontFamily: 'DejaVu Sans',
-        sansSerifFamily: 'DejaVu Sans',
-        monospaceFamily: 'DejaVu Sans Mono',
-      }
-    : { loadSystemFonts: true };
-  return fontOptions;
-}
 
 export interface SvgToPngOptions {
   /** Scale factor for the raster, e.g. 2 for a crisp image on high-density screens. Default 1. */
@@ -37,21 +17,37 @@ export interface SvgToPngOptions {
   pixelated?: boolean;
 }
 
-export function svgToPng(svg: string, options: SvgToPngOptions = {}): Buffer {
-  const resvg = new Resvg(svg, {
-    font: fonts(),
-    background: options.background ?? 'white',
-    fitTo: { mode: 'zoom', value: options.zoom ?? 1 },
-    imageRendering: options.pixelated ? 1 : 0,
-    logLevel: 'off',
-  });
-  return resvg.render().asPng();
+export type Rasterizer = (svg: string, options: SvgToPngOptions) => Uint8Array;
+
+let rasterizer: Rasterizer | undefined;
+
+/** Registers how SVG becomes PNG on this platform (@fmnist/reports/node does, for Node). */
+export function setRasterizer(fn: Rasterizer): void {
+  rasterizer = fn;
+}
+
+export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array {
+  if (!rasterizer) {
+    throw new Error(
+      'No SVG rasteriser is registered: in Node import @fmnist/reports/node (it registers resvg); in a page, call setRasterizer first.',
+    );
+  }
+  return rasterizer(svg, options);
+}
+
+/** Bytes as base64, without Node's Buffer. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
 }
 
 /** A figure in both forms: the SVG for the web page, the PNG for files and viewers. */
 export interface RenderedFigure {
   svg: string;
-  png: Buffer;
+  png: Uint8Array;
   /** Size of the SVG in CSS pixels. */
   width: number;
   height: number;

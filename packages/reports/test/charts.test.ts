@@ -22,7 +22,7 @@ describe('classDistributionChart', () => {
     }
     // Bars are labelled with their data, so the SVG itself says what was drawn.
     expect(chart.svg).toContain('Class: Trouser; Images: 5001; split: Training');
-    const png = PNG.sync.read(chart.png);
+    const png = PNG.sync.read(Buffer.from(chart.png));
     expect(png.width).toBe(Math.round(chart.width * 2));
     expect(png.height).toBe(Math.round(chart.height * 2));
   });
@@ -42,7 +42,7 @@ describe('trainingCurvesChart', () => {
     expect(chart.svg).toContain('>base<');
     expect(chart.svg).toContain('>training<');
     expect(chart.svg).toContain('>validation<');
-    expect(PNG.sync.read(chart.png).width).toBe(Math.round(chart.width * 2));
+    expect(PNG.sync.read(Buffer.from(chart.png)).width).toBe(Math.round(chart.width * 2));
   });
 
   it('draws training points half an epoch left of validation points', async () => {

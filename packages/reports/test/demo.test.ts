@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeReport } from '../src/index.js';
+import { writeReport } from '../src/node/index.js';
 import { buildDemoDocument } from './demo-document.js';
 
 const keep = process.env.FMNIST_REPORT_DEMO_DIR;

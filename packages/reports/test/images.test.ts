@@ -13,7 +13,7 @@ import {
   weightsGrid,
 } from '../src/images.js';
 
-const decode = (png: Buffer) => PNG.sync.read(png);
+const decode = (png: Uint8Array) => PNG.sync.read(Buffer.from(png));
 /** The RGBA of pixel (x, y) of a decoded PNG. */
 const pixel = (png: PNG, x: number, y: number) => [
   ...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 4),

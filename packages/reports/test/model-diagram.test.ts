@@ -37,7 +37,7 @@ describe('modelDiagram', () => {
       (s) => diagram.svg.indexOf(`>${s}`),
     );
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    const png = PNG.sync.read(diagram.png);
+    const png = PNG.sync.read(Buffer.from(diagram.png));
     expect([png.width, png.height]).toEqual([diagram.width * 2, diagram.height * 2]);
   });
 

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { writeReport } from '../src/write-report.js';
+import { writeReport } from '../src/node/write-report.js';
 import { tinyDocument } from './tiny-document.js';
 
 const failures = vi.hoisted(() => ({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReportDocument } from '../src/document.js';
 import { ReportInputError } from '../src/errors.js';
-import { writeReport } from '../src/write-report.js';
+import { writeReport } from '../src/node/write-report.js';
 import { tinyDocument } from './tiny-document.js';
 
 const root = await mkdtemp(join(tmpdir(), 'fmnist-reports-write-'));

@@ -1,3 +1,5 @@
+import { argmaxRow } from '@fmnist/nn';
+
 /** A named float32 array with its shape: one weight, gradient or activation. */
 export interface NamedArray {
   name: string;
@@ -38,12 +40,6 @@ export function accuracyOf(
   classes: number,
 ): number {
   let correct = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) {
-      if ((probs[r * classes + c] as number) > (probs[r * classes + best] as number)) best = c;
-    }
-    if (best === labels[r]) correct++;
-  }
+  for (let r = 0; r < labels.length; r++) if (argmaxRow(probs, r, classes) === labels[r]) correct++;
   return labels.length === 0 ? 0 : correct / labels.length;
 }

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The TensorFlow.js backends this package can run on, best first. */
@@ -13,6 +11,17 @@ export interface TfBackendInfo {
 }
 
 let chosen: Promise<TfBackendInfo> | undefined;
+let settings: { wasmPaths?: string; prefer?: TfBackendName } = {};
+
+/**
+ * Where the wasm backend finds its .wasm files (a URL prefix or, in Node, a folder ending in a
+ * separator) and which backend to start from; call before the first initTfBackend. In Node,
+ * `@fmnist/tf/node`'s useNodeTfSettings() does this from the installed package and
+ * FMNIST_TF_BACKEND. In a page the default is the wasm files next to the page.
+ */
+export function configureTfBackend(options: { wasmPaths?: string; prefer?: TfBackendName }): void {
+  settings = { ...settings, ...options };
+}
 
 /**
  * Pick and initialise the TensorFlow.js backend once per process: tfjs-node (`tensorflow`)
@@ -21,18 +30,13 @@ let chosen: Promise<TfBackendInfo> | undefined;
  * tfjs-node is optional and not a dependency (its installer downloads libtensorflow from a host
  * that is unreachable here, see FACTS.md), so it is imported by a computed name inside
  * try/catch. `prefer` forces a starting point further down the list, e.g. `cpu` for tests that
- * want tfjs's readable kernels; `FMNIST_TF_BACKEND` does the same from the environment.
+ * want tfjs's readable kernels; configureTfBackend({ prefer }) does the same for every call.
  * tfjs has one active backend per process, so the first call decides; later calls get its
  * answer whatever they prefer.
  */
 export function initTfBackend(prefer?: TfBackendName): Promise<TfBackendInfo> {
-  chosen ??= choose(prefer ?? envPreference());
+  chosen ??= choose(prefer ?? settings.prefer);
   return chosen;
-}
-
-function envPreference(): TfBackendName | undefined {
-  const value = process.env.FMNIST_TF_BACKEND;
-  return value === 'tensorflow' || value === 'wasm' || value === 'cpu' ? value : undefined;
 }
 
 async function choose(prefer: TfBackendName | undefined): Promise<TfBackendInfo> {
@@ -67,10 +71,7 @@ async function tryBackend(name: TfBackendName): Promise<boolean> {
     }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      // In Node the .wasm binaries are read from the npm package's dist folder.
-      const require = createRequire(import.meta.url);
-      const packageJson = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
-      wasm.setWasmPaths(`${path.join(path.dirname(packageJson), 'dist')}${path.sep}`);
+      if (settings.wasmPaths) wasm.setWasmPaths(settings.wasmPaths);
       return tf.setBackend('wasm');
     }
     case 'cpu':

@@ -1,5 +1,10 @@
 export { accuracyOf, gatherLabels, gatherRows, type NamedArray, sizeOf } from './arrays.js';
-export { initTfBackend, type TfBackendInfo, type TfBackendName } from './backend.js';
+export {
+  configureTfBackend,
+  initTfBackend,
+  type TfBackendInfo,
+  type TfBackendName,
+} from './backend.js';
 export { buildTfModel } from './build.js';
 export {
   type Difference,
@@ -8,7 +13,7 @@ export {
   type Tolerance,
   withinTolerance,
 } from './compare.js';
-export * from './crosscheck.js';
+export { dropoutSites, TF_DROPOUT_FORK, TfTrainingEngine } from './engine.js';
 export { isTrainableWeight, kerasLayerNames, kerasWeightNames } from './names.js';
 export {
   type AdamFlavour,
@@ -16,8 +21,6 @@ export {
   type ReferenceOptimizer,
 } from './optimizers.js';
 export {
-  type DropoutMasks,
-  type EpochResult,
   type EvaluateResult,
   type ForwardOptions,
   type ForwardResult,

@@ -1,7 +1,7 @@
-import type { LayerSpec, ModelSpec, OptimizerSpec } from '@fmnist/nn';
+import type { DropoutMasks, LayerSpec, ModelSpec, OptimizerSpec } from '@fmnist/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { accuracyOf, gatherLabels, gatherRows, type NamedArray, sizeOf } from './arrays.js';
+import { accuracyOf, type NamedArray, sizeOf } from './arrays.js';
 import { initTfBackend, type TfBackendInfo, type TfBackendName } from './backend.js';
 import { buildTfModel } from './build.js';
 import { isTrainableWeight, kerasLayerNames, kerasWeightNames } from './names.js';
@@ -12,12 +12,10 @@ import {
 } from './optimizers.js';
 
 /**
- * Dropout masks to share with the custom engine, by layer name: one 0/1 keep flag per unit of
- * the batch ([batch × units], row-major). A layer with a mask scales kept units by
+ * Dropout masks (nn's DropoutMasks, by layer name): a layer with a mask scales kept units by
  * 1 / (1 - rate) exactly as tfjs's Dropout does, but keeps the units the caller says, so both
  * engines drop the same units. A dropout layer without a mask draws its own (tfjs's RNG).
  */
-export type DropoutMasks = Readonly<Record<string, Float32Array>>;
 
 export interface TfReferenceOptions {
   optimizer: OptimizerSpec;
@@ -64,14 +62,6 @@ export interface StepResult {
   activations?: NamedArray[];
 }
 
-export interface EpochResult {
-  backend: TfBackendName;
-  /** Running means over the epoch's batches, weighted by batch size (as Keras reports them). */
-  loss: number;
-  accuracy: number;
-  batches: number;
-}
-
 export interface EvaluateResult {
   backend: TfBackendName;
   loss: number;
@@ -92,7 +82,8 @@ export class TfReference {
   readonly optimizerDescription: string;
   private readonly trainable: tf.Variable[];
   private readonly lossFn: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
-  private readonly classes: number;
+  /** Units of the softmax output. */
+  readonly classes: number;
 
   private constructor(
     readonly spec: ModelSpec,
@@ -210,37 +201,6 @@ export class TfReference {
   /** One optimizer step on one batch; returns what was computed before the update. */
   trainStep(x: Float32Array, labels: ArrayLike<number>, options: StepOptions = {}): StepResult {
     return this.step(x, labels, options, true);
-  }
-
-  /**
-   * One epoch in the caller's sample order (the custom engine's shuffle), batches of
-   * `batchSize` with a short last one. `masksFor(b)` supplies the dropout masks of batch b.
-   */
-  trainEpoch(
-    x: Float32Array,
-    labels: ArrayLike<number>,
-    order: ArrayLike<number>,
-    batchSize: number,
-    masksFor?: (batch: number) => DropoutMasks | undefined,
-  ): EpochResult {
-    const width = sizeOf(this.spec.inputShape);
-    let lossSum = 0;
-    let correct = 0;
-    let batches = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
-      const indices = Array.prototype.slice.call(order, start, start + batchSize) as number[];
-      const masks = masksFor?.(batches);
-      const result = this.trainStep(
-        gatherRows(x, width, indices),
-        gatherLabels(labels, indices),
-        masks ? { dropoutMasks: masks } : {},
-      );
-      lossSum += result.loss * indices.length;
-      correct += result.accuracy * indices.length;
-      batches++;
-    }
-    const seen = Math.max(order.length, 1);
-    return { backend: this.backend, loss: lossSum / seen, accuracy: correct / seen, batches };
   }
 
   /** Inference-mode softmax outputs [samples × classes], in batches of `batchSize`. */

@@ -1,5 +1,5 @@
 import { Rng } from '@fmnist/core';
-import { crop, findDataset, type ImageSet, readImageSet, scale } from '@fmnist/data';
+import { crop, findDataset, type ImageSet, readImageSet, scale } from '@fmnist/data/node';
 import { type LayerSpec, type ModelSpec, type OptimizerSpec, Sequential } from '@fmnist/nn';
 import fc from 'fast-check';
 import { expect } from 'vitest';

@@ -1,6 +1,6 @@
-import { type ModelSpec, part1Spec, part2Spec } from '@fmnist/nn';
+import { denseStack, fit, type ModelSpec } from '@fmnist/nn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kerasLayerNames, TfReference } from '../src/index.js';
+import { kerasLayerNames, TfReference, TfTrainingEngine } from '../src/index.js';
 
 const refs: TfReference[] = [];
 afterEach(() => {
@@ -34,7 +34,11 @@ function values(n: number, seed: number): Float32Array {
 
 describe('layer names and weights', () => {
   it('names layers as Keras numbers them in a fresh session', () => {
-    expect(kerasLayerNames(part2Spec('batch-norm'))).toEqual([
+    expect(
+      kerasLayerNames(
+        denseStack('batch-norm', [14, 28], [128, 64, 32], { batchNormalization: true }),
+      ),
+    ).toEqual([
       'flatten',
       'dense',
       'batch_normalization',
@@ -44,7 +48,9 @@ describe('layer names and weights', () => {
       'batch_normalization_2',
       'dense_3',
     ]);
-    expect(kerasLayerNames(part2Spec('dropout'))).toEqual([
+    expect(
+      kerasLayerNames(denseStack('dropout', [14, 28], [128, 64, 32], { dropout: 0.5 })),
+    ).toEqual([
       'flatten',
       'dense',
       'dropout',
@@ -57,8 +63,10 @@ describe('layer names and weights', () => {
   });
 
   it('builds the same names for a second model in the same process (no counter drift)', async () => {
-    await reference(part1Spec('top', [14, 28]), { optimizer: { type: 'sgd', learningRate: 1e-4 } });
-    const second = await reference(part1Spec('bottom', [14, 28]), {
+    await reference(denseStack('top', [14, 28], [128, 64]), {
+      optimizer: { type: 'sgd', learningRate: 1e-4 },
+    });
+    const second = await reference(denseStack('bottom', [14, 28], [128, 64]), {
       optimizer: { type: 'sgd', learningRate: 1e-4 },
     });
     expect(second.model.layers.map((l) => l.name)).toEqual([
@@ -78,7 +86,10 @@ describe('layer names and weights', () => {
   });
 
   it("lists BatchNormalization's weights per layer in Keras order, with Keras's parameter count", async () => {
-    const ref = await reference(part2Spec('batch-norm'), { optimizer: { type: 'adam' } });
+    const ref = await reference(
+      denseStack('batch-norm', [14, 28], [128, 64, 32], { batchNormalization: true }),
+      { optimizer: { type: 'adam' } },
+    );
     const weights = ref.getWeights();
     expect(weights.slice(0, 5).map((w) => `${w.name} ${w.shape}`)).toEqual([
       'dense/kernel 392,128',
@@ -94,7 +105,7 @@ describe('layer names and weights', () => {
   });
 
   it('round-trips setWeights and names the weight when a length is wrong', async () => {
-    const ref = await reference(part1Spec('top', [14, 28]), {
+    const ref = await reference(denseStack('top', [14, 28], [128, 64]), {
       optimizer: { type: 'sgd', learningRate: 1 },
     });
     const next = ref.getWeights().map((w, i) => values(w.values.length, i + 1));
@@ -193,7 +204,10 @@ describe('BatchNormalization and Dropout', () => {
   });
 
   it('leaves the moving statistics alone when a forward pass asks it to', async () => {
-    const ref = await reference(part2Spec('batch-norm'), { optimizer: { type: 'adam' } });
+    const ref = await reference(
+      denseStack('batch-norm', [14, 28], [128, 64, 32], { batchNormalization: true }),
+      { optimizer: { type: 'adam' } },
+    );
     const x = values(4 * 392, 5);
     const before = ref.movingStats().map((w) => Array.from(w.values));
     ref.forward(x, { training: true, updateMovingStats: false });
@@ -215,7 +229,7 @@ describe('BatchNormalization and Dropout', () => {
   });
 
   it('records which backend ran in every result', async () => {
-    const ref = await reference(part1Spec('top', [14, 28]), {
+    const ref = await reference(denseStack('top', [14, 28], [128, 64]), {
       optimizer: { type: 'sgd', learningRate: 1e-4 },
     });
     const x = values(2 * 392, 1);
@@ -227,7 +241,7 @@ describe('BatchNormalization and Dropout', () => {
 });
 
 describe('training loop', () => {
-  it('trainEpoch follows the given order, batch by batch, with a short last batch', async () => {
+  it("nn's fit drives the reference (TfTrainingEngine) in the given order, with a short last batch", async () => {
     const spec = tiny([{ type: 'flatten' }, { type: 'dense', units: 3, activation: 'softmax' }]);
     const options = { optimizer: { type: 'sgd' as const, learningRate: 0.3 } };
     const a = await reference(spec, options);
@@ -238,7 +252,11 @@ describe('training loop', () => {
     const x = values(5 * 4, 3);
     const labels = [0, 1, 2, 1, 0];
     const order = [3, 0, 4, 1, 2];
-    const epoch = a.trainEpoch(x, labels, order, 2);
+    const history = await fit(new TfTrainingEngine(a, 0), x, labels, {
+      epochs: 1,
+      batchSize: 2,
+      batchOrder: () => order,
+    });
     // By hand: batches [3, 0], [4, 1], [2].
     let lossSum = 0;
     for (const batch of [[3, 0], [4, 1], [2]]) {
@@ -249,8 +267,7 @@ describe('training loop', () => {
           batch.map((i) => labels[i] as number),
         ).loss * batch.length;
     }
-    expect(epoch.batches).toBe(3);
-    expect(epoch.loss).toBeCloseTo(lossSum / 5, 6);
+    expect(history.history.loss![0]).toBeCloseTo(lossSum / 5, 6);
     expect(a.getWeights().map((w) => Array.from(w.values))).toEqual(
       b.getWeights().map((w) => Array.from(w.values)),
     );

@@ -1,20 +1,21 @@
 // `fmnist crosscheck`: the custom engine against the TensorFlow.js reference, on real data,
-// for the study's six models (the comparison itself lives in @fmnist/tf).
+// for the study's six models (the comparison itself lives in @fmnist/study).
 import { features, sliceSet } from '@fmnist/data';
 import {
   CROSSCHECK_MODELS,
+  type Crop,
   type CrosscheckData,
   type CrosscheckModelName,
   type CrosscheckReport,
-  type CrosscheckVariant,
   type EpochComparison,
   type ModelCrosscheck,
   runCrosscheck,
   SEPARATION_THRESHOLD,
-} from '@fmnist/tf';
+} from '@fmnist/study';
 import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { indent, table } from '../render/table.js';
+import { customBackendFromEnv } from '../runtime/backend-env.js';
 
 export const crosscheckCommand: CommandModule = {
   name: 'crosscheck',
@@ -36,8 +37,8 @@ export const crosscheckCommand: CommandModule = {
       options.limit !== undefined && options.limit < data.validation.count
         ? sliceSet(data.validation, 0, options.limit)
         : data.validation;
-    const cache = new Map<CrosscheckVariant, CrosscheckData>();
-    const dataFor = (variant: CrosscheckVariant): CrosscheckData => {
+    const cache = new Map<Crop, CrosscheckData>();
+    const dataFor = (variant: Crop): CrosscheckData => {
       let found = cache.get(variant);
       if (!found) {
         const train = features(data.train, variant);
@@ -51,13 +52,16 @@ export const crosscheckCommand: CommandModule = {
       return found;
     };
     const model = options.model as CrosscheckModelName | undefined;
+    // The custom engine as FMNIST_BACKEND asks, else the readable js backend.
+    const { backend } = await customBackendFromEnv(context.io.env, 'js');
     const report = await runCrosscheck(dataFor, {
+      backend,
       seed: options.seed ?? 42,
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(model ? { models: [model] } : {}),
       onProgress: (message) => context.log(message),
       onEpoch: (name, e) => context.log(`${name}: epoch ${e.epoch}: ${epochLine(e)}`),
-    });
+    }).finally(() => backend.dispose());
     const json = {
       ...report,
       data: { limit: data.limit ?? null, train: data.train.count, validation: validationSet.count },
@@ -164,7 +168,7 @@ export function formatReport(report: CrosscheckReport): string {
     '',
   ];
   for (const m of report.models) {
-    out.push(`== ${m.name} (${m.variant} half; ${m.optimizerReference}) ==`);
+    out.push(`== ${m.name} (${m.crop} half; ${m.optimizerReference}) ==`);
     out.push(`One real batch of ${m.batch.batchSize}, layer by layer:`);
     out.push(indent(layerTable(m)));
     const largest = m.batch.largestGradientDifference;

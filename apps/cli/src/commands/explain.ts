@@ -1,8 +1,4 @@
 // `fmnist explain`: one training step of one of the study's models, layer by layer.
-import { crosscheckStudyModels, kerasLayerNames } from '@fmnist/tf';
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { CommandModule } from '../command.js';
-import { UsageError } from '../errors.js';
 import {
   DEFAULT_EXPLAIN_MODEL,
   EXPLAIN_MODELS,
@@ -11,8 +7,13 @@ import {
   explainModel,
   explainText,
   GRADIENT_CHECK,
-  writeExplanationPage,
-} from '../explain/index.js';
+  studyJobs,
+} from '@fmnist/study';
+import { kerasLayerNames } from '@fmnist/tf';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { CommandModule } from '../command.js';
+import { UsageError } from '../errors.js';
+import { writeExplanationPage } from '../explain/index.js';
 
 export const DEFAULT_EXPLAIN_BATCH = 32;
 export const DEFAULT_EXPLAIN_HTML_DIR = 'fmnist-explain';
@@ -65,7 +66,7 @@ export const explainCommand: CommandModule = {
     const model = options.model as ExplainModelName;
     const only = options.layer as string | undefined;
     if (only !== undefined) {
-      const spec = crosscheckStudyModels().find((m) => m.name === model)!.spec;
+      const spec = studyJobs().find((job) => job.name === model)!.spec;
       const names = [...kerasLayerNames(spec), ...EXTRA_SECTIONS];
       if (!names.includes(only)) {
         throw new UsageError(

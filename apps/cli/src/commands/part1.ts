@@ -1,10 +1,11 @@
 // `fmnist part1`: Part 1, steps 6-8: the two architectures, the 14x28 model trained on top
 // and (reset to the same initial weights) on bottom, their comparison and disagreements.
+
+import { PART1_MODELS } from '@fmnist/study';
 import type { CommandModule } from '../command.js';
 import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
-import { PART1_MODELS } from '../study/plan.js';
 
 export const part1Command: CommandModule = {
   name: 'part1',

@@ -1,10 +1,11 @@
 // `fmnist part2`: Part 2: base, early stopping, batch normalisation and dropout on the top
 // half, each trained and evaluated, then compared in one table.
+
+import { PART2_MODELS } from '@fmnist/study';
 import type { CommandModule } from '../command.js';
 import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
-import { PART2_MODELS } from '../study/plan.js';
 
 export const part2Command: CommandModule = {
   name: 'part2',

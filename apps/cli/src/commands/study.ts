@@ -1,10 +1,11 @@
 // `fmnist study`: the whole study (the data steps, Part 1 and Part 2) and its report.
+
+import { MODEL_NAMES } from '@fmnist/study';
 import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
-import { MODEL_NAMES } from '../study/plan.js';
 
 export const studyCommand: CommandModule = {
   name: 'study',

@@ -15,10 +15,8 @@ import {
   type Section,
   type Table,
   weightsGrid,
-  writeReport,
 } from '@fmnist/reports';
-import { num, optimizerRow, percent, type Stats, sci, shapeText } from './stats.js';
-import { forwardNote, ROUNDING_NOTE } from './text.js';
+import { writeReport } from '@fmnist/reports/node';
 import {
   type ExplainArrays,
   type ExplainModelName,
@@ -26,10 +24,18 @@ import {
   type ExplainResult,
   type Explanation,
   explainModel,
+  forwardNote,
   type LayerExplain,
+  num,
+  optimizerRow,
+  percent,
   type ReferenceDifference,
+  ROUNDING_NOTE,
+  type Stats,
+  sci,
+  shapeText,
   type TensorView,
-} from './walk.js';
+} from '@fmnist/study';
 
 type VegaLiteSpec = Parameters<typeof renderVegaLite>[0];
 
@@ -385,7 +391,7 @@ export async function explainDocument(explanation: Explanation): Promise<ReportD
       extra: {
         model: result.model,
         batch: result.batch.size,
-        images: `${result.variant} half`,
+        images: `${result.crop} half`,
         reference: result.reference ? `TensorFlow.js (${result.reference.backend})` : 'not run',
       },
     },

@@ -5,13 +5,8 @@
  */
 import type { FashionMnist } from '@fmnist/data';
 import type { LinkItem, Section } from '@fmnist/reports';
-import {
-  EXPLAIN_MODELS,
-  type ExplainModelName,
-  explainDirBeside,
-  explainLink,
-  writeExplainPage,
-} from '../explain/index.js';
+import { EXPLAIN_MODELS, type ExplainModelName } from '@fmnist/study';
+import { explainDirBeside, explainLink, writeExplainPage } from '../explain/index.js';
 
 /** The batch the pages walk through: the study's own batch size. */
 const EXPLAIN_BATCH = 32;

@@ -6,7 +6,7 @@ import {
   type RenderedFigure,
   trainingCurvesChart,
 } from '@fmnist/reports';
-import type { ModelResult } from '../study/results.js';
+import type { ModelResult } from '@fmnist/study';
 
 export function diagramOf(model: Sequential, title: string): RenderedFigure {
   const layers: DiagramLayer[] = model.layers.map((layer) => {

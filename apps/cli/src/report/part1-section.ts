@@ -10,8 +10,8 @@ import {
   perClassComparisonTable,
   type Section,
 } from '@fmnist/reports';
-import type { DisagreementSet, ModelResult, Part1Result } from '../study/results.js';
-import { part1Architectures } from '../study/results.js';
+import type { DisagreementSet, ModelResult, Part1Result } from '@fmnist/study';
+import { part1Architectures } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
 import { curvesOf, diagramOf } from './models.js';
 
@@ -96,7 +96,7 @@ export async function part1Section(result: Part1Result, test: ImageSet): Promise
       heading: `Trained on the ${HALF_TITLE[model.name]}`,
       blocks: [
         paragraph(
-          `${epochs(model.epochsRun)} of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights ${model.initialWeights} (fingerprint); test accuracy ${model.test.accuracy.toFixed(4)}.`,
+          `${epochs(model.epochsRun)} of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights ${model.initialWeightsSha256} (fingerprint); test accuracy ${model.test.accuracy.toFixed(4)}.`,
         ),
         ...(await trainingBlocks(model)),
       ],

@@ -3,7 +3,7 @@
  * epoch marked, observations, classification report) and the comparison of the four.
  */
 import { modelComparisonTable, type Section } from '@fmnist/reports';
-import type { ModelResult, Part2Result } from '../study/results.js';
+import type { ModelResult, Part2Result } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
 import { curvesOf } from './models.js';
 

@@ -7,8 +7,9 @@
  *
  *   seeds 3 · 4/18 models · 37% · 5m 12s elapsed, about 8m 40s left · 42 base 3/15 61% | 2713 top 7/10 12%
  */
+
+import type { ProgressInfo, TrainedModel } from '@fmnist/study';
 import type { Io } from '../context.js';
-import type { ProgressInfo, TrainedModel } from '../study/messages.js';
 import { formatElapsed } from '../study/progress.js';
 
 const PLAIN_INTERVAL_MS = 30_000;

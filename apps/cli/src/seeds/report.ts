@@ -16,8 +16,8 @@ import {
   type Summary,
   type Table,
 } from '@fmnist/reports';
+import type { DifferenceSummary, ModelSeedsSummary, Part1Seeds, Part2Seeds } from '@fmnist/study';
 import { figure, paragraph } from '../report/figures.js';
-import type { DifferenceSummary, ModelSeedsSummary, Part1Seeds, Part2Seeds } from './summary.js';
 
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 const meanSd = (s: Summary, digits: number) =>

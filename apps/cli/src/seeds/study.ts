@@ -9,14 +9,23 @@
  *   hold over seeds; and one closing report section with all of it.
  */
 import type { Section } from '@fmnist/reports';
-import type { RunPlan } from '../study/plan.js';
-import type { Part1Result, Part2Result } from '../study/results.js';
-import { modelResult } from '../study/results.js';
-import { type RunTrainingOptions, runTraining, type TrainingRun } from '../study/run.js';
+import type { Part1Result, Part2Result } from '@fmnist/study';
+import {
+  deriveSeeds,
+  modelResult,
+  type Part1Seeds,
+  type Part2Seeds,
+  part1Seeds,
+  part2Seeds,
+} from '@fmnist/study';
+import {
+  type RunPlan,
+  type RunTrainingOptions,
+  runTraining,
+  type TrainingRun,
+} from '../study/run.js';
 import { part1SeedsSection, part1SeedsText, part2SeedsSection, part2SeedsText } from './report.js';
 import { runSeeds, type SeedsTraining } from './runner.js';
-import { deriveSeeds } from './seeds.js';
-import { type Part1Seeds, type Part2Seeds, part1Seeds, part2Seeds } from './summary.js';
 
 export type SeededTraining = TrainingRun & { seeds?: SeedsTraining };
 export type Trainer = (plan: RunPlan, options: RunTrainingOptions) => Promise<SeededTraining>;

@@ -11,7 +11,7 @@ import {
   SPLIT_NAMES,
   type SplitName,
   summarizeDataset,
-} from '@fmnist/data';
+} from '@fmnist/data/node';
 import { indent, shape, table } from '../render/table.js';
 
 const SPLIT_TITLES: Record<SplitName, string> = {

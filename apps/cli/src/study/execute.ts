@@ -5,7 +5,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { type Section, writeReport } from '@fmnist/reports';
+import { type Section, writeReport } from '@fmnist/reports/node';
+import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -17,12 +18,10 @@ import { epochs } from '../report/figures.js';
 import { part1Section } from '../report/part1-section.js';
 import { part2Section } from '../report/part2-section.js';
 import { part1Text, part2Text } from '../report/text.js';
+import { withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { dataSteps } from '../steps/data.js';
-import { withInterrupt } from './interrupt.js';
-import { type Part, planJobs } from './plan.js';
 import { formatElapsed } from './progress.js';
-import { modelResult, part1Result, part2Result } from './results.js';
 import { runtimeVersions } from './versions.js';
 
 export type StudyCommandName = 'data' | 'part1' | 'part2' | 'study';

@@ -10,8 +10,8 @@
  * live bar; elsewhere (a log file, CI) only the finished lines are written.
  */
 import { formatEpochHeader, formatProgressLine } from '@fmnist/nn';
+import type { ProgressInfo } from '@fmnist/study';
 import type { Io } from '../context.js';
-import type { ProgressInfo } from './messages.js';
 
 /** 83.4 -> "1m 23s"; under a minute, "12.3s". */
 export function formatElapsed(seconds: number): string {

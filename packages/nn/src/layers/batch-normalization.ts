@@ -1,28 +1,33 @@
-/**
- * BatchNormalization over the feature axis of x[B×C], as Keras 3 does it.
- *
- * forward, training (batch statistics; the variance is the biased one, divided by B):
- *   μ_c = (1/B) Σ_r x_rc          σ²_c = (1/B) Σ_r (x_rc − μ_c)²
- *   x̂ = (x − μ) / sqrt(σ² + ε)    y = γ ⊙ x̂ + β
- *   moving_mean     ← moving_mean · m + μ · (1 − m)
- *   moving_variance ← moving_variance · m + σ² · (1 − m)   (Keras 3 also uses the biased σ² here)
- * forward, inference: the same with μ, σ² replaced by moving_mean, moving_variance.
- *
- * backward, given dy (per column c, sums over the B rows):
- *   dβ = Σ dy      dγ = Σ dy ⊙ x̂
- *   training:  dx = γ / (B · sqrt(σ² + ε)) · (B·dy − dβ − x̂ · dγ)
- *              (μ and σ² depend on every row, which gives the two subtracted terms)
- *   inference: dx = γ / sqrt(moving_variance + ε) · dy
- *
- * Weights, in Keras order: gamma (1s), beta (0s), moving_mean (0s), moving_variance (1s); the
- * last two are not trainable: the forward pass updates them, not the optimizer.
- *
- * The per-column loops are written here rather than as backend kernels: they are cheap next to
- * the matmuls, and a reader sees the whole algorithm in one place.
- */
 import type { FloatArray } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const BATCH_NORMALIZATION_FORMULA = `
+BatchNormalization over the feature axis of x[B×C], as Keras 3 does it.
+
+forward, training (batch statistics; the variance is the biased one, divided by B):
+  μ_c = (1/B) Σ_r x_rc          σ²_c = (1/B) Σ_r (x_rc − μ_c)²
+  x̂ = (x − μ) / sqrt(σ² + ε)    y = γ ⊙ x̂ + β
+  moving_mean     ← moving_mean · m + μ · (1 − m)
+  moving_variance ← moving_variance · m + σ² · (1 − m)   (Keras 3 also uses the biased σ² here)
+forward, inference: the same with μ, σ² replaced by moving_mean, moving_variance.
+
+backward, given dy (per column c, sums over the B rows):
+  dβ = Σ dy      dγ = Σ dy ⊙ x̂
+  training:  dx = γ / (B · sqrt(σ² + ε)) · (B·dy − dβ − x̂ · dγ)
+             (μ and σ² depend on every row, which gives the two subtracted terms)
+  inference: dx = γ / sqrt(moving_variance + ε) · dy
+
+Weights, in Keras order: gamma (1s), beta (0s), moving_mean (0s), moving_variance (1s); the
+last two are not trainable: the forward pass updates them, not the optimizer.
+
+The per-column loops are written here rather than as backend kernels: they are cheap next to
+the matmuls, and a reader sees the whole algorithm in one place.
+`.slice(1, -1);
 
 export class BatchNormalization extends Layer {
   readonly className = 'BatchNormalization';

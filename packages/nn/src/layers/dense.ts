@@ -1,25 +1,30 @@
-/**
- * Dense: a fully connected layer, y = act(x·W + b), with x[B×I], W[I×U], b[U], y[B×U].
- *
- * forward:
- *   z = x·W + b            (one fused matmul; ReLU is fused into it too)
- *   y = act(z)             relu: max(0, z); softmax: exp(z_j) / Σ_k exp(z_k) per row; linear: z
- *
- * backward, given dy = dL/dy:
- *   dz = dy ⊙ [y > 0]                          (relu: ReLU's output tells where it was open)
- *   dz = y ⊙ (dy − Σ_k dy_k y_k)               (softmax, per row: its Jacobian diag(y) − y yᵀ)
- *   dz = dy                                    (linear)
- *   dW = xᵀ·dz      db = Σ_rows dz      dx = dz·Wᵀ
- *
- * When softmax feeds the cross-entropy, the model skips the Jacobian and hands
- * dz = (p − onehot)/B straight to `backwardFromZ` (see losses.ts).
- *
- * Initialisation as Keras: W ~ Glorot uniform, U(−l, l) with l = sqrt(6 / (I + U)); b = 0.
- */
 import type { FloatArray, MatmulOptions } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import type { Activation } from '../spec.js';
 import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const DENSE_FORMULA = `
+Dense: a fully connected layer, y = act(x·W + b), with x[B×I], W[I×U], b[U], y[B×U].
+
+forward:
+  z = x·W + b            (one fused matmul; ReLU is fused into it too)
+  y = act(z)             relu: max(0, z); softmax: exp(z_j) / Σ_k exp(z_k) per row; linear: z
+
+backward, given dy = dL/dy:
+  dz = dy ⊙ [y > 0]                          (relu: ReLU's output tells where it was open)
+  dz = y ⊙ (dy − Σ_k dy_k y_k)               (softmax, per row: its Jacobian diag(y) − y yᵀ)
+  dz = dy                                    (linear)
+  dW = xᵀ·dz      db = Σ_rows dz      dx = dz·Wᵀ
+
+When softmax feeds the cross-entropy, the model skips the Jacobian and hands
+dz = (p − onehot)/B straight to \`backwardFromZ\` (see losses.ts).
+
+Initialisation as Keras: W ~ Glorot uniform, U(−l, l) with l = sqrt(6 / (I + U)); b = 0.
+`.slice(1, -1);
 
 export class Dense extends Layer {
   readonly className = 'Dense';

@@ -1,18 +1,56 @@
-/**
- * Dropout, inverted as Keras does it, and only in training.
- *
- * forward, training:   keep_i ~ Bernoulli(1 − rate)   y = x ⊙ keep / (1 − rate)
- *   (scaling the kept units up keeps E[y] = x, so inference needs no rescaling)
- * forward, inference:  y = x                          (no copy: the input itself is returned)
- * backward, training:  dx = dy ⊙ keep / (1 − rate)    (the same mask as the forward)
- * backward, inference: dx = dy
- *
- * The mask comes from the layer's own seeded Rng, so a run is reproducible. Tests can pin it
- * with `setFixedMask` to make the layer a fixed linear map for gradient checks.
- */
-import type { FloatArray } from '@fmnist/core';
+import type { FloatArray, Rng } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import { Layer, type LayerContext, rows } from './layer.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const DROPOUT_FORMULA = `
+Dropout, inverted as Keras does it, and only in training.
+
+forward, training:   keep_i ~ Bernoulli(1 − rate)   y = x ⊙ keep / (1 − rate)
+  (scaling the kept units up keeps E[y] = x, so inference needs no rescaling)
+forward, inference:  y = x                          (no copy: the input itself is returned)
+backward, training:  dx = dy ⊙ keep / (1 − rate)    (the same mask as the forward)
+backward, inference: dx = dy
+
+The mask comes from the layer's own seeded Rng, so a run is reproducible. Tests can pin it
+with \`setFixedMask\` to make the layer a fixed linear map for gradient checks.
+`.slice(1, -1);
+
+/** Where a model drops units: a Dropout layer's name, units per sample and rate. */
+export interface DropoutSite {
+  name: string;
+  units: number;
+  rate: number;
+}
+
+/** The one draw of a keep flag, for the layer's own masks and for shared ones alike. */
+export function keepUnit(rng: Rng, rate: number): boolean {
+  return rng.nextFloat() >= rate;
+}
+
+/**
+ * The one mask maker: for a batch of `batch` rows, one keep mask (1 = keep, 0 = drop,
+ * P(drop) = rate) per site with a rate above 0, drawn site after site from `rng`. Used to pin
+ * the same masks in two engines (the cross-check, explain) and by the TensorFlow.js engine,
+ * whose own dropout RNG cannot be seeded.
+ */
+export function drawDropoutMasks(
+  sites: readonly DropoutSite[],
+  batch: number,
+  rng: Rng,
+): Record<string, Float32Array> {
+  const masks: Record<string, Float32Array> = {};
+  for (const { name, units, rate } of sites) {
+    if (rate === 0) continue;
+    const keep = new Float32Array(batch * units);
+    for (let i = 0; i < keep.length; i++) keep[i] = keepUnit(rng, rate) ? 1 : 0;
+    masks[name] = keep;
+  }
+  return masks;
+}
 
 export class Dropout extends Layer {
   readonly className = 'Dropout';
@@ -50,6 +88,16 @@ export class Dropout extends Layer {
     this.#fixedKeep = keep;
   }
 
+  /**
+   * The keep mask (1 = kept, 0 = dropped) of the last training-mode forward pass over `batch`
+   * rows, or null if it dropped nothing: to hand the very same mask to another engine.
+   */
+  lastKeepMask(batch: number): Float32Array | null {
+    if (!this.#lastTraining) return null;
+    const mask = rows(this.#mask, batch * this.inputSize);
+    return Float32Array.from(mask, (m) => (m !== 0 ? 1 : 0));
+  }
+
   forward(x: FloatArray, batch: number, training: boolean): FloatArray {
     this.#lastTraining = training && this.rate > 0;
     if (!this.#lastTraining) return x;
@@ -60,7 +108,7 @@ export class Dropout extends Layer {
     const fixed = this.#fixedKeep;
     const { rng } = this.ctx;
     for (let i = 0; i < n; i++) {
-      const keep = fixed ? fixed[i]! !== 0 : rng.nextFloat() >= this.rate;
+      const keep = fixed ? fixed[i]! !== 0 : keepUnit(rng, this.rate);
       const m = keep ? scale : 0;
       mask[i] = m;
       y[i] = x[i]! * m;

@@ -1,13 +1,18 @@
-/**
- * Flatten: (batch, d1, d2, ...) -> (batch, d1·d2·...).
- *
- *   forward:  y = x                (row-major data is already flat; only the shape changes)
- *   backward: dx = dy
- *
- * Nothing is copied in either direction: the next layer reads the caller's buffer directly.
- */
 import type { FloatArray } from '@fmnist/core';
 import { Layer } from './layer.js';
+
+/**
+ * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * word for word.
+ */
+export const FLATTEN_FORMULA = `
+Flatten: (batch, d1, d2, ...) -> (batch, d1·d2·...).
+
+  forward:  y = x                (row-major data is already flat; only the shape changes)
+  backward: dx = dy
+
+Nothing is copied in either direction: the next layer reads the caller's buffer directly.
+`.slice(1, -1);
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';

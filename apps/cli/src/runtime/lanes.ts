@@ -1,0 +1,156 @@
+/**
+ * The one scheduler of training work: units (one seed's model with the models that reset from
+ * it: Part 1's bottom starts from top's initial weights, so both run in the same worker) from a
+ * queue, longest first, over a few worker threads, each training one unit at a time. A model's
+ * numbers depend only on its seed, never on which worker ran it or when. `fmnist study` uses it
+ * with one seed and two workers; `--seeds N` with N seeds and one worker per core.
+ */
+import { Worker } from 'node:worker_threads';
+import type { EngineName, ModelJob } from '@fmnist/study';
+import type { WorkerInput, WorkerMessage } from './messages.js';
+
+/** Environment variable: how many models may train at once. */
+export const ENV_WORKERS = 'FMNIST_WORKERS';
+
+/**
+ * Thrown when a worker stops with an error; carries the worker's message, and the name of the
+ * error the worker threw (e.g. `NonFiniteLossError`) so the CLI can tell a typed, user-facing
+ * failure from a bug.
+ */
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+  constructor(
+    message: string,
+    /** The `name` of the error thrown in the worker; undefined when the worker just stopped. */
+    readonly workerErrorName?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Unit {
+  seed: number;
+  jobs: ModelJob[];
+  /** Planned epochs: the unit's share of the work. */
+  cost: number;
+}
+
+/** One seed's jobs as units: each job with the jobs that reset from it. */
+export function unitsOf(seed: number, jobs: readonly ModelJob[]): Unit[] {
+  const units: Unit[] = [];
+  for (const job of jobs) {
+    const owner = job.resetFrom
+      ? units.find((u) => u.jobs.some((j) => j.name === job.resetFrom))
+      : undefined;
+    if (owner) {
+      owner.jobs.push(job);
+      owner.cost += job.epochs;
+    } else {
+      units.push({ seed, jobs: [job], cost: job.epochs });
+    }
+  }
+  return units;
+}
+
+/** Longest first; among equals, seed order then plan order (a stable sort keeps it). */
+export function scheduleUnits(seeds: readonly number[], jobs: readonly ModelJob[]): Unit[] {
+  return seeds.flatMap((seed) => unitsOf(seed, jobs)).sort((a, b) => b.cost - a.cost);
+}
+
+/** FMNIST_WORKERS caps the workers (else `fallback`), never more than there are units. */
+export function workerCount(
+  env: Record<string, string | undefined>,
+  units: number,
+  fallback: number,
+): number {
+  const asked = Number(env[ENV_WORKERS]);
+  const wanted = Number.isInteger(asked) && asked >= 1 ? asked : fallback;
+  return Math.max(1, Math.min(wanted, units));
+}
+
+export interface RunUnitsOptions {
+  engine: EngineName;
+  dataDir: string;
+  limit: number | undefined;
+  workers: number;
+  /** Every message of every worker, with the unit it trains (errors and `done` excepted). */
+  onMessage: (unit: Unit, message: WorkerMessage) => void;
+  /** Where the running workers are registered so that Ctrl-C can stop them. */
+  register?: (workers: readonly Worker[]) => void;
+  /** Put before a worker's error message, e.g. `seed 7: `. */
+  errorPrefix?: (unit: Unit) => string;
+}
+
+/** Runs every unit; the first failure stops the other workers at once and is thrown. */
+export async function runUnits(units: readonly Unit[], options: RunUnitsOptions): Promise<void> {
+  const queue = [...units];
+  const running = new Set<Worker>();
+  let failed: Error | undefined;
+
+  const runUnit = (unit: Unit) =>
+    new Promise<void>((resolve, reject) => {
+      const input: WorkerInput = {
+        engine: options.engine,
+        seed: unit.seed,
+        jobs: unit.jobs,
+        dataDir: options.dataDir,
+        limit: options.limit,
+      };
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input });
+      running.add(worker);
+      options.register?.([...running]);
+      let settled = false;
+      const settle = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        running.delete(worker);
+        options.register?.([...running]);
+        void worker.terminate();
+        if (error) reject(error);
+        else resolve();
+      };
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'done') settle();
+        else if (message.type === 'error') {
+          const prefix = options.errorPrefix?.(unit) ?? '';
+          const error = new TrainingError(`${prefix}${message.message}`, message.errorName);
+          if (message.stack) error.stack = message.stack;
+          settle(error);
+        } else {
+          try {
+            options.onMessage(unit, message);
+          } catch (error) {
+            settle(error instanceof Error ? error : new Error(String(error)));
+          }
+        }
+      });
+      worker.on('error', (error) => settle(error));
+      worker.on('exit', (code) =>
+        settle(
+          new TrainingError(
+            `${options.errorPrefix?.(unit) ?? ''}a training worker stopped (exit code ${code})`,
+          ),
+        ),
+      );
+    });
+
+  // Each lane takes the next unit from the shared queue until it is empty or a unit fails.
+  const lane = async () => {
+    for (let unit = queue.shift(); unit && !failed; unit = queue.shift()) {
+      try {
+        await runUnit(unit);
+      } catch (error) {
+        failed ??= error instanceof Error ? error : new Error(String(error));
+        // The run has failed: the other workers' training would be thrown away, so stop it now.
+        for (const worker of running) void worker.terminate();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.workers }, lane));
+  } finally {
+    await Promise.all([...running].map((w) => w.terminate()));
+    options.register?.([]);
+  }
+  if (failed) throw failed;
+}

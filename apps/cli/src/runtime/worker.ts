@@ -1,0 +1,76 @@
+/**
+ * The training worker: @fmnist/study's trainer for one unit of work (a seed's model and any
+ * model that resets from it). Training is long synchronous work (a whole epoch runs without
+ * yielding), so it runs here, off the main thread: the main thread stays free to draw progress
+ * and to answer Ctrl-C at once, by terminating this worker mid-batch.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { type Features, features, type SplitName } from '@fmnist/data';
+import { loadFashionMnist } from '@fmnist/data/node';
+import {
+  type Crop,
+  type CropSets,
+  CustomStudyEngine,
+  type StudyEngine,
+  StudyTrainer,
+  TfStudyEngine,
+} from '@fmnist/study';
+import { useNodeTfSettings } from '@fmnist/tf/node';
+import { customBackendFromEnv } from './backend-env.js';
+import type { WorkerInput, WorkerMessage } from './messages.js';
+
+const port = parentPort;
+if (!port) throw new Error('runtime/worker.js must run as a worker thread');
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+async function studyEngine(input: WorkerInput): Promise<StudyEngine> {
+  if (input.engine === 'tf') {
+    useNodeTfSettings();
+    return new TfStudyEngine();
+  }
+  const { backend, selection } = await customBackendFromEnv(process.env);
+  return new CustomStudyEngine(backend, selection.reason);
+}
+
+async function main(input: WorkerInput): Promise<void> {
+  const trainer = new StudyTrainer(await studyEngine(input));
+  const { backend, detail } = await trainer.engine.describe();
+  post({ type: 'backend', backend, detail });
+
+  const data = await loadFashionMnist({
+    dataDir: input.dataDir,
+    limit: input.limit,
+    download: false,
+  });
+  // Float copies are made once per crop and split, only for the crops planned.
+  const cache = new Map<string, Features>();
+  const get = (split: SplitName, crop: Crop) => {
+    const key = `${split}/${crop}`;
+    let f = cache.get(key);
+    if (!f) {
+      f = features(data[split], crop);
+      cache.set(key, f);
+    }
+    return f;
+  };
+  const sets = (crop: Crop): CropSets => ({
+    train: get('train', crop),
+    validation: get('validation', crop),
+    test: get('test', crop),
+  });
+  try {
+    for (const job of input.jobs) {
+      const model = await trainer.train(job, { seed: input.seed, sets, onEvent: post });
+      post({ type: 'model-end', model }, [model.predictions.buffer as ArrayBuffer]);
+    }
+  } finally {
+    trainer.dispose();
+  }
+  post({ type: 'done' });
+}
+
+main(workerData as WorkerInput).catch((error: unknown) => {
+  const e = error instanceof Error ? error : new Error(String(error));
+  post({ type: 'error', errorName: e.name, message: e.message, stack: e.stack });
+});

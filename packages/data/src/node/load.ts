@@ -1,0 +1,126 @@
+/** Reading the four files from disk (or the download), checked, and split. */
+import { readFile } from 'node:fs/promises';
+import { IMAGE_SIZE, NUM_CLASSES } from '../classes.js';
+import {
+  checkLimit,
+  type FashionMnist,
+  type ImageSet,
+  sliceSet,
+  splitTrainValidation,
+} from '../dataset.js';
+import { DataError } from '../errors.js';
+import { DEBIAN_PACKAGE } from '../files.js';
+import { baseName as basename } from '../idx.js';
+import { type DownloadOptions, downloadMissing } from './download.js';
+import { decodeIdxImages, decodeIdxLabels } from './gunzip.js';
+import {
+  type DataSourceKind,
+  type DatasetLocation,
+  defaultCacheDir,
+  findDataset,
+  type LocateOptions,
+  scanFolder,
+} from './locate.js';
+
+export interface LoadOptions extends LocateOptions {
+  /** Keep only the first N images of the training split (validation and test stay whole). */
+  limit?: number | undefined;
+  /** How to download when no folder has the files; `false` never downloads. */
+  download?: DownloadOptions | false;
+}
+
+/** What to tell a user whose file, found in `source`, turned out to be bad. */
+function fixForBadFile(path: string, source: DataSourceKind): string {
+  switch (source) {
+    case 'cache':
+    case 'download':
+      return `Delete ${path} and run again to download a fresh copy`;
+    case 'system':
+      return `Reinstall it: sudo apt-get install --reinstall ${DEBIAN_PACKAGE}`;
+    case 'data-dir':
+      return `Replace ${basename(path)} with the official Fashion-MNIST file (gzipped or not), or leave out --data-dir`;
+    case 'env':
+      return `Replace ${basename(path)} with the official Fashion-MNIST file (gzipped or not), or unset FASHION_MNIST_DIR`;
+  }
+}
+
+async function readBytes(path: string, source: DataSourceKind): Promise<Uint8Array> {
+  try {
+    const buffer = await readFile(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DataError(
+      'missing-file',
+      `Cannot read ${path} (${reason})`,
+      `${fixForBadFile(path, source)}.`,
+      {
+        file: path,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Reads and checks one images file and its labels file, as one set. */
+export async function readImageSet(
+  imagesPath: string,
+  labelsPath: string,
+  source: DataSourceKind = 'data-dir',
+): Promise<ImageSet> {
+  const images = await decodeIdxImages(
+    await readBytes(imagesPath, source),
+    { file: imagesPath, fix: fixForBadFile(imagesPath, source) },
+    { rows: IMAGE_SIZE, cols: IMAGE_SIZE },
+  );
+  const labels = await decodeIdxLabels(
+    await readBytes(labelsPath, source),
+    { file: labelsPath, fix: fixForBadFile(labelsPath, source) },
+    NUM_CLASSES,
+  );
+  if (images.count !== labels.length) {
+    throw new DataError(
+      'count-mismatch',
+      `${imagesPath} holds ${images.count} images but ${labelsPath} holds ${labels.length} labels`,
+      `Use the images and labels files of the same release. ${fixForBadFile(imagesPath, source)}.`,
+      { file: imagesPath },
+    );
+  }
+  return { ...images, labels };
+}
+
+/** Finds the four files, downloading them into the cache when no folder has them. */
+export async function ensureDataset(options: LoadOptions = {}): Promise<DatasetLocation> {
+  const found = await findDataset(options);
+  if (found !== undefined) return found;
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  if (options.download === false) {
+    throw new DataError(
+      'missing-file',
+      'The Fashion-MNIST files are not on this machine and downloading is off',
+      `Put the four files in ${cacheDir} or a folder named by --data-dir or FASHION_MNIST_DIR, or install the Debian package: sudo apt-get install ${DEBIAN_PACKAGE}.`,
+      { file: cacheDir },
+    );
+  }
+  const { found: present } = await scanFolder(cacheDir);
+  const files = await downloadMissing(cacheDir, present, options.download ?? {});
+  return { dir: cacheDir, source: 'download', files };
+}
+
+/**
+ * Loads Fashion-MNIST: locates (or downloads) the files, checks them, and splits them into
+ * training (first 50,000), validation (last 10,000) and test (the official 10,000).
+ */
+export async function loadFashionMnist(options: LoadOptions = {}): Promise<FashionMnist> {
+  const limit = checkLimit(options.limit);
+  const location = await ensureDataset(options);
+  const { files, source } = location;
+  const all = await readImageSet(files.trainImages, files.trainLabels, source);
+  const test = await readImageSet(files.testImages, files.testLabels, source);
+  const split = splitTrainValidation(all);
+  const train =
+    limit !== undefined && limit < split.train.count
+      ? sliceSet(split.train, 0, limit)
+      : split.train;
+  return { train, validation: split.validation, test, location, limit };
+}

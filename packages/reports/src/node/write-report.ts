@@ -1,0 +1,170 @@
+/**
+ * Writes a report folder atomically: everything goes into a temporary folder beside `outDir`,
+ * and only when all of it is written is it renamed into place. An interrupted run leaves at
+ * most a hidden temporary folder, never a half report that looks whole, and an existing report
+ * is replaced only by a complete one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  collectFigures,
+  figureFiles,
+  type ReportDocument,
+  renderHtml,
+  renderMarkdown,
+} from '../document.js';
+import { ReportInputError } from '../errors.js';
+
+export interface WrittenReport {
+  /** The report folder, absolute. */
+  dir: string;
+  /** Every file written, relative to `dir`, in the order written. */
+  files: string[];
+}
+
+/** Files whose presence says a folder is a report this package wrote, safe to replace. */
+const REPORT_MARKERS = ['report.html', 'results.json', 'report.md'];
+const FIGURE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export async function writeReport(outDir: string, doc: ReportDocument): Promise<WrittenReport> {
+  const target = resolve(outDir);
+  const parent = dirname(target);
+  const base = basename(target);
+  const figures = collectFigures(doc.sections);
+  checkFigures(figures);
+  await checkReplaceable(target);
+
+  await mkdir(parent, { recursive: true });
+  await removeStaleTemporaries(parent, base);
+  const temp = await mkdtemp(join(parent, `.${base}.tmp-${process.pid}-`));
+  const files: string[] = [];
+  const put = async (relative: string, content: string | Uint8Array) => {
+    await writeFile(join(temp, relative), content);
+    files.push(relative);
+  };
+  try {
+    await mkdir(join(temp, 'figures'));
+    for (const figure of figures) {
+      const paths = figureFiles(figure);
+      if (paths.svg && figure.svg !== undefined) await put(paths.svg, figure.svg);
+      if (paths.png && figure.png !== undefined) await put(paths.png, figure.png);
+    }
+    await put('results.json', `${JSON.stringify(doc.results ?? null, jsonReplacer, 2)}\n`);
+    await put('report.md', renderMarkdown(doc));
+    // report.html last: it is the file a reader opens, so it appears only with everything else.
+    await put('report.html', renderHtml(doc));
+    await swapIntoPlace(temp, target, parent, base);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir: target, files };
+}
+
+/** Typed arrays become plain arrays in results.json, rather than {"0":..,"1":..} objects. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number>);
+  }
+  return value;
+}
+
+function checkFigures(figures: readonly { name: string; svg?: string; png?: Uint8Array }[]): void {
+  const seen = new Set<string>();
+  for (const figure of figures) {
+    if (!FIGURE_NAME.test(figure.name)) {
+      throw new ReportInputError(
+        `figure name "${figure.name}" cannot be a file name; use letters, digits, '.', '_' and '-' only.`,
+      );
+    }
+    if (seen.has(figure.name)) {
+      throw new ReportInputError(
+        `two figures are named "${figure.name}"; give each figure its own name.`,
+      );
+    }
+    if (figure.svg === undefined && figure.png === undefined) {
+      throw new ReportInputError(
+        `figure "${figure.name}" has neither svg nor png; pass at least one.`,
+      );
+    }
+    seen.add(figure.name);
+  }
+}
+
+/**
+ * Refuses to replace anything but an earlier report or an empty folder, so `--out .` or a typo
+ * never deletes someone's files.
+ */
+async function checkReplaceable(target: string): Promise<void> {
+  const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return;
+  if (!info.isDirectory()) {
+    throw new ReportInputError(
+      `${target} exists and is not a folder; choose another output folder.`,
+    );
+  }
+  const entries = await readdir(target);
+  if (entries.length > 0 && !entries.some((e) => REPORT_MARKERS.includes(e))) {
+    throw new ReportInputError(
+      `${target} is not empty and holds no report (no ${REPORT_MARKERS.join(', ')}); choose an empty or new output folder, as its files would be replaced.`,
+    );
+  }
+}
+
+/**
+ * Moves the finished folder into place. POSIX rename cannot replace a non-empty folder, so an
+ * existing report is first renamed aside, then the new one in, then the old one removed; if the
+ * second rename fails, the old report is put back.
+ */
+async function swapIntoPlace(
+  temp: string,
+  target: string,
+  parent: string,
+  base: string,
+): Promise<void> {
+  const aside = join(parent, `.${base}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let movedAside = false;
+  try {
+    await rename(target, aside);
+    movedAside = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    if (movedAside) await rename(aside, target);
+    throw error;
+  }
+  if (movedAside) await rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Removes temporary and set-aside folders left by runs that were killed (their process is gone),
+ * so interrupted runs do not pile up hidden folders. Those of live processes are left alone.
+ */
+async function removeStaleTemporaries(parent: string, base: string): Promise<void> {
+  const pattern = new RegExp(`^\\.${escapeRegExp(base)}\\.(?:tmp|old)-(\\d+)-`);
+  for (const entry of await readdir(parent)) {
+    const pid = Number(pattern.exec(entry)?.[1]);
+    if (pid && !isAlive(pid)) await rm(join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,302 @@
+/**
+ * From trained models to results: the per-model JSON the SPEC names (params, history, best
+ * epoch, test metrics with every prediction and the classification report), and the
+ * comparisons of Part 1 (top vs bottom, disagreements) and Part 2 (the four regularisers).
+ * Every observation is computed here from this run's numbers and carries them as `facts`.
+ */
+
+import { JsBackend } from '@fmnist/core';
+import { CLASS_NAMES } from '@fmnist/data';
+import { Sequential } from '@fmnist/nn';
+import {
+  type AverageMetrics,
+  type ClassMetrics,
+  classificationMetrics,
+  classificationReport,
+  compareClasses,
+  compareModels,
+  describeDisagreements,
+  describeTraining,
+  type ModelComparisonRow,
+  type Observation,
+  trainValidationGap,
+} from '@fmnist/reports';
+import {
+  type Crop,
+  FULL_SHAPE,
+  HALF_SHAPE,
+  type ModelName,
+  type Part,
+  part1Spec,
+} from './models.js';
+import type { EpochLogs, TrainedModel } from './train.js';
+
+export interface TestResult {
+  accuracy: number;
+  correct: number;
+  samples: number;
+  /** Per class, in label order: precision, recall, f1, support. */
+  classes: ClassMetrics[];
+  macroAvg: AverageMetrics;
+  weightedAvg: AverageMetrics;
+  /** confusionMatrix[true][predicted]. */
+  confusionMatrix: number[][];
+  /** The predicted label of every test image, in test order. */
+  predictions: number[];
+  /** scikit-learn's classification_report text. */
+  report: string;
+}
+
+export interface ModelResult {
+  name: ModelName;
+  part: Part;
+  /** The part of the image the model sees. */
+  crop: Crop;
+  engine: string;
+  backend: string;
+  params: { total: number; trainable: number; nonTrainable: number };
+  /** One entry per epoch run (epoch is 1-based). */
+  history: (EpochLogs & { epoch: number })[];
+  bestEpoch: number;
+  epochsRun: number;
+  epochsPlanned: number;
+  stoppedEarly: boolean;
+  restoredEpoch: number | null;
+  /** SHA-256 of the initial weights (float32 little-endian, Keras order). */
+  initialWeightsSha256: string;
+  /** Training time (fit, validation included), seconds. */
+  seconds: number;
+  test: TestResult;
+  summary: string;
+  observations: Observation[];
+}
+
+export function modelResult(model: TrainedModel, testLabels: ArrayLike<number>): ModelResult {
+  const metrics = classificationMetrics(testLabels, model.predictions, CLASS_NAMES);
+  const observations = describeTraining(model.history, { name: model.name });
+  if (model.restoredEpoch !== null) {
+    observations.push({
+      text: model.stoppedEarly
+        ? `Early stopping ended training after epoch ${model.epochsRun} of ${model.epochsPlanned}: validation loss had not gone below epoch ${model.restoredEpoch}'s (${model.history[model.restoredEpoch - 1]!.val_loss.toFixed(3)}) for ${model.epochsRun - model.restoredEpoch} epochs. The weights of epoch ${model.restoredEpoch} were restored, so the test figures are theirs.`
+        : `Early stopping did not fire within ${model.epochsPlanned} epochs; the weights of epoch ${model.restoredEpoch}, the lowest validation loss (${model.history[model.restoredEpoch - 1]!.val_loss.toFixed(3)}), were restored at the end, so the test figures are theirs.`,
+      facts: {
+        stoppedEarly: model.stoppedEarly,
+        epochsRun: model.epochsRun,
+        epochsPlanned: model.epochsPlanned,
+        restoredEpoch: model.restoredEpoch,
+      },
+    });
+  }
+  observations.push({
+    text: `On the test set ${model.name} classifies ${metrics.correct.toLocaleString('en-US')} of ${metrics.n.toLocaleString('en-US')} images correctly (accuracy ${metrics.accuracy.toFixed(4)}, macro F1 ${metrics.macroAvg.f1.toFixed(4)}); its weakest class is ${weakest(metrics.classes).name} (F1 ${weakest(metrics.classes).f1.toFixed(3)}) and its strongest ${strongest(metrics.classes).name} (F1 ${strongest(metrics.classes).f1.toFixed(3)}).`,
+    facts: {
+      testAccuracy: metrics.accuracy,
+      macroF1: metrics.macroAvg.f1,
+      weakestClass: weakest(metrics.classes).name,
+      weakestF1: weakest(metrics.classes).f1,
+      strongestClass: strongest(metrics.classes).name,
+      strongestF1: strongest(metrics.classes).f1,
+    },
+  });
+  return {
+    name: model.name,
+    part: model.part,
+    crop: model.crop,
+    engine: model.engine,
+    backend: model.backend,
+    params: model.params,
+    history: model.history.map((e, i) => ({ epoch: i + 1, ...e })),
+    bestEpoch: model.bestEpoch,
+    epochsRun: model.epochsRun,
+    epochsPlanned: model.epochsPlanned,
+    stoppedEarly: model.stoppedEarly,
+    restoredEpoch: model.restoredEpoch,
+    initialWeightsSha256: model.initialWeightsSha256,
+    seconds: model.seconds,
+    test: {
+      accuracy: metrics.accuracy,
+      correct: metrics.correct,
+      samples: metrics.n,
+      classes: metrics.classes,
+      macroAvg: metrics.macroAvg,
+      weightedAvg: metrics.weightedAvg,
+      confusionMatrix: metrics.confusionMatrix,
+      predictions: Array.from(model.predictions),
+      report: classificationReport(metrics),
+    },
+    summary: model.summary,
+    observations,
+  };
+}
+
+function weakest(classes: readonly ClassMetrics[]): ClassMetrics {
+  return classes.reduce((a, b) => (b.f1 < a.f1 ? b : a));
+}
+
+function strongest(classes: readonly ClassMetrics[]): ClassMetrics {
+  return classes.reduce((a, b) => (b.f1 > a.f1 ? b : a));
+}
+
+// -----------------------------------------------------------------------------------------
+// Part 1
+
+export interface DisagreementCase {
+  /** Index in the test set. */
+  index: number;
+  trueLabel: number;
+  trueName: string;
+  /** What the other (wrong) model predicted. */
+  predicted: number;
+  predictedName: string;
+}
+
+export interface DisagreementSet {
+  /** Which model is right, which is wrong. */
+  right: ModelName;
+  wrong: ModelName;
+  count: number;
+  /** The first five, in test order. */
+  first: DisagreementCase[];
+}
+
+export interface Part1Result {
+  models: ModelResult[];
+  /** Keras summaries of the two architectures (before training). */
+  summaries: { full: string; half: string };
+  /** Whether top and bottom started from the same initial weights (null: one model ran). */
+  sameInitialWeights: boolean | null;
+  /** Per class, top vs bottom (null: one model ran). */
+  perClass: { class: string; top: Scores; bottom: Scores }[] | null;
+  observations: Observation[];
+  disagreements: {
+    topRightBottomWrong: DisagreementSet;
+    bottomRightTopWrong: DisagreementSet;
+  } | null;
+}
+
+interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/** The two Part 1 architectures as the custom engine builds them (for summaries, diagrams). */
+export function part1Architectures(): { full: Sequential; half: Sequential } {
+  const backend = new JsBackend();
+  return {
+    full: new Sequential(part1Spec('full_28x28', FULL_SHAPE), { backend }),
+    half: new Sequential(part1Spec('half_14x28', HALF_SHAPE), { backend }),
+  };
+}
+
+function disagreementSet(
+  right: ModelResult,
+  wrong: ModelResult,
+  labels: ArrayLike<number>,
+): DisagreementSet {
+  const cases: DisagreementCase[] = [];
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const t = labels[i]!;
+    const p = wrong.test.predictions[i]!;
+    if (right.test.predictions[i] === t && p !== t) {
+      count++;
+      if (cases.length < 5) {
+        cases.push({
+          index: i,
+          trueLabel: t,
+          trueName: CLASS_NAMES[t]!,
+          predicted: p,
+          predictedName: CLASS_NAMES[p]!,
+        });
+      }
+    }
+  }
+  return { right: right.name, wrong: wrong.name, count, first: cases };
+}
+
+export function part1Result(models: ModelResult[], labels: ArrayLike<number>): Part1Result {
+  const { full, half } = part1Architectures();
+  const summaries = { full: full.summary(), half: half.summary() };
+  const top = models.find((m) => m.name === 'top');
+  const bottom = models.find((m) => m.name === 'bottom');
+  if (!top || !bottom) {
+    return {
+      models,
+      summaries,
+      sameInitialWeights: null,
+      perClass: null,
+      observations: [],
+      disagreements: null,
+    };
+  }
+  const observations = compareClasses(
+    { name: 'top', classes: top.test.classes },
+    { name: 'bottom', classes: bottom.test.classes },
+  );
+  const accuracyGap = top.test.accuracy - bottom.test.accuracy;
+  observations.unshift({
+    text: `Test accuracy is ${top.test.accuracy.toFixed(4)} from the top half and ${bottom.test.accuracy.toFixed(4)} from the bottom half: the ${accuracyGap >= 0 ? 'top' : 'bottom'} half carries more of the information here, by ${Math.abs(accuracyGap * 100).toFixed(2)} percentage points, with the same network, the same initial weights and the same batches.`,
+    facts: {
+      topAccuracy: top.test.accuracy,
+      bottomAccuracy: bottom.test.accuracy,
+      difference: accuracyGap,
+      sameInitialWeights: top.initialWeightsSha256 === bottom.initialWeightsSha256,
+    },
+  });
+  const topRight = disagreementSet(top, bottom, labels);
+  const bottomRight = disagreementSet(bottom, top, labels);
+  observations.push(
+    describeDisagreements({
+      aName: 'top',
+      bName: 'bottom',
+      aRightBWrong: topRight.count,
+      bRightAWrong: bottomRight.count,
+      total: labels.length,
+    }),
+  );
+  return {
+    models,
+    summaries,
+    sameInitialWeights: top.initialWeightsSha256 === bottom.initialWeightsSha256,
+    perClass: CLASS_NAMES.map((name, c) => ({
+      class: name,
+      top: pick(top.test.classes[c]!),
+      bottom: pick(bottom.test.classes[c]!),
+    })),
+    observations,
+    disagreements: { topRightBottomWrong: topRight, bottomRightTopWrong: bottomRight },
+  };
+}
+
+function pick(c: ClassMetrics): Scores {
+  return { precision: c.precision, recall: c.recall, f1: c.f1 };
+}
+
+// -----------------------------------------------------------------------------------------
+// Part 2
+
+export interface Part2Result {
+  models: ModelResult[];
+  comparison: ModelComparisonRow[];
+  observations: Observation[];
+}
+
+export function part2Result(models: ModelResult[]): Part2Result {
+  const comparison: ModelComparisonRow[] = models.map((m) => ({
+    name: m.name,
+    testAccuracy: m.test.accuracy,
+    macroF1: m.test.macroAvg.f1,
+    bestEpoch: m.bestEpoch,
+    epochsRun: m.epochsRun,
+    gap: trainValidationGap(m.history),
+    params: m.params.total,
+    seconds: m.seconds,
+  }));
+  return {
+    models,
+    comparison,
+    // Comparing one model with itself says nothing; --model runs get no comparison sentences.
+    observations: comparison.length > 1 ? compareModels(comparison) : [],
+  };
+}
