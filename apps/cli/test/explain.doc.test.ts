@@ -51,7 +51,8 @@ describe('docs/how-it-works.md', () => {
       let source = '';
       for (const line of e.lines.map((l) => l.trim())) {
         const path = /\s(packages\/nn\/src\/\S+\.ts)$/.exec(line)?.[1];
-        if (path) source = readFileSync(join(ROOT, path), 'utf8');
+        // The maths is a template literal (the module's FORMULA constant): its backticks are escaped.
+        if (path) source = readFileSync(join(ROOT, path), 'utf8').replaceAll('\\`', '`');
         if (!line.startsWith('|')) continue;
         const text = line.replace(/^\|\s?/, '');
         expect(source, `${e.args.join(' ')}: "${text}"`).toContain(text);

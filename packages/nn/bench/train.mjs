@@ -51,10 +51,12 @@ async function runChild({ child, optimizer, limit, epochs }) {
   const warmup = 256;
   let result;
   if (engine === 'custom') {
-    const { createBackend } = await import('@fmnist/core');
+    const { createBackend } = await import('@fmnist/core/gpujs');
     const backend = createBackend(backendName);
-    const spec = nn.part1Spec('bench', nn.HALF_SHAPE);
-    const optimizerSpec = optimizer === 'sgd' ? nn.PART1_OPTIMIZER : nn.PART2_OPTIMIZER;
+    // Part 1's MLP on the top half, as the study trains it (packages/study/src/models.ts).
+    const spec = nn.denseStack('bench', [14, 28], [128, 64]);
+    const optimizerSpec =
+      optimizer === 'sgd' ? { type: 'sgd', learningRate: 1e-4 } : { type: 'adam' };
     const model = new nn.Sequential(spec, { seed: 1, backend });
     // Warm-up (gpu.js compiles its kernels on first use), then a fresh optimizer.
     model.compile({ optimizer: optimizerSpec });
