@@ -141,7 +141,7 @@ function elementwiseProbe() {
   const js = new JsBackend();
   const gpu = new GPU({ mode: 'webasm' });
   const kernel = gpu.createKernel(
-    'function (a, b) { return a[this.thread.x] + b[this.thread.x]; }',
+    'function (a, b) { return a[this.thread.x] * b[this.thread.x]; }',
     {
       output: [length],
     },
@@ -151,7 +151,7 @@ function elementwiseProbe() {
   const gpuUs = [];
   for (let r = 0; r < rounds; r++) {
     let t0 = performance.now();
-    for (let i = 0; i < 500; i++) js.add(x, y, out);
+    for (let i = 0; i < 500; i++) js.mul(x, y, out);
     jsUs.push(((performance.now() - t0) * 1000) / 500);
     t0 = performance.now();
     for (let i = 0; i < 500; i++) out.set(kernel(x, y));

@@ -1,6 +1,8 @@
 /**
  * The small set of kernels every backend implements (the idea of tfjs's kernel registry,
- * kept tiny as in tinygrad). Everything in `nn` is composed from these.
+ * kept tiny as in tinygrad): exactly the kernels nn calls, no more (a kernel nobody calls is
+ * deleted). nn's other arithmetic (the loss, optimizer updates, batch normalisation's
+ * statistics) is plain loops in its own files, beside the maths.
  *
  * All kernels work on flat row-major typed arrays and write into a caller-owned `out`,
  * so the training loop can reuse its buffers and allocate nothing per batch. Training runs in
@@ -34,28 +36,14 @@ export interface Backend {
     options?: MatmulOptions,
   ): void;
 
-  /** out = a + b, elementwise (same length). */
-  add(a: FloatArray, b: FloatArray, out: FloatArray): void;
   /** out = a * b, elementwise (same length). */
   mul(a: FloatArray, b: FloatArray, out: FloatArray): void;
-  /** out = alpha * a. */
-  scale(a: FloatArray, alpha: number, out: FloatArray): void;
-  /** y += alpha * x. */
-  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
-  /** out = max(0, x). */
-  relu(x: FloatArray, out: FloatArray): void;
   /** out = dy where y > 0, else 0 (y is ReLU's output). */
   reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void;
   /** Row-wise softmax of x[rows×cols], max-subtracted for stability. */
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
-  /** Row-wise log-softmax of x[rows×cols]. */
-  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[cols] = sum over rows of x[rows×cols] (axis 0). */
   sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
-  /** out[rows] = sum over columns of x[rows×cols] (axis 1). */
-  sumCols(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
-  /** out[rows] = index of the largest value in each row of x[rows×cols] (first on ties). */
-  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void;
 
   /** Release kernels and buffers; the backend is unusable afterwards. */
   dispose(): void;

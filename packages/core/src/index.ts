@@ -1,9 +1,9 @@
 /**
- * @fmnist/core: the Backend interface, the readable js backend, tensors and the seeded Rng.
+ * @fmnist/core: the Backend interface (the kernels nn calls), the readable js backend and the
+ * seeded Rng.
  * The gpu.js backend and the choice of a backend by name live in `@fmnist/core/gpujs`, so that
  * importing the engine does not load gpu.js unless a gpu.js backend is asked for.
  */
 export type { Backend, FloatArray, MatmulOptions } from './backend.js';
 export { JsBackend } from './js-backend.js';
 export { Rng, RngArgumentError } from './rng.js';
-export { ShapeError, Tensor, type TensorMatmulOptions, TensorOps } from './tensor.js';

@@ -31,25 +31,8 @@ export class JsBackend implements Backend {
     }
   }
 
-  add(a: FloatArray, b: FloatArray, out: FloatArray): void {
-    for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
-  }
-
   mul(a: FloatArray, b: FloatArray, out: FloatArray): void {
     for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
-  }
-
-  scale(a: FloatArray, alpha: number, out: FloatArray): void {
-    for (let i = 0; i < out.length; i++) out[i] = alpha * a[i]!;
-  }
-
-  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
-    for (let i = 0; i < y.length; i++) y[i] = y[i]! + alpha * x[i]!;
-  }
-
-  relu(x: FloatArray, out: FloatArray): void {
-    // biome-ignore lint/complexity/useMathMinMax: keeps the reference semantics (NaN maps to 0).
-    for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
   }
 
   reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
@@ -71,39 +54,11 @@ export class JsBackend implements Backend {
     }
   }
 
-  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]!);
-      let sum = 0;
-      for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c]! - max);
-      const logSum = max + Math.log(sum);
-      for (let c = 0; c < cols; c++) out[o + c] = x[o + c]! - logSum;
-    }
-  }
-
   sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     for (let c = 0; c < cols; c++) {
       let sum = 0;
       for (let r = 0; r < rows; r++) sum += x[r * cols + c]!;
       out[c] = sum;
-    }
-  }
-
-  sumCols(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
-    for (let r = 0; r < rows; r++) {
-      let sum = 0;
-      for (let c = 0; c < cols; c++) sum += x[r * cols + c]!;
-      out[r] = sum;
-    }
-  }
-
-  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void {
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      for (let c = 1; c < cols; c++) if (x[r * cols + c]! > x[r * cols + best]!) best = c;
-      out[r] = best;
     }
   }
 

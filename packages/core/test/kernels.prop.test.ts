@@ -140,7 +140,7 @@ for (const c of backendCases()) {
     });
 
     const lengths = fc.constantFrom(1, 3, 17, 33, 32 * 10, 32 * 128);
-    it('elementwise add, mul, scale, axpy, relu, reluBackward (property)', () => {
+    it('elementwise mul, reluBackward (property)', () => {
       fc.assert(
         fc.property(lengths, seed, fc.double({ min: -4, max: 4, noNaN: true }), (len, s, alpha) => {
           const x = randomArray(len, s);
@@ -155,23 +155,9 @@ for (const c of backendCases()) {
               }
             }
           };
-          backend.add(x, y, got);
-          reference.add(x, y, want);
-          close('add');
           backend.mul(x, y, got);
           reference.mul(x, y, want);
           close('mul');
-          backend.scale(x, alpha, got);
-          reference.scale(x, alpha, want);
-          close('scale');
-          got.set(y);
-          want.set(y);
-          backend.axpy(alpha, x, got);
-          reference.axpy(alpha, x, want);
-          close('axpy');
-          backend.relu(x, got);
-          reference.relu(x, want);
-          close('relu');
           backend.reluBackward(x, y, got);
           reference.reluBackward(x, y, want);
           close('reluBackward');
@@ -180,7 +166,7 @@ for (const c of backendCases()) {
       );
     });
 
-    it('softmax, log-softmax, sums, argmax by rows (property)', () => {
+    it('softmax and column sums by rows (property)', () => {
       fc.assert(
         fc.property(smallSize, fc.constantFrom(1, 3, 10, 17, 33), seed, (rows, cols, s) => {
           const x = randomArray(rows * cols, s).map((v) => v * 20); // wide logits
@@ -191,10 +177,6 @@ for (const c of backendCases()) {
           expect(firstMismatch(got, want, cols * 4, new Float64Array(want.length).fill(1))).toBe(
             -1,
           );
-          backend.logSoftmaxRows(x, got, rows, cols);
-          reference.logSoftmaxRows(x, want, rows, cols);
-          const logMags = want.map((v) => Math.abs(v) + 20);
-          expect(firstMismatch(got, want, cols * 4, logMags)).toBe(-1);
           const sumGot = new Float32Array(Math.max(rows, cols));
           const sumWant = new Float32Array(Math.max(rows, cols));
           const absSum = 20 * Math.max(rows, cols);
@@ -208,21 +190,6 @@ for (const c of backendCases()) {
               sumWant.map(() => absSum),
             ),
           ).toBe(-1);
-          backend.sumCols(x, sumGot.subarray(0, rows), rows, cols);
-          reference.sumCols(x, sumWant.subarray(0, rows), rows, cols);
-          expect(
-            firstMismatch(
-              sumGot,
-              sumWant,
-              cols,
-              sumWant.map(() => absSum),
-            ),
-          ).toBe(-1);
-          const argGot = new Int32Array(rows);
-          const argWant = new Int32Array(rows);
-          backend.argmaxRows(x, argGot, rows, cols);
-          reference.argmaxRows(x, argWant, rows, cols);
-          expect(Array.from(argGot)).toEqual(Array.from(argWant));
         }),
         { numRuns: c.runs },
       );
@@ -248,20 +215,15 @@ describe('js reference, checked by hand', () => {
     expect(Array.from(out)).toEqual([-5, 4.5, -8, 9]);
   });
 
-  it('softmax rows sum to 1 and survive huge logits; log-softmax is its log', () => {
+  it('softmax rows sum to 1 and survive huge logits', () => {
     const x = Float64Array.from([1000, 1001, 1002, -5, 0, 5]);
     const p = new Float64Array(6);
-    const lp = new Float64Array(6);
     reference.softmaxRows(x, p, 2, 3);
-    reference.logSoftmaxRows(x, lp, 2, 3);
     expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 12);
     expect(p[3]! + p[4]! + p[5]!).toBeCloseTo(1, 12);
-    for (let i = 0; i < 6; i++) expect(Math.log(p[i]!)).toBeCloseTo(lp[i]!, 10);
-  });
-
-  it('argmax takes the first of equal maxima', () => {
-    const out = new Int32Array(1);
-    reference.argmaxRows(Float32Array.from([1, 3, 3, 2]), out, 1, 4);
-    expect(out[0]).toBe(1);
+    // exp(z − max) / Σ exp(z − max), by hand for the second row.
+    const e = [Math.exp(-10), Math.exp(-5), 1];
+    const sum = e[0]! + e[1]! + e[2]!;
+    for (let i = 0; i < 3; i++) expect(p[3 + i]).toBeCloseTo(e[i]! / sum, 12);
   });
 });

@@ -14,7 +14,10 @@ class NullMatmul extends JsBackend {
   matmul() {}
 }
 for (const opt of [{ type: 'sgd', learningRate: 1e-4 }, { type: 'adam' }]) {
-  const m = new Sequential(denseStack('top', [14, 28], [128, 64]), { seed: 1, backend: new NullMatmul() });
+  const m = new Sequential(denseStack('top', [14, 28], [128, 64]), {
+    seed: 1,
+    backend: new NullMatmul(),
+  });
   m.compile({ optimizer: opt });
   await m.fit(tr.x.subarray(0, 3200 * 392), tr.y.subarray(0, 3200));
   const t0 = performance.now();

@@ -397,20 +397,8 @@ export class GpuJsBackend implements Backend {
     return this.#kernels.size;
   }
 
-  add(a: FloatArray, b: FloatArray, out: FloatArray): void {
-    this.#js.add(a, b, out);
-  }
   mul(a: FloatArray, b: FloatArray, out: FloatArray): void {
     this.#js.mul(a, b, out);
-  }
-  scale(a: FloatArray, alpha: number, out: FloatArray): void {
-    this.#js.scale(a, alpha, out);
-  }
-  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
-    this.#js.axpy(alpha, x, y);
-  }
-  relu(x: FloatArray, out: FloatArray): void {
-    this.#js.relu(x, out);
   }
   reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
     this.#js.reluBackward(dy, y, out);
@@ -418,17 +406,8 @@ export class GpuJsBackend implements Backend {
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     this.#js.softmaxRows(x, out, rows, cols);
   }
-  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
-    this.#js.logSoftmaxRows(x, out, rows, cols);
-  }
   sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     this.#js.sumRows(x, out, rows, cols);
-  }
-  sumCols(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
-    this.#js.sumCols(x, out, rows, cols);
-  }
-  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void {
-    this.#js.argmaxRows(x, out, rows, cols);
   }
 
   describe(): string {
