@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuJsBackend, gpuJsModeAvailability, matmulKernelSource } from '../src/gpujs/backend.js';
+import { GpuJsBackend, gpuJsModeAvailability } from '../src/gpujs/backend.js';
+import { matmulKernelSource } from '../src/gpujs/kernel-source.js';
 import { JsBackend } from '../src/js-backend.js';
 import { firstMismatch, matmulMagnitudes, randomArray } from './helpers.js';
 

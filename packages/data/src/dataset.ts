@@ -1,7 +1,7 @@
 /**
  * Loading and splitting. The pixels are kept once, as the uint8 bytes the files hold
  * (about 55 MB for all 70,000 images); splits are views into them, never copies. Float32
- * copies are made only on request, per variant (see transform.ts).
+ * copies are made only on request, per crop (see transform.ts).
  */
 import { DataError } from './errors.js';
 import type { DatasetLocation } from './node/locate.js';

@@ -46,8 +46,8 @@ function perSplit<T>(make: (split: SplitName) => T): PerSplit<T> {
  * the transformations rather than restating their definitions.
  */
 export function summarizeDataset(data: FashionMnist): DataSummary {
-  const cropShape = (split: SplitName, variant: 'top' | 'bottom'): SplitShape => {
-    const cropped = crop(data[split], variant);
+  const cropShape = (split: SplitName, half: 'top' | 'bottom'): SplitShape => {
+    const cropped = crop(data[split], half);
     return { x: [cropped.count, cropped.rows, cropped.cols], y: [cropped.labels.length] };
   };
   return {

@@ -1,6 +1,6 @@
 /**
  * Scaling, crops and counts. The study compares what the top half of an image (rows 0-13)
- * and the bottom half (rows 14-27) say about its class, so a variant is a band of rows.
+ * and the bottom half (rows 14-27) say about its class, so a crop is a band of rows.
  */
 import { CLASS_NAMES, type ClassName, NUM_CLASSES } from './classes.js';
 import type { ImageSet } from './dataset.js';
@@ -8,10 +8,10 @@ import type { ImageSet } from './dataset.js';
 export const CROPS = ['full', 'top', 'bottom'] as const;
 export type ImageCrop = (typeof CROPS)[number];
 
-/** The rows a variant keeps, [start, end): top = 0-13, bottom = 14-27 of a 28-row image. */
-export function cropRows(variant: ImageCrop, rows: number): { start: number; end: number } {
+/** The rows a crop keeps, [start, end): top = 0-13, bottom = 14-27 of a 28-row image. */
+export function cropRows(crop: ImageCrop, rows: number): { start: number; end: number } {
   const half = Math.floor(rows / 2);
-  switch (variant) {
+  switch (crop) {
     case 'full':
       return { start: 0, end: rows };
     case 'top':
@@ -21,9 +21,9 @@ export function cropRows(variant: ImageCrop, rows: number): { start: number; end
   }
 }
 
-/** [count, rows, cols] of a set once cropped to a variant. */
-export function cropShape(set: ImageSet, variant: ImageCrop): [number, number, number] {
-  const { start, end } = cropRows(variant, set.rows);
+/** [count, rows, cols] of a set once cropped to a crop. */
+export function cropShape(set: ImageSet, crop: ImageCrop): [number, number, number] {
+  const { start, end } = cropRows(crop, set.rows);
   return [set.count, end - start, set.cols];
 }
 
@@ -33,21 +33,21 @@ export function cropShape(set: ImageSet, variant: ImageCrop): [number, number, n
  */
 function eachBand(
   set: ImageSet,
-  variant: ImageCrop,
+  crop: ImageCrop,
   visit: (image: number, offset: number, bandBytes: number) => void,
 ): void {
-  const { start, end } = cropRows(variant, set.rows);
+  const { start, end } = cropRows(crop, set.rows);
   const imageBytes = set.rows * set.cols;
   const bandBytes = (end - start) * set.cols;
   for (let i = 0; i < set.count; i++) visit(i, i * imageBytes + start * set.cols, bandBytes);
 }
 
-/** The set cropped to a variant, as uint8; `full` returns the set itself (no copy). */
-export function crop(set: ImageSet, variant: ImageCrop): ImageSet {
-  if (variant === 'full') return set;
-  const [count, rows, cols] = cropShape(set, variant);
+/** The set cropped to a crop, as uint8; `full` returns the set itself (no copy). */
+export function crop(set: ImageSet, crop: ImageCrop): ImageSet {
+  if (crop === 'full') return set;
+  const [count, rows, cols] = cropShape(set, crop);
   const pixels = new Uint8Array(count * rows * cols);
-  eachBand(set, variant, (i, offset, bandBytes) => {
+  eachBand(set, crop, (i, offset, bandBytes) => {
     pixels.set(set.pixels.subarray(offset, offset + bandBytes), i * bandBytes);
   });
   return { count, rows, cols, pixels, labels: set.labels };
@@ -74,16 +74,16 @@ export interface Features {
 }
 
 /**
- * A variant, scaled to float32, in one pass (no uint8 copy in between): what a model is fed.
+ * A crop, scaled to float32, in one pass (no uint8 copy in between): what a model is fed.
  * Each call makes a new array; keep the result rather than calling it per epoch.
  */
-export function features(set: ImageSet, variant: ImageCrop): Features {
-  const shape = cropShape(set, variant);
+export function features(set: ImageSet, crop: ImageCrop): Features {
+  const shape = cropShape(set, crop);
   const x = new Float32Array(shape[0] * shape[1] * shape[2]);
   // Hot loop (40 million pixels for the training split): locals only, no per-pixel calls.
   const src = set.pixels;
   const table = SCALED;
-  eachBand(set, variant, (i, offset, bandBytes) => {
+  eachBand(set, crop, (i, offset, bandBytes) => {
     let o = i * bandBytes;
     const end = offset + bandBytes;
     for (let j = offset; j < end; j++) x[o++] = table[src[j]!]!;

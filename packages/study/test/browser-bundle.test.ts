@@ -39,6 +39,35 @@ describe('every package main entry bundles for the browser without Node built-in
     expect(await bundleErrors({ entryPoints: [file] })).toEqual([]);
   });
 
+  it('importing the engine (@fmnist/core, @fmnist/nn) does not load gpu.js', async () => {
+    for (const name of ['core', 'nn']) {
+      const result = await build({
+        entryPoints: [`${root}packages/${name}/src/index.ts`],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        metafile: true,
+      });
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.some((path) => path.includes('/gpu.js/')), name).toBe(false);
+      expect(inputs.length, name).toBeGreaterThan(3);
+    }
+    // ...while the gpu.js entry does: the check can tell.
+    const gpujs = await build({
+      entryPoints: [`${root}packages/core/src/gpujs/index.ts`],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+      metafile: true,
+      external: ['gl'],
+    });
+    expect(Object.keys(gpujs.metafile.inputs).some((path) => path.includes('/gpu.js/'))).toBe(true);
+  });
+
   it('a Node built-in does fail the bundle (the check can fail)', async () => {
     const errors = await bundleErrors({
       stdin: { contents: "import { readFileSync } from 'node:fs'; console.log(readFileSync);" },

@@ -38,16 +38,16 @@ export const crosscheckCommand: CommandModule = {
         ? sliceSet(data.validation, 0, options.limit)
         : data.validation;
     const cache = new Map<Crop, CrosscheckData>();
-    const dataFor = (variant: Crop): CrosscheckData => {
-      let found = cache.get(variant);
+    const dataFor = (crop: Crop): CrosscheckData => {
+      let found = cache.get(crop);
       if (!found) {
-        const train = features(data.train, variant);
-        const validation = features(validationSet, variant);
+        const train = features(data.train, crop);
+        const validation = features(validationSet, crop);
         found = {
           train: { x: train.x, y: train.y },
           validation: { x: validation.x, y: validation.y },
         };
-        cache.set(variant, found);
+        cache.set(crop, found);
       }
       return found;
     };

@@ -45,20 +45,20 @@ const GRID_IMAGES = 20;
 export async function dataSection(data: FashionMnist, json: DataStepsJson): Promise<DataSection> {
   const first = imageAt(data.train, 0);
   const firstScaled = features(sliceSet(data.train, 0, 1), 'full').x;
-  const half = (split: SplitName, variant: 'top' | 'bottom') => ({
-    pixels: crop(sliceSet(data[split], 0, 1), variant).pixels,
+  const half = (split: SplitName, which: 'top' | 'bottom') => ({
+    pixels: crop(sliceSet(data[split], 0, 1), which).pixels,
     height: 14,
     width: 28,
   });
   const label = (split: SplitName, i: number) => CLASS_NAMES[data[split].labels[i]!]!;
   const count = Math.min(GRID_IMAGES, data.train.count);
-  const grid = (variant: 'full' | 'top' | 'bottom', title: string) =>
+  const grid = (which: 'full' | 'top' | 'bottom', title: string) =>
     imageGrid(
       Array.from({ length: count }, (_, i) => {
         const one = sliceSet(data.train, i, i + 1);
-        const pixels = variant === 'full' ? one.pixels : crop(one, variant).pixels;
+        const pixels = which === 'full' ? one.pixels : crop(one, which).pixels;
         return {
-          image: { pixels, height: variant === 'full' ? 28 : 14, width: 28 },
+          image: { pixels, height: which === 'full' ? 28 : 14, width: 28 },
           caption: label('train', i),
         };
       }),

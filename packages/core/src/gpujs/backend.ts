@@ -1,6 +1,14 @@
 import { GPU, type IGPUKernelSettings, type IKernelRunShortcut, Input } from 'gpu.js';
 import type { Backend, FloatArray, MatmulOptions } from '../backend.js';
 import { JsBackend } from '../js-backend.js';
+import {
+  DEFAULT_MATMUL_SHAPE,
+  type MatmulKernelShape,
+  matmulKernelSource,
+  rowsFor,
+} from './kernel-source.js';
+import { type KernelRows, unpackFlat, unpackRows } from './unpack.js';
+import { type DirectModule, directModule, keepFlatResult } from './wasm-direct.js';
 
 /** The gpu.js modes this backend runs in (the ones that work in Node; see FACTS.md). */
 export const GPUJS_MODES = ['webasm', 'cpu', 'headlessgl'] as const;
@@ -34,26 +42,6 @@ export function gpuJsModeAvailability(mode: GpuJsMode): { available: boolean; re
   }
 }
 
-/**
- * How a matmul kernel is shaped. `rowsPerThread` output rows per gpu.js thread (1, 2 or 4:
- * a thread returns Array(rows)), and `unroll` reduction steps per loop trip. `reads` says how
- * the kernel indexes its operands: `2d` (the default) passes them as 2-D gpu.js `Input`s and
- * reads `a[row][i]`; `flat` is the earlier 1-D form with running indices, kept for the
- * benchmark. The defaults are what bench/kernels measured fastest; the bench also runs the
- * others to show what each bought.
- */
-export interface MatmulKernelShape {
-  rowsPerThread: 1 | 2 | 4;
-  unroll: number;
-  reads: '2d' | 'flat';
-}
-
-export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
-  rowsPerThread: 4,
-  unroll: 2,
-  reads: '2d',
-};
-
 export interface GpuJsBackendOptions {
   /** Which gpu.js mode; default `webasm`. */
   mode?: GpuJsMode;
@@ -85,120 +73,6 @@ interface MatmulKernel {
   bTransposed: Float32Array | null;
   /** webasm: its compiled module, once a first call through gpu.js has built it. */
   direct: DirectModule | null;
-}
-
-/**
- * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
- *
- * Why this shape (bench/kernels, process CPU time per call on the 2-core machine; the webasm
- * module was disassembled with wabt to see what each form compiles to):
- * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
- *   four SIMD lanes are four consecutive x, so a read that depends on x (the B operand) is a
- *   gather (4 scalar loads and lane inserts) while a read of A is one load + splat: with 4 rows
- *   each gathered B value feeds 16 multiply-adds instead of 4. 1.8x over 1 row per thread.
- * - `2d` reads: gpu.js 2.24.1's webasm codegen keeps every kernel local in f32 (its analysis
- *   pass records each integer literal's type, so the bytecode passes see an Integer initialiser
- *   and decay the local to f32; the earlier `let ai = 0; ai++` trick never took effect), so a
- *   flat `a[ai + 392]` costs an f32 add and an f32->i32 truncation per read. Read as
- *   multi-dimensional `Input`s, the row parts are i32 arithmetic on `this.thread.y` and
- *   literals, and the only f32 index is the loop counter `i`, truncated once per step (V8
- *   shares the truncation between the reads of one step). a is 3-D, [row block][q][i], so q
- *   folds into the address as a constant.
- * - b is read as stored k×n (`b[i][x]`): a transposed b (a weight, small) is copied into that
- *   layout first, because `b[x][i]` multiplies the lane indices by k in every step.
- * - `unroll` 2 with `2d` reads: one training step's matmuls take 0.82x the time of `flat`
- *   reads unrolled 1 (the earlier default); `2d` unrolled 1 is slower on the forward shapes
- *   (1.2x) and faster on the Aᵀ·B ones, `flat` unrolled 2 is 1.05x, unroll 4 no better than 2
- *   (paired per-call medians, bench/kernels and a paired A/B run, machine under load).
- * - Sizes as literals: the kernel is compiled per shape anyway (gpu.js fixes output sizes).
- * - Bias and ReLU fused into the same pass: no second kernel call, no second trip through out.
- */
-export function matmulKernelSource(
-  m: number,
-  k: number,
-  n: number,
-  options: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
-  shape: MatmulKernelShape,
-): string {
-  const { rowsPerThread: rows } = shape;
-  const unrolled = Math.max(1, Math.min(shape.unroll, k));
-  const mainTrips = Math.floor(k / unrolled) * unrolled;
-  const sums = Array.from({ length: rows }, (_, q) => `s${q}`);
-  let declarations: string[];
-  let loop: string[];
-  let tail: string[];
-  if (shape.reads === '2d') {
-    // One reduction step at index expression `i`: one (gathered) read of b, `rows` reads of a.
-    const step = (i: string): string => {
-      const lines = [`bv = b[${i}][this.thread.x];`];
-      for (let q = 0; q < rows; q++) {
-        // a as 3-D: the thread's block of rows is one axis and q another, so q folds into the
-        // address as a constant instead of costing an add and a multiply per read.
-        const aRead = options.transposeA
-          ? `a[${i}][this.thread.y][${q}]`
-          : `a[this.thread.y][${q}][${i}]`;
-        lines.push(`s${q} += ${aRead} * bv;`);
-      }
-      return lines.join(' ');
-    };
-    declarations = ['let bv = 0.0;'];
-    const body: string[] = [];
-    for (let u = 0; u < unrolled; u++) body.push(step(u === 0 ? 'i' : `i + ${u}`));
-    loop = [`for (let i = 0; i < ${mainTrips}; i += ${unrolled}) {`, ...body, '}'];
-    tail = [];
-    for (let i = mainTrips; i < k; i++) tail.push(step(String(i)));
-  } else {
-    // Step from one reduction index to the next in a and b, and from one output row to the next.
-    const aStep = options.transposeA ? m : 1;
-    const aRow = options.transposeA ? 1 : k;
-    const bStep = options.transposeB ? 1 : n;
-    const step = (u: number): string => {
-      const bRead = u === 0 ? 'b[bi]' : `b[bi + ${u * bStep}]`;
-      const lines = [`bv = ${bRead};`];
-      for (let q = 0; q < rows; q++) {
-        const offset = q * aRow + u * aStep;
-        lines.push(`s${q} += a[${offset === 0 ? 'ai' : `ai + ${offset}`}] * bv;`);
-      }
-      return lines.join(' ');
-    };
-    declarations = [
-      `let ai = this.thread.y * ${rows * aRow};`,
-      `let bi = ${options.transposeB ? `this.thread.x * ${k}` : 'this.thread.x'};`,
-      'let bv = 0.0;',
-    ];
-    const body: string[] = [];
-    for (let u = 0; u < unrolled; u++) body.push(step(u));
-    loop = [
-      `for (let i = 0; i < ${mainTrips / unrolled}; i++) {`,
-      ...body,
-      `ai += ${unrolled * aStep}; bi += ${unrolled * bStep};`,
-      '}',
-    ];
-    tail = [];
-    for (let u = 0; u < k - mainTrips; u++) tail.push(step(u));
-  }
-  const finish = sums.map((s) => {
-    const biased = options.bias ? `${s} + bx` : s;
-    return options.relu ? `Math.max(${biased}, 0.0)` : biased;
-  });
-  const result = rows === 1 ? finish[0] : `[${finish.join(', ')}]`;
-  return [
-    `function (a, b${options.bias ? ', bias' : ''}) {`,
-    sums.map((s) => `let ${s} = 0.0;`).join(' '),
-    ...declarations,
-    ...(mainTrips > 0 ? loop : []),
-    ...tail,
-    options.bias ? 'const bx = bias[this.thread.x];' : '',
-    `return ${result};`,
-    '}',
-  ].join('\n');
-}
-
-/** The largest supported rows-per-thread that divides m (odd batch sizes fall back to 1). */
-function rowsFor(m: number, wanted: number): 1 | 2 | 4 {
-  if (wanted >= 4 && m % 4 === 0) return 4;
-  if (wanted >= 2 && m % 2 === 0) return 2;
-  return 1;
 }
 
 /**
@@ -478,186 +352,6 @@ function transposeInto(b: FloatArray, bt: Float32Array, k: number, n: number): F
     for (let i = 0; i < k; i++) bt[i * n + j] = b[row + i]!;
   }
   return bt;
-}
-
-/**
- * What gpu.js 2.24.1's webasm kernel keeps per compiled module (`_instantiate` in
- * web-assembly/kernel.js): one wasm memory laid out `[ args | output ]` and the module's
- * exported `run`/`run_simd(start, end, seed)` loops. Internals, not in its typings.
- */
-interface WasmModuleEntry {
-  shared: boolean;
-  cells: number;
-  sizeX: number;
-  f32: Float32Array | null;
-  layout: {
-    arrays: Record<string, { index: number; offset: number; flatLength: number }>;
-    scalars: Record<string, unknown>;
-    outputOffset: number;
-  };
-  run: (start: number, end: number, seed: number) => void;
-  runSimd: ((start: number, end: number, seed: number) => void) | null;
-}
-
-type DispatchSpans = (
-  run: WasmModuleEntry['run'],
-  runSimd: WasmModuleEntry['runSimd'],
-  cells: number,
-  sizeX: number,
-  seed: number,
-) => string;
-
-interface DirectModule {
-  owner: { _active: WasmModuleEntry | null };
-  entry: WasmModuleEntry;
-  /** Float offsets in the module's memory of the kernel's arguments (a, b[, bias]). */
-  argOffsets: number[];
-  dispatch: DispatchSpans;
-}
-
-/**
- * gpu.js's per-call wrapper (`run()` in web-assembly/kernel.js) recomputes a size signature
- * string, the dimensions of every argument, and copies the output out of wasm memory with
- * `slice` before we copy it again into `out`; at batch 32 that is a sizeable share of the
- * smaller products. Once gpu.js has built a kernel, its compiled module is fixed (sizes are
- * baked in), so the backend can do exactly what that wrapper does for a kernel like ours
- * (arrays only, no random, not threaded): copy the arguments into the module's memory, call
- * gpu.js's own `dispatchSpans` over the module's `run`/`run_simd`, and read the output where the
- * module wrote it. The arithmetic is gpu.js's compiled kernel either way. Internals of gpu.js,
- * hence the exact version pin and the checks: if anything differs, this returns null and the
- * kernel keeps going through `run()`.
- */
-function directModule(
-  run: IKernelRunShortcut,
-  argumentCount: number,
-  outputLength: number,
-): DirectModule | null {
-  const owner = run.kernel as unknown as {
-    _active?: WasmModuleEntry | null;
-    usesRandom?: boolean;
-    componentCount?: number;
-    constructor: { dispatchSpans?: DispatchSpans };
-  };
-  const entry = owner._active;
-  const dispatchSpans = owner.constructor.dispatchSpans;
-  if (!entry?.f32 || entry.shared || owner.usesRandom !== false) return null;
-  if (typeof dispatchSpans !== 'function' || typeof entry.run !== 'function') return null;
-  if (Object.keys(entry.layout.scalars).length !== 0) return null;
-  if (entry.cells * (owner.componentCount ?? 0) !== outputLength) return null;
-  const records = Object.values(entry.layout.arrays);
-  if (records.length !== argumentCount) return null;
-  const argOffsets: number[] = [];
-  for (const record of records) argOffsets[record.index] = record.offset / 4;
-  if (argOffsets.some((offset) => offset === undefined)) return null;
-  return {
-    owner: owner as DirectModule['owner'],
-    entry,
-    argOffsets,
-    dispatch: dispatchSpans.bind(owner.constructor),
-  };
-}
-
-/**
- * gpu.js webasm shapes a 2-D result as one subarray per row, and an Array(r) result as one
- * subarray per output cell: 12,544 objects for the 392×128 weight gradient, about 1 ms, more
- * than its arithmetic. Its kernels compute into one flat array first (`_shapeOutput(data, ...)`
- * in web-assembly/kernel.js); this makes that kernel instance return the flat array as it is.
- * An internal of gpu.js, hence the exact version pin in package.json and the guard: if the
- * method is gone, results keep gpu.js's shape and `unpackRows` walks them.
- */
-function keepFlatResult(run: IKernelRunShortcut): void {
-  // `_shapeOutput` is not in gpu.js's typings: it is an internal method of WebAssemblyKernel.
-  const kernel = run.kernel as unknown as { _shapeOutput?: (data: Float32Array) => unknown };
-  if (typeof kernel._shapeOutput === 'function') kernel._shapeOutput = (data) => data;
-}
-
-/** What a 2-D gpu.js kernel returns: rows of numbers (Number) or rows of cells (Array(r)). */
-type KernelRows = ArrayLike<ArrayLike<number> | ArrayLike<ArrayLike<number>>>;
-
-/**
- * Copies a kernel result into the row-major `out`. Cell (x=j, y=r) component q holds
- * out[rows*r + q][j]. The result is either flat (webasm, see keepFlatResult), or nested; where
- * the nested views share one contiguous buffer (GL with Array(r) returns) that buffer is read
- * directly instead of walking thousands of views.
- */
-function unpackRows(
-  result: Float32Array | KernelRows,
-  out: FloatArray,
-  m: number,
-  n: number,
-  rows: number,
-): void {
-  let flat: Float32Array | null = result instanceof Float32Array ? result : null;
-  if (!flat && rows === 1) {
-    const nested = result as KernelRows;
-    flat = contiguous(nested[0] as Float32Array, nested[m - 1] as Float32Array, m * n);
-    if (!flat) {
-      for (let i = 0; i < m; i++) out.set(nested[i] as Float32Array, i * n);
-      return;
-    }
-  } else if (!flat) {
-    const nested = result as KernelRows;
-    const lastRow = nested[m / rows - 1] as Float32Array[];
-    flat = contiguous((nested[0] as Float32Array[])[0]!, lastRow[n - 1]!, m * n);
-    if (!flat) {
-      for (let r = 0; r < m / rows; r++) {
-        const row = nested[r] as Float32Array[];
-        const base = r * rows * n;
-        for (let j = 0; j < n; j++) {
-          const cell = row[j]!;
-          for (let q = 0; q < rows; q++) out[base + q * n + j] = cell[q]!;
-        }
-      }
-      return;
-    }
-  }
-  unpackFlat(flat, 0, out, m, n, rows);
-}
-
-/** unpackRows for a flat result starting at `start` in `flat`. */
-function unpackFlat(
-  flat: Float32Array,
-  start: number,
-  out: FloatArray,
-  m: number,
-  n: number,
-  rows: number,
-): void {
-  if (rows === 1) {
-    out.set(flat.subarray(start, start + m * n));
-    return;
-  }
-  if (rows === 4) {
-    // The default shape, written out: without the inner q loop this runs in half the time
-    // (50,176 values of the 392×128 weight gradient every step).
-    const n2 = 2 * n;
-    const n3 = 3 * n;
-    for (let r = 0, src = start; r < m / 4; r++) {
-      const base = r * 4 * n;
-      for (let j = 0; j < n; j++, src += 4) {
-        const o = base + j;
-        out[o] = flat[src]!;
-        out[o + n] = flat[src + 1]!;
-        out[o + n2] = flat[src + 2]!;
-        out[o + n3] = flat[src + 3]!;
-      }
-    }
-    return;
-  }
-  for (let r = 0, src = start; r < m / rows; r++) {
-    const base = r * rows * n;
-    for (let j = 0; j < n; j++) {
-      for (let q = 0; q < rows; q++) out[base + q * n + j] = flat[src++]!;
-    }
-  }
-}
-
-/** The flat Float32Array of `length` that starts at `first`, if `last` ends exactly there. */
-function contiguous(first: Float32Array, last: Float32Array, length: number): Float32Array | null {
-  if (!(first instanceof Float32Array) || !(last instanceof Float32Array)) return null;
-  if (first.buffer !== last.buffer) return null;
-  if (last.byteOffset + last.byteLength !== first.byteOffset + length * 4) return null;
-  return new Float32Array(first.buffer, first.byteOffset, length);
 }
 
 /** Thrown when a kernel's arrays do not hold the sizes its arguments claim. */

@@ -1,7 +1,6 @@
 /** @fmnist/core/gpujs: the gpu.js backend and the choice of a backend by name. */
 
 export {
-  DEFAULT_MATMUL_SHAPE,
   GPUJS_MODES,
   GpuJsBackend,
   type GpuJsBackendOptions,
@@ -9,9 +8,12 @@ export {
   GpuJsUnavailableError,
   gpuJsModeAvailability,
   KernelSizeError,
+} from './backend.js';
+export {
+  DEFAULT_MATMUL_SHAPE,
   type MatmulKernelShape,
   matmulKernelSource,
-} from './backend.js';
+} from './kernel-source.js';
 export {
   BACKEND_NAMES,
   type BackendName,

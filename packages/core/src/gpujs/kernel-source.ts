@@ -1,0 +1,135 @@
+/** The gpu.js source of the matmul kernels: one literal-sized kernel per shape and option set. */
+
+/**
+ * How a matmul kernel is shaped. `rowsPerThread` output rows per gpu.js thread (1, 2 or 4:
+ * a thread returns Array(rows)), and `unroll` reduction steps per loop trip. `reads` says how
+ * the kernel indexes its operands: `2d` (the default) passes them as 2-D gpu.js `Input`s and
+ * reads `a[row][i]`; `flat` is the earlier 1-D form with running indices, kept for the
+ * benchmark. The defaults are what bench/kernels measured fastest; the bench also runs the
+ * others to show what each bought.
+ */
+export interface MatmulKernelShape {
+  rowsPerThread: 1 | 2 | 4;
+  unroll: number;
+  reads: '2d' | 'flat';
+}
+
+export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
+  rowsPerThread: 4,
+  unroll: 2,
+  reads: '2d',
+};
+
+/**
+ * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
+ *
+ * Why this shape (bench/kernels, process CPU time per call on the 2-core machine; the webasm
+ * module was disassembled with wabt to see what each form compiles to):
+ * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
+ *   four SIMD lanes are four consecutive x, so a read that depends on x (the B operand) is a
+ *   gather (4 scalar loads and lane inserts) while a read of A is one load + splat: with 4 rows
+ *   each gathered B value feeds 16 multiply-adds instead of 4. 1.8x over 1 row per thread.
+ * - `2d` reads: gpu.js 2.24.1's webasm codegen keeps every kernel local in f32 (its analysis
+ *   pass records each integer literal's type, so the bytecode passes see an Integer initialiser
+ *   and decay the local to f32; the earlier `let ai = 0; ai++` trick never took effect), so a
+ *   flat `a[ai + 392]` costs an f32 add and an f32->i32 truncation per read. Read as
+ *   multi-dimensional `Input`s, the row parts are i32 arithmetic on `this.thread.y` and
+ *   literals, and the only f32 index is the loop counter `i`, truncated once per step (V8
+ *   shares the truncation between the reads of one step). a is 3-D, [row block][q][i], so q
+ *   folds into the address as a constant.
+ * - b is read as stored k×n (`b[i][x]`): a transposed b (a weight, small) is copied into that
+ *   layout first, because `b[x][i]` multiplies the lane indices by k in every step.
+ * - `unroll` 2 with `2d` reads: one training step's matmuls take 0.82x the time of `flat`
+ *   reads unrolled 1 (the earlier default); `2d` unrolled 1 is slower on the forward shapes
+ *   (1.2x) and faster on the Aᵀ·B ones, `flat` unrolled 2 is 1.05x, unroll 4 no better than 2
+ *   (paired per-call medians, bench/kernels and a paired A/B run, machine under load).
+ * - Sizes as literals: the kernel is compiled per shape anyway (gpu.js fixes output sizes).
+ * - Bias and ReLU fused into the same pass: no second kernel call, no second trip through out.
+ */
+export function matmulKernelSource(
+  m: number,
+  k: number,
+  n: number,
+  options: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
+  shape: MatmulKernelShape,
+): string {
+  const { rowsPerThread: rows } = shape;
+  const unrolled = Math.max(1, Math.min(shape.unroll, k));
+  const mainTrips = Math.floor(k / unrolled) * unrolled;
+  const sums = Array.from({ length: rows }, (_, q) => `s${q}`);
+  let declarations: string[];
+  let loop: string[];
+  let tail: string[];
+  if (shape.reads === '2d') {
+    // One reduction step at index expression `i`: one (gathered) read of b, `rows` reads of a.
+    const step = (i: string): string => {
+      const lines = [`bv = b[${i}][this.thread.x];`];
+      for (let q = 0; q < rows; q++) {
+        // a as 3-D: the thread's block of rows is one axis and q another, so q folds into the
+        // address as a constant instead of costing an add and a multiply per read.
+        const aRead = options.transposeA
+          ? `a[${i}][this.thread.y][${q}]`
+          : `a[this.thread.y][${q}][${i}]`;
+        lines.push(`s${q} += ${aRead} * bv;`);
+      }
+      return lines.join(' ');
+    };
+    declarations = ['let bv = 0.0;'];
+    const body: string[] = [];
+    for (let u = 0; u < unrolled; u++) body.push(step(u === 0 ? 'i' : `i + ${u}`));
+    loop = [`for (let i = 0; i < ${mainTrips}; i += ${unrolled}) {`, ...body, '}'];
+    tail = [];
+    for (let i = mainTrips; i < k; i++) tail.push(step(String(i)));
+  } else {
+    // Step from one reduction index to the next in a and b, and from one output row to the next.
+    const aStep = options.transposeA ? m : 1;
+    const aRow = options.transposeA ? 1 : k;
+    const bStep = options.transposeB ? 1 : n;
+    const step = (u: number): string => {
+      const bRead = u === 0 ? 'b[bi]' : `b[bi + ${u * bStep}]`;
+      const lines = [`bv = ${bRead};`];
+      for (let q = 0; q < rows; q++) {
+        const offset = q * aRow + u * aStep;
+        lines.push(`s${q} += a[${offset === 0 ? 'ai' : `ai + ${offset}`}] * bv;`);
+      }
+      return lines.join(' ');
+    };
+    declarations = [
+      `let ai = this.thread.y * ${rows * aRow};`,
+      `let bi = ${options.transposeB ? `this.thread.x * ${k}` : 'this.thread.x'};`,
+      'let bv = 0.0;',
+    ];
+    const body: string[] = [];
+    for (let u = 0; u < unrolled; u++) body.push(step(u));
+    loop = [
+      `for (let i = 0; i < ${mainTrips / unrolled}; i++) {`,
+      ...body,
+      `ai += ${unrolled * aStep}; bi += ${unrolled * bStep};`,
+      '}',
+    ];
+    tail = [];
+    for (let u = 0; u < k - mainTrips; u++) tail.push(step(u));
+  }
+  const finish = sums.map((s) => {
+    const biased = options.bias ? `${s} + bx` : s;
+    return options.relu ? `Math.max(${biased}, 0.0)` : biased;
+  });
+  const result = rows === 1 ? finish[0] : `[${finish.join(', ')}]`;
+  return [
+    `function (a, b${options.bias ? ', bias' : ''}) {`,
+    sums.map((s) => `let ${s} = 0.0;`).join(' '),
+    ...declarations,
+    ...(mainTrips > 0 ? loop : []),
+    ...tail,
+    options.bias ? 'const bx = bias[this.thread.x];' : '',
+    `return ${result};`,
+    '}',
+  ].join('\n');
+}
+
+/** The largest supported rows-per-thread that divides m (odd batch sizes fall back to 1). */
+export function rowsFor(m: number, wanted: number): 1 | 2 | 4 {
+  if (wanted >= 4 && m % 4 === 0) return 4;
+  if (wanted >= 2 && m % 2 === 0) return 2;
+  return 1;
+}
