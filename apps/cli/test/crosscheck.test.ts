@@ -73,4 +73,27 @@ describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
+
+  it("checks the study's own training: the same initial weights, batches and dropout masks as `fmnist part2` for the seed", async () => {
+    const args = ['--json', '--limit', '200', '--epochs', '1', '--model', 'dropout', '--seed', '5'];
+    const env = { FMNIST_BACKEND: 'js' };
+    const [check, custom, tf] = await Promise.all([
+      fmnist(['crosscheck', ...args], env),
+      fmnist(['part2', ...args, '--out', 'custom'], env),
+      fmnist(['part2', ...args, '--engine', 'tf', '--out', 'tf'], env),
+    ]);
+    for (const run of [check, custom, tf]) expect(run.code, run.stderr).toBe(0);
+    const [checked] = JSON.parse(check.stdout).models;
+    const [studied] = JSON.parse(custom.stdout).models;
+    const [studiedTf] = JSON.parse(tf.stdout).models;
+    expect(checked.initialWeightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(studied.initialWeightsSha256).toBe(checked.initialWeightsSha256);
+    expect(studiedTf.initialWeightsSha256).toBe(checked.initialWeightsSha256);
+    // The custom side of the cross-check is the study's custom run, to the bit: one fit loop,
+    // one shuffle, the dropout layers' own masks (validation differs: --limit caps it here).
+    expect(checked.training[0].custom.loss).toBe(studied.history[0].loss);
+    expect(checked.training[0].custom.accuracy).toBe(studied.history[0].accuracy);
+    // tfjs was handed those masks: its training figures agree to rounding.
+    expect(Math.abs(checked.training[0].tf.loss - studied.history[0].loss)).toBeLessThan(1e-4);
+  });
 });

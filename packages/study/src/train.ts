@@ -217,7 +217,8 @@ async function trainBuilt(
     history: epochs,
     epochsPlanned: job.epochs,
     epochsRun: epochs.length,
-    bestEpoch: lowestValLoss(epochs),
+    // 1-based epoch of the lowest val_loss, the first on a tie (as Keras).
+    bestEpoch: history.bestEpoch('val_loss'),
     stoppedEarly: earlyStopping ? earlyStopping.stoppedEpoch > 0 : false,
     restoredEpoch: earlyStopping?.bestWeights ? earlyStopping.bestEpoch + 1 : null,
     initialWeightsSha256,
@@ -233,15 +234,6 @@ function epochLogs(logs: Logs): EpochLogs {
     val_loss: logs.val_loss ?? Number.NaN,
     val_accuracy: logs.val_accuracy ?? Number.NaN,
   };
-}
-
-/** 1-based epoch of the lowest val_loss (the first on a tie, as Keras). */
-function lowestValLoss(history: readonly EpochLogs[]): number {
-  let best = 0;
-  history.forEach((e, i) => {
-    if (e.val_loss < history[best]!.val_loss) best = i;
-  });
-  return best + 1;
 }
 
 // -----------------------------------------------------------------------------------------

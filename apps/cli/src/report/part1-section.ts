@@ -96,7 +96,7 @@ export async function part1Section(result: Part1Result, test: ImageSet): Promise
       heading: `Trained on the ${HALF_TITLE[model.name]}`,
       blocks: [
         paragraph(
-          `${epochs(model.epochsRun)} of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights ${model.initialWeightsSha256} (fingerprint); test accuracy ${model.test.accuracy.toFixed(4)}.`,
+          `${epochs(model.epochsRun)} of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights SHA-256 ${model.initialWeightsSha256.slice(0, 12)}…; test accuracy ${model.test.accuracy.toFixed(4)}.`,
         ),
         ...(await trainingBlocks(model)),
       ],

@@ -20,7 +20,14 @@
 import { Rng } from '@fmnist/core';
 import { CLASS_NAMES, type FashionMnist, features, sliceSet } from '@fmnist/data';
 import type { DropoutMasks } from '@fmnist/nn';
-import { BatchNormalization, Dense, Dropout, type OptimizerSpec, Sequential } from '@fmnist/nn';
+import {
+  BatchNormalization,
+  countCorrect,
+  Dense,
+  Dropout,
+  type OptimizerSpec,
+  Sequential,
+} from '@fmnist/nn';
 import { type NamedArray, shareDropoutMasks, TfReference, TOLERANCES } from '@fmnist/tf';
 import { type Crop, MODEL_NAMES, studyJobs } from '../models.js';
 import { compare, type ReferenceDifference } from './compare.js';
@@ -415,13 +422,7 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
     });
 
     const lossDifference = tf ? compare([loss], [tf.loss], TOLERANCES.loss) : null;
-    let correct = 0;
-    for (let r = 0; r < batch; r++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++)
-        if (probs[r * classes + c]! > probs[r * classes + best]!) best = c;
-      if (best === labels[r]) correct++;
-    }
+    const correct = countCorrect(probs, labels, batch, classes);
     const firstDense = layers.find((l): l is Dense => l instanceof Dense);
     const referenceOk = tf
       ? lossDifference!.ok &&
