@@ -51,7 +51,10 @@ describe('every package main entry bundles for the browser without Node built-in
         metafile: true,
       });
       const inputs = Object.keys(result.metafile.inputs);
-      expect(inputs.some((path) => path.includes('/gpu.js/')), name).toBe(false);
+      expect(
+        inputs.some((path) => path.includes('/gpu.js/')),
+        name,
+      ).toBe(false);
       expect(inputs.length, name).toBeGreaterThan(3);
     }
     // ...while the gpu.js entry does: the check can tell.

@@ -1,4 +1,4 @@
-import { KERAS_DEFAULTS, type ModelSpec } from '@fmnist/nn';
+import type { ModelSpec } from '@fmnist/nn';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { kerasLayerNames } from './names.js';
 
@@ -35,8 +35,10 @@ export function buildTfModel(spec: ModelSpec): tfl.Sequential {
         model.add(
           tfl.layers.batchNormalization({
             name,
-            momentum: layer.momentum ?? KERAS_DEFAULTS.batchNormalization.momentum,
-            epsilon: layer.epsilon ?? KERAS_DEFAULTS.batchNormalization.epsilon,
+            // tfjs's own defaults (momentum 0.99, epsilon 1e-3) unless the spec says otherwise:
+            // the reference does not borrow the custom engine's constants.
+            ...(layer.momentum !== undefined ? { momentum: layer.momentum } : {}),
+            ...(layer.epsilon !== undefined ? { epsilon: layer.epsilon } : {}),
             ...inputShape,
           }),
         );

@@ -18,6 +18,7 @@ export { isTrainableWeight, kerasLayerNames, kerasWeightNames } from './names.js
 export {
   type AdamFlavour,
   createReferenceOptimizer,
+  KERAS3_ADAM,
   type ReferenceOptimizer,
 } from './optimizers.js';
 export {

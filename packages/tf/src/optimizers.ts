@@ -1,5 +1,12 @@
-import { KERAS_DEFAULTS, type OptimizerSpec } from '@fmnist/nn';
+import type { OptimizerSpec } from '@fmnist/nn';
 import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Keras 3's Adam defaults (keras/src/optimizers/adam.py: learning_rate=0.001, beta_1=0.9,
+ * beta_2=0.999, epsilon=1e-7), written here from Keras's source rather than taken from the
+ * custom engine, so that a wrong constant there cannot hide by being shared.
+ */
+export const KERAS3_ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
 /** Which Adam update the reference applies (see README.md, "Where TF.js differs"). */
 export type AdamFlavour = 'keras3' | 'tfjs';
@@ -22,7 +29,7 @@ export function createReferenceOptimizer(
 ): ReferenceOptimizer {
   if (spec.type === 'sgd')
     return new TfjsOptimizer(tf.train.sgd(spec.learningRate), `sgd(lr=${spec.learningRate})`);
-  const d = KERAS_DEFAULTS.adam;
+  const d = KERAS3_ADAM;
   const settings = {
     learningRate: spec.learningRate ?? d.learningRate,
     beta1: spec.beta1 ?? d.beta1,
@@ -74,7 +81,7 @@ class Keras3Adam implements ReferenceOptimizer {
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
 
   constructor(
-    private readonly settings: {
+    readonly settings: {
       learningRate: number;
       beta1: number;
       beta2: number;
