@@ -6,7 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * beta_2=0.999, epsilon=1e-7), written here from Keras's source rather than taken from the
  * custom engine, so that a wrong constant there cannot hide by being shared.
  */
-export const KERAS3_ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+export const KERAS3_ADAM = {
+  learningRate: 0.001,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+} as const;
 
 /** Which Adam update the reference applies (see README.md, "Where TF.js differs"). */
 export type AdamFlavour = 'keras3' | 'tfjs';
