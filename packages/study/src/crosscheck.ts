@@ -82,6 +82,8 @@ export interface LayerComparison {
   training: CheckedDifference;
   /** d loss / d w of each of the layer's trainable weights. */
   gradients: Array<{ weight: string } & CheckedDifference>;
+  /** d loss / d x arriving at the layer's input (the first layer's too). */
+  inputGradient: CheckedDifference;
 }
 
 export interface BatchComparison {
@@ -117,13 +119,20 @@ export function compareBatch(
   const tfInference = reference.forward(x, { training: false }).activations;
 
   const masks = shareDropoutMasks(custom, batch, rng);
-  const customLoss = custom.computeGradients(x, labelArray);
-  const customTraining = custom.activations().map((a) => ({ ...a, values: a.values.slice() }));
+  // The model's own seam: every layer's training-mode output and the dL/dx it passes down.
+  const taps = custom.tapGradients(x, labelArray);
+  const customLoss = taps.loss;
+  const customTraining = custom.layers.map((l, i) => ({
+    layer: l.name,
+    className: l.className,
+    values: taps.outputs[i]!,
+  }));
   const customGradients = custom.getGradients();
   const tfStep = reference.gradients(x, labelArray, {
     dropoutMasks: masks,
     recordActivations: true,
   });
+  const tfInputGradients = reference.inputGradients(x, labelArray, { dropoutMasks: masks });
   releaseDropoutMasks(custom);
   const trainable = custom.trainableWeights.map((w) => w.name);
 
@@ -154,6 +163,11 @@ export function compareBatch(
           ]
         : [],
     ),
+    inputGradient: checked(
+      taps.gradInputs[i] ?? [],
+      tfInputGradients[i]?.values ?? [],
+      TOLERANCES.gradients,
+    ),
   }));
 
   const customWeights = custom.weights;
@@ -183,7 +197,10 @@ export function compareBatch(
   const ok =
     lossOk &&
     movingStats.every((m) => m.ok) &&
-    layers.every((l) => l.inference.ok && l.training.ok && l.gradients.every((g) => g.ok));
+    layers.every(
+      (l) =>
+        l.inference.ok && l.training.ok && l.inputGradient.ok && l.gradients.every((g) => g.ok),
+    );
   return {
     batchSize: batch,
     layers,

@@ -198,6 +198,44 @@ export class TfReference {
     return this.step(x, labels, options, false);
   }
 
+  /**
+   * dL/dx arriving at every layer's input, by tfjs's own autodiff (tf.grad of the loss of the
+   * layers from that one on, with its input as the variable), in training mode with the given
+   * dropout masks: entry i is dL/d(input of layer i), entry 0 dL/d(the batch). The weights and
+   * BatchNormalization's moving statistics are left as they were.
+   */
+  inputGradients(
+    x: Float32Array,
+    labels: ArrayLike<number>,
+    options: { dropoutMasks?: DropoutMasks } = {},
+  ): NamedArray[] {
+    const saved = this.snapshotMovingStats();
+    try {
+      const kept: tf.Tensor[] = [];
+      const input = tf.keep(this.inputTensor(x));
+      tf.tidy(() => {
+        this.run(input, true, options.dropoutMasks, kept);
+      });
+      const layerInputs = [input, ...kept.slice(0, -1)];
+      const y = tf.tensor1d(Float32Array.from(labels), 'float32');
+      const out = layerInputs.map((h, i) => {
+        const g = tf.tidy(() =>
+          tf.grad((v: tf.Tensor) =>
+            tf.mean(this.lossFn(y, this.run(v, true, options.dropoutMasks, undefined, i))),
+          )(h),
+        );
+        const values = Float32Array.from(g.dataSync());
+        const shape = g.shape.slice();
+        g.dispose();
+        return { name: this.layerNames[i] as string, shape, values };
+      });
+      tf.dispose([y, input, ...kept]);
+      return out;
+    } finally {
+      this.restoreMovingStats(saved);
+    }
+  }
+
   /** One optimizer step on one batch; returns what was computed before the update. */
   trainStep(x: Float32Array, labels: ArrayLike<number>, options: StepOptions = {}): StepResult {
     return this.step(x, labels, options, true);
@@ -293,9 +331,12 @@ export class TfReference {
     training: boolean,
     masks?: DropoutMasks,
     keep?: tf.Tensor[],
+    /** Start at this layer (its input is `input`). */
+    from = 0,
   ): tf.Tensor {
     let h = input;
     this.model.layers.forEach((layer, i) => {
+      if (i < from) return;
       const spec = this.spec.layers[i] as LayerSpec;
       const mask = masks?.[layer.name];
       if (spec.type === 'dropout' && training && mask && spec.rate > 0) {

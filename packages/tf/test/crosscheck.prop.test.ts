@@ -9,7 +9,7 @@
 import { Rng } from '@fmnist/core';
 import type { OptimizerSpec } from '@fmnist/nn';
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   adamWeightTolerance,
   releaseDropoutMasks,
@@ -80,7 +80,7 @@ describe('custom engine vs TensorFlow.js, property-based', () => {
     );
   });
 
-  it('agree on the loss and on every weight gradient', async () => {
+  it('agree on the loss, every weight gradient, and the dL/dx arriving at every layer (the first included)', async () => {
     await fc.assert(
       fc.asyncProperty(familyArb(), seedArb, batchArb(), async (model, seed, drawn) => {
         const spec = toSpec(model);
@@ -101,6 +101,20 @@ describe('custom engine vs TensorFlow.js, property-based', () => {
               'gradients',
               grads[k] ?? [],
               tfGrad?.values ?? [],
+              TOLERANCES.gradients,
+            );
+          });
+          // dL/dx of every layer: the custom engine's own backward (tapGradients) against tfjs's
+          // autodiff with respect to each layer's input.
+          const taps = pair.custom.tapGradients(x, y);
+          const tfInputs = pair.tf.inputGradients(x, y, { dropoutMasks: masks });
+          expect(tfInputs).toHaveLength(pair.custom.layers.length);
+          pair.custom.layers.forEach((layer, i) => {
+            expectClose(
+              `dL/dx of ${layer.name} (tf: ${tfInputs[i]?.name})`,
+              'gradients',
+              taps.gradInputs[i] ?? [],
+              tfInputs[i]?.values ?? [],
               TOLERANCES.gradients,
             );
           });

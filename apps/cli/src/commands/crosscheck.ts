@@ -21,7 +21,7 @@ export const crosscheckCommand: CommandModule = {
   name: 'crosscheck',
   summary: 'compare the custom engine with TensorFlow.js layer by layer and through training',
   description:
-    "For each of the six models (top, bottom, base, early-stopping, batch-norm, dropout): both engines start from the same weights; one real batch of 32 is compared layer by layer (outputs in inference and training mode, every weight gradient, BatchNormalization moving statistics); then both train side by side on the same batches in the same order for the study's epochs (Part 1: SGD lr 1e-4, 10; Part 2: Adam, 15; batch 32), with dropout masks shared between them, and each epoch's loss and accuracy of both and their gap are printed. Heavy on a small machine: --limit (which here caps the validation images too) and --epochs make it quick.",
+    "For each of the six models (top, bottom, base, early-stopping, batch-norm, dropout): both engines start from the same weights; one real batch of 32 is compared layer by layer (outputs in inference and training mode, the gradient dL/dx reaching each layer's input, every weight gradient, BatchNormalization moving statistics); then both train side by side on the same batches in the same order for the study's epochs (Part 1: SGD lr 1e-4, 10; Part 2: Adam, 15; batch 32), with dropout masks shared between them, and each epoch's loss and accuracy of both and their gap are printed. Heavy on a small machine: --limit (which here caps the validation images too) and --epochs make it quick.",
   options: ['json', 'dataDir', 'seed', 'limit', 'epochs'],
   configure(command) {
     command.addOption(
@@ -104,10 +104,16 @@ function layerTable(m: ModelCrosscheck): string {
         i === 0 ? exp(l.inference.maxRel) : '',
         i === 0 ? exp(l.training.maxAbs) : '',
         i === 0 ? exp(l.training.maxRel) : '',
+        i === 0 ? exp(l.inputGradient.maxAbs) : '',
+        i === 0 ? exp(l.inputGradient.maxRel) : '',
         g ? (g.weight.split('/')[1] ?? '') : '',
         g ? exp(g.maxAbs) : '',
         g ? exp(g.maxRel) : '',
-        i === 0 && l.inference.ok && l.training.ok && l.gradients.every((x) => x.ok)
+        i === 0 &&
+        l.inference.ok &&
+        l.training.ok &&
+        l.inputGradient.ok &&
+        l.gradients.every((x) => x.ok)
           ? 'ok'
           : i === 0
             ? 'DIFFERS'
@@ -116,7 +122,19 @@ function layerTable(m: ModelCrosscheck): string {
     });
   }
   return table(
-    ['Layer', 'Out inf |Δ|', 'rel', 'Out train |Δ|', 'rel', 'Weight', 'Grad |Δ|', 'rel', ''],
+    [
+      'Layer',
+      'Out inf |Δ|',
+      'rel',
+      'Out train |Δ|',
+      'rel',
+      'dL/dx |Δ|',
+      'rel',
+      'Weight',
+      'Grad |Δ|',
+      'rel',
+      '',
+    ],
     rows,
   );
 }
