@@ -43,15 +43,28 @@ export const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Er
 ];
 
 /**
- * An error is the user's to fix when it is one of USER_FACING_ERRORS, or a training worker's
- * TrainingError carrying one of them (it crossed the thread boundary as name and message).
+ * User-facing errors known by name only: the gpu.js backend's, whose module this file must not
+ * import (loading gpu.js in the main thread probes the gl addon, which a training worker then
+ * cannot load). A requested gpu.js mode that cannot run here, or that gpu.js fell back from.
+ */
+export const USER_FACING_ERROR_NAMES: readonly string[] = [
+  'GpuJsUnavailableError',
+  'GpuJsFallbackError',
+];
+
+/**
+ * An error is the user's to fix when it is one of USER_FACING_ERRORS (or named in
+ * USER_FACING_ERROR_NAMES), or a training worker's TrainingError carrying one of them (it
+ * crossed the thread boundary as name and message).
  */
 function isUserFacing(error: unknown): error is Error {
   if (USER_FACING_ERRORS.some((type) => error instanceof type)) return true;
+  if (error instanceof Error && USER_FACING_ERROR_NAMES.includes(error.name)) return true;
+  const names = [...USER_FACING_ERRORS.map((type) => type.name), ...USER_FACING_ERROR_NAMES];
   return (
     error instanceof TrainingError &&
     error.workerErrorName !== undefined &&
-    USER_FACING_ERRORS.some((type) => type.name === error.workerErrorName)
+    names.includes(error.workerErrorName)
   );
 }
 

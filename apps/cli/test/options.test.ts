@@ -1,5 +1,6 @@
 // The shared options, checked in-process on a stand-in command that takes them all.
 
+import { GpuJsFallbackError } from '@fmnist/core/gpujs';
 import { DataError } from '@fmnist/data';
 import {
   InvalidArgumentError,
@@ -151,6 +152,19 @@ describe('output and errors', () => {
       'ModelFileError',
       new ModelFileError('/m/base.bin is truncated (header cut short); save the model again.'),
       '/m/base.bin is truncated (header cut short); save the model again.',
+    ],
+    [
+      'GpuJsFallbackError',
+      new GpuJsFallbackError('headlessgl', 'cpu', 'no context', 'the matmul kernel A·B'),
+      "gpu.js ran the matmul kernel A·B in 'cpu' mode, not the 'headlessgl' mode asked for (gpu.js fell back: no context). Choose the backend that runs here instead (FMNIST_BACKEND=gpujs:cpu or js).",
+    ],
+    [
+      'a TrainingError from a worker that threw GpuJsUnavailableError',
+      new TrainingError(
+        "gpu.js mode 'headlessgl' is unavailable: no display.",
+        'GpuJsUnavailableError',
+      ),
+      "gpu.js mode 'headlessgl' is unavailable: no display.",
     ],
     [
       'a TrainingError from a worker that threw NonFiniteLossError',

@@ -1,4 +1,12 @@
-import { GPU, type IGPUKernelSettings, type IKernelRunShortcut, Input } from 'gpu.js';
+import {
+  CPUKernel,
+  GPU,
+  HeadlessGLKernel,
+  type IGPUKernelSettings,
+  type IKernelRunShortcut,
+  Input,
+  WebAssemblyKernel,
+} from 'gpu.js';
 import type { Backend, FloatArray, MatmulOptions } from '../backend.js';
 import { JsBackend } from '../js-backend.js';
 import {
@@ -17,6 +25,50 @@ export type GpuJsMode = (typeof GPUJS_MODES)[number];
 /** Thrown when a gpu.js mode cannot run here; the message says why and what to do. */
 export class GpuJsUnavailableError extends Error {
   override readonly name = 'GpuJsUnavailableError';
+}
+
+/**
+ * Thrown when gpu.js ran a kernel in another mode than the one asked for. gpu.js swaps a
+ * kernel it cannot build for its CPU translation with only a `console.warn` ("Falling back to
+ * CPU"), after which a backend named `gpujs:webasm` or `gpujs:headlessgl` would quietly be
+ * `gpujs:cpu`: its numbers, its speed and every comparison made with it would be mislabelled.
+ */
+export class GpuJsFallbackError extends Error {
+  override readonly name = 'GpuJsFallbackError';
+  constructor(
+    readonly requested: GpuJsMode,
+    readonly actual: string,
+    readonly reason: string | null,
+    what: string,
+  ) {
+    super(
+      `gpu.js ran ${what} in '${actual}' mode, not the '${requested}' mode asked for` +
+        `${reason ? ` (gpu.js fell back: ${reason})` : ''}. ` +
+        `Choose the backend that runs here instead (FMNIST_BACKEND=gpujs:${actual} or js).`,
+    );
+  }
+}
+
+/**
+ * The gpu.js mode a compiled kernel really runs in, read off the kernel object behind its run
+ * function (gpu.js replaces that object when it falls back). headlessgl kernels report gpu.js's
+ * generic mode 'gpu', so the class tells them apart.
+ */
+export function kernelMode(run: IKernelRunShortcut): string {
+  const kernel = (run as unknown as { kernel?: object }).kernel;
+  if (kernel instanceof WebAssemblyKernel) return 'webasm';
+  if (kernel instanceof HeadlessGLKernel) return 'headlessgl';
+  if (kernel instanceof CPUKernel) return 'cpu';
+  return kernel?.constructor.name ?? 'unknown';
+}
+
+/** Throws GpuJsFallbackError unless `run` runs in `mode`. */
+export function assertKernelMode(run: IKernelRunShortcut, mode: GpuJsMode, what: string): void {
+  const actual = kernelMode(run);
+  if (actual === mode) return;
+  const reason = (run as unknown as { kernel?: { fallbackReason?: string | null } }).kernel
+    ?.fallbackReason;
+  throw new GpuJsFallbackError(mode, actual, reason ?? null, what);
 }
 
 /**
@@ -73,6 +125,10 @@ interface MatmulKernel {
   bTransposed: Float32Array | null;
   /** webasm: its compiled module, once a first call through gpu.js has built it. */
   direct: DirectModule | null;
+  /** Whether a first call showed the kernel runs in the backend's mode (no fallback). */
+  checked: boolean;
+  /** For messages: the product's sizes and options. */
+  label: string;
 }
 
 /**
@@ -162,6 +218,7 @@ export class GpuJsBackend implements Backend {
       return;
     }
     const result = runKernel(kernel, a, b, bias, k, n);
+    this.#checkMode(kernel);
     unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
     if (this.#directRun) kernel.direct = directModule(kernel.run, kernel.hasBias ? 3 : 2, m * n);
   }
@@ -200,6 +257,7 @@ export class GpuJsBackend implements Backend {
       true,
     );
     const result = await runKernel(kernel, a, b, bias, k, n);
+    this.#checkMode(kernel);
     unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
   }
 
@@ -255,7 +313,19 @@ export class GpuJsBackend implements Backend {
         ]
       : null;
     const bTransposed = twoD && transposeB ? new Float32Array(k * n) : null;
-    const kernel: MatmulKernel = { run, rows, hasBias: bias, inputs, bTransposed, direct: null };
+    const label =
+      `${transposeA ? 'Aᵀ' : 'A'}·${transposeB ? 'Bᵀ' : 'B'} (${m}×${k}·${k}×${n}` +
+      `${bias ? ', bias' : ''}${relu ? ', relu' : ''})`;
+    const kernel: MatmulKernel = {
+      run,
+      rows,
+      hasBias: bias,
+      inputs,
+      bTransposed,
+      direct: null,
+      checked: false,
+      label,
+    };
     this.#kernels.set(key, kernel);
     if (this.#kernels.size > this.#cacheSize) {
       const [oldestKey, oldest] = this.#kernels.entries().next().value as [string, MatmulKernel];
@@ -264,6 +334,18 @@ export class GpuJsBackend implements Backend {
       Promise.resolve(oldest.run.destroy()).catch(() => undefined);
     }
     return kernel;
+  }
+
+  /** After a kernel's first call (which builds it), refuse one that gpu.js fell back on. */
+  #checkMode(kernel: MatmulKernel): void {
+    if (kernel.checked) return;
+    assertKernelMode(kernel.run, this.mode, `the matmul kernel ${kernel.label}`);
+    kernel.checked = true;
+  }
+
+  /** The mode each compiled kernel runs in (tests check no kernel fell back). */
+  kernelModes(): string[] {
+    return [...this.#kernels.values()].map((k) => kernelMode(k.run));
   }
 
   /** How many matmul kernels are compiled (tests check they are reused, not rebuilt). */

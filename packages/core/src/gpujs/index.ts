@@ -1,13 +1,16 @@
 /** @fmnist/core/gpujs: the gpu.js backend and the choice of a backend by name. */
 
 export {
+  assertKernelMode,
   GPUJS_MODES,
   GpuJsBackend,
   type GpuJsBackendOptions,
+  GpuJsFallbackError,
   type GpuJsMode,
   GpuJsUnavailableError,
   gpuJsModeAvailability,
   KernelSizeError,
+  kernelMode,
 } from './backend.js';
 export {
   DEFAULT_MATMUL_SHAPE,
