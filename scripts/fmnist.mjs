@@ -23,6 +23,7 @@ const run = spawnSync(
   [`${root}apps/cli/dist/main.js`, ...process.argv.slice(2)],
   {
     // pnpm runs scripts from the workspace root; run the CLI where the user typed the command.
+    // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm; this script is no turbo task
     cwd: process.env.INIT_CWD ?? process.cwd(),
     stdio: 'inherit',
   },

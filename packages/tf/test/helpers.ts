@@ -1,8 +1,9 @@
-import { Rng } from '@fmnist/core';
+import { type Backend, JsBackend, Rng } from '@fmnist/core';
+import { GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from '@fmnist/core/gpujs';
 import { crop, findDataset, type ImageSet, readImageSet, scale } from '@fmnist/data/node';
 import { type LayerSpec, type ModelSpec, type OptimizerSpec, Sequential } from '@fmnist/nn';
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   COMPARABLE,
   type Difference,
@@ -23,6 +24,65 @@ export const RUNS = Number(process.env.FMNIST_PROP_RUNS ?? 12);
  */
 const seedSetting = process.env.FMNIST_PROP_SEED ?? '20261127';
 if (seedSetting !== 'random') fc.configureGlobal({ seed: Number(seedSetting) });
+
+// ---------------------------------------------------------------------------------------------
+// The custom engine's backends: every property comparing the engines runs once per backend
+// ---------------------------------------------------------------------------------------------
+
+/** One backend the custom engine can train on, or why it cannot run here. */
+export interface CustomBackend {
+  name: string;
+  create?: () => Backend;
+  unavailable?: string;
+  /** Property runs per test (headlessgl compiles each kernel shape in ~150 ms: fewer). */
+  runs: number;
+}
+
+/**
+ * js (the readable reference), and gpu.js in each mode Node runs: webasm (what the study
+ * trains on), cpu, and headlessgl (needs a display: `xvfb-run -a`). FMNIST_PROP_BACKENDS=a,b
+ * picks some by name.
+ */
+export function customBackends(): CustomBackend[] {
+  const all: CustomBackend[] = [{ name: 'js', create: () => new JsBackend(), runs: RUNS }];
+  for (const mode of ['webasm', 'cpu', 'headlessgl'] as GpuJsMode[]) {
+    const { available, reason } = gpuJsModeAvailability(mode);
+    const runs = mode === 'headlessgl' ? Math.max(2, Math.round(RUNS / 3)) : RUNS;
+    const name = `gpujs:${mode}`;
+    all.push(
+      available
+        ? { name, create: () => new GpuJsBackend({ mode }), runs }
+        : { name, unavailable: reason, runs },
+    );
+  }
+  const picked = process.env.FMNIST_PROP_BACKENDS?.split(',').map((n) => n.trim());
+  return picked ? all.filter((b) => picked.includes(b.name)) : all;
+}
+
+/**
+ * `describe(title(backend), body)` for every backend of customBackends(). A backend that cannot
+ * run here is a skipped test whose name says why; in CI (CI set) it is a failing one, since CI
+ * promises every backend was compared.
+ */
+export function describeEachBackend(
+  title: (backend: string) => string,
+  body: (backend: CustomBackend) => void,
+): void {
+  for (const backend of customBackends()) {
+    if (backend.unavailable) {
+      const why = `${backend.name} cannot run here: ${backend.unavailable}`;
+      if (process.env.CI) {
+        it(`${title(backend.name)}: ${backend.name} is available (CI runs every backend)`, () => {
+          throw new Error(why);
+        });
+      } else {
+        it.skip(`${title(backend.name)}: skipped, ${why}`, () => {});
+      }
+      continue;
+    }
+    describe(title(backend.name), () => body(backend));
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Real data: the official test images (the smaller file), cropped like the study.
@@ -103,8 +163,10 @@ export async function enginePair(
   spec: ModelSpec,
   seed: number,
   optimizer: OptimizerSpec,
+  on?: CustomBackend,
 ): Promise<EnginePair> {
-  const custom = new Sequential(spec, { seed });
+  const backend = on?.create?.() ?? new JsBackend();
+  const custom = new Sequential(spec, { seed, backend });
   custom.compile({ optimizer });
   const tf = await TfReference.create(spec, { optimizer });
   const rng = new Rng(seed).fork(99);
@@ -130,6 +192,19 @@ export async function enginePair(
     dispose() {
       tf.dispose();
       custom.dispose();
+      try {
+        if (backend instanceof GpuJsBackend) {
+          // The products did run as gpu.js kernels, every one in the mode named (a fallback
+          // throws GpuJsFallbackError at its first call already; this says so once more).
+          const modes = backend.kernelModes();
+          expect(modes.length, `${backend.name} compiled no matmul kernel`).toBeGreaterThan(0);
+          expect(new Set(modes), `${backend.name}: modes of its kernels`).toEqual(
+            new Set([backend.mode]),
+          );
+        }
+      } finally {
+        backend.dispose();
+      }
     },
   };
 }
