@@ -30,7 +30,8 @@ describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
       adam: 'keras3',
     });
     expect(['tensorflow', 'wasm', 'cpu']).toContain(json.engines.tf.name);
-    expect(json.engines.custom.backend).toEqual(expect.any(String));
+    // By default the backend the study trains on: gpu.js, webasm here.
+    expect(json.engines.custom.backend).toBe('gpujs:webasm');
     expect(json.models.map((m: { name: string }) => m.name)).toEqual(['dropout']);
     const [model] = json.models;
     expect(model.batch.layers.map((l: { layer: string }) => l.layer)).toEqual([
@@ -53,6 +54,7 @@ describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
     for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) {
       expect(Math.abs(epoch.gap[key])).toBeLessThan(1e-3);
     }
+    expect(model.trainingVerdict).toEqual({ ok: true, problems: [] });
     expect(json.ok).toBe(true);
     expect(json.data).toEqual({ limit: 64, train: 64, validation: 64 });
     // Progress went to stderr, not into the JSON document.
@@ -68,6 +70,7 @@ describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
     expect(run.stdout).toMatch(/== top \(top half; sgd\(lr=0\.0001\)\) ==/);
     expect(run.stdout).toMatch(/dense_2 \(Dense\) .* kernel .* ok/);
     expect(run.stdout).toMatch(/End of training, accuracy gap \(tf − custom\)/);
+    expect(run.stdout).toMatch(/ {2}Training agrees: losses to rounding while the weights are together/);
     const bad = await fmnist(['crosscheck', '--model', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
