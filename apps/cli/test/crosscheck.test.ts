@@ -70,7 +70,9 @@ describe.skipIf(!realData)('fmnist crosscheck on the real files', () => {
     expect(run.stdout).toMatch(/== top \(top half; sgd\(lr=0\.0001\)\) ==/);
     expect(run.stdout).toMatch(/dense_2 \(Dense\) .* kernel .* ok/);
     expect(run.stdout).toMatch(/End of training, accuracy gap \(tf − custom\)/);
-    expect(run.stdout).toMatch(/ {2}Training agrees: losses to rounding while the weights are together/);
+    expect(run.stdout).toMatch(
+      / {2}Training agrees: losses to rounding while the weights are together/,
+    );
     const bad = await fmnist(['crosscheck', '--model', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
