@@ -4,22 +4,44 @@
  * top-half training images, batch 32, with SGD and with Adam, for
  *   - the custom engine on the `js` backend and on the best gpu.js backend core offers,
  *   - TensorFlow.js layers on its `wasm` and `cpu` backends (timed here, directly),
+ *   - PyTorch on one CPU thread (bench/torch_train.py, Keras semantics), when python3 can
+ *     import torch (Debian: apt-get install python3-torch); otherwise it says so and goes on,
  * each in its own child process so each reports its own peak RSS. Prints one JSON document
- * on stdout (progress on stderr) with the ratios custom / tfjs-wasm, and writes it to
- * bench-results/train.json.
+ * on stdout (progress on stderr) with the ratios custom / tfjs-wasm and custom / PyTorch, and
+ * writes it to bench-results/train.json.
  *
  * Options: --limit N (first N images instead of 50,000), --only custom:js,tfjs:wasm,...,
  * --optimizers sgd,adam, --epochs N.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL_RUNNERS = ['custom:js', 'custom:gpujs', 'tfjs:wasm', 'tfjs:cpu'];
+const ALL_RUNNERS = ['custom:js', 'custom:gpujs', 'tfjs:wasm', 'tfjs:cpu', 'torch:cpu1'];
 const TARGET_RATIO = 0.5;
+/** Issue 13's target: the custom engine on gpu.js at most PyTorch's single thread. */
+const TORCH_TARGET_RATIO = 1.0;
+
+/**
+ * The first Python that imports torch and numpy: FMNIST_BENCH_PYTHON if set, python3 on PATH,
+ * then Debian's own /usr/bin/python3 (where python3-torch installs, also when PATH leads to
+ * another Python). `{ python }` or `{ unavailable: why }`.
+ */
+function findTorch() {
+  const candidates = [process.env.FMNIST_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    Boolean,
+  );
+  for (const python of [...new Set(candidates)]) {
+    const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+    if (!probe.error && probe.status === 0) return { python };
+  }
+  return {
+    unavailable: `none of ${candidates.join(', ')} can import torch and numpy (Debian: apt-get install python3-torch; or set FMNIST_BENCH_PYTHON)`,
+  };
+}
 
 function parseArgs(argv) {
   const args = { limit: 50_000, only: ALL_RUNNERS, optimizers: ['sgd', 'adam'], epochs: 1 };
@@ -50,7 +72,36 @@ async function runChild({ child, optimizer, limit, epochs }) {
   const [engine, backendName] = child.split(':');
   const warmup = 256;
   let result;
-  if (engine === 'custom') {
+  if (engine === 'torch') {
+    // The same images and labels, handed over as raw little-endian files.
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-bench-'));
+    try {
+      writeFileSync(join(dir, 'x.f32'), new Uint8Array(data.x.buffer));
+      writeFileSync(join(dir, 'y.u8'), data.y);
+      const run = spawnSync(
+        process.env.FMNIST_BENCH_PYTHON ?? 'python3',
+        [
+          join(here, 'torch_train.py'),
+          join(dir, 'x.f32'),
+          join(dir, 'y.u8'),
+          String(limit),
+          optimizer,
+          String(epochs),
+        ],
+        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } },
+      );
+      if (run.status !== 0) throw new Error(`torch_train.py failed: ${run.stderr.trim()}`);
+      const out = JSON.parse(run.stdout.trim().split('\n').at(-1));
+      result = {
+        backend: out.backend,
+        seconds: out.seconds,
+        history: { loss: [out.loss], accuracy: [out.accuracy] },
+        peakRssMB: out.peakRssMB,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else if (engine === 'custom') {
     const { createBackend } = await import('@fmnist/core/gpujs');
     const backend = createBackend(backendName);
     // Part 1's MLP on the top half, as the study trains it (packages/study/src/models.ts).
@@ -125,7 +176,8 @@ async function runChild({ child, optimizer, limit, epochs }) {
       msPerStep: round((result.seconds * 1000) / steps, 3),
       loss: round(Number(result.history.loss.at(-1)), 4),
       accuracy: round(Number((result.history.accuracy ?? result.history.acc).at(-1)), 4),
-      peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
+      // PyTorch's own process, not the Node process that handed it the data.
+      peakRssMB: round(result.peakRssMB ?? process.resourceUsage().maxRSS / 1024, 1),
     })}\n`,
   );
 }
@@ -133,8 +185,17 @@ async function runChild({ child, optimizer, limit, epochs }) {
 /** Runs every (runner, optimizer) as a child process and prints the JSON summary. */
 function runAll({ limit, only, optimizers, epochs }) {
   const results = [];
+  const torchFound = only.includes('torch:cpu1') ? findTorch() : { unavailable: null };
+  const noTorch = torchFound.unavailable ?? null;
+  // The child runs the Python found here.
+  if (torchFound.python) process.env.FMNIST_BENCH_PYTHON = torchFound.python;
+  if (noTorch) process.stderr.write(`bench:train torch:cpu1 skipped: ${noTorch}\n`);
   for (const optimizer of optimizers) {
     for (const runner of only) {
+      if (runner === 'torch:cpu1' && noTorch) {
+        results.push({ runner, optimizer, skipped: noTorch });
+        continue;
+      }
       process.stderr.write(`bench:train ${runner} ${optimizer} (${limit} images) ... `);
       const child = spawnSync(
         process.execPath,
@@ -164,11 +225,16 @@ function runAll({ limit, only, optimizers, epochs }) {
     }
   }
   const ratios = {};
+  const torchRatios = {};
   for (const optimizer of optimizers) {
     const wasm = results.find((r) => r.runner === 'tfjs:wasm' && r.optimizer === optimizer);
+    const torch = results.find((r) => r.runner === 'torch:cpu1' && r.optimizer === optimizer);
     for (const r of results) {
-      if (r.optimizer !== optimizer || r.engine !== 'custom' || !wasm?.epochSeconds) continue;
-      ratios[`${r.runner}/${optimizer}`] = round(r.epochSeconds / wasm.epochSeconds, 3);
+      if (r.optimizer !== optimizer || r.engine !== 'custom') continue;
+      if (wasm?.epochSeconds)
+        ratios[`${r.runner}/${optimizer}`] = round(r.epochSeconds / wasm.epochSeconds, 3);
+      if (torch?.epochSeconds)
+        torchRatios[`${r.runner}/${optimizer}`] = round(r.epochSeconds / torch.epochSeconds, 3);
     }
   }
   const report = {
@@ -184,10 +250,20 @@ function runAll({ limit, only, optimizers, epochs }) {
     ratiosToTfjsWasm: ratios,
     target: `custom / tfjs-wasm <= ${TARGET_RATIO}`,
     targetMet: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v <= TARGET_RATIO])),
+    ratiosToPytorch1Thread: torchRatios,
+    pytorch: noTorch ? { skipped: noTorch } : { threads: 1 },
+    targetPytorch: `custom:gpujs / pytorch (1 thread) <= ${TORCH_TARGET_RATIO}`,
+    targetPytorchMet: Object.fromEntries(
+      Object.entries(torchRatios)
+        .filter(([k]) => k.startsWith('custom:gpujs'))
+        .map(([k, v]) => [k, v <= TORCH_TARGET_RATIO]),
+    ),
     peakRssMB: Math.max(...results.filter((r) => r.peakRssMB).map((r) => r.peakRssMB)),
   };
   for (const [k, v] of Object.entries(ratios))
     process.stderr.write(`ratio ${k} / tfjs-wasm: ${v}\n`);
+  for (const [k, v] of Object.entries(torchRatios))
+    process.stderr.write(`ratio ${k} / pytorch (1 thread): ${v}\n`);
   const outDir = join(here, '..', 'bench-results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'train.json'), `${JSON.stringify(report, null, 2)}\n`);
