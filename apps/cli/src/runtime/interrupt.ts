@@ -4,14 +4,15 @@
  * atomically (writeReport renames a finished folder into place), so stopping at any point
  * leaves the previous report, if any, whole and never a half-written one.
  */
-import type { Worker } from 'node:worker_threads';
+
 import type { Io } from '../context.js';
+import type { TrainingHost } from './host.js';
 
 export const EXIT_INTERRUPTED = 130;
 
 export interface InterruptScope {
   /** The workers to stop on Ctrl-C (none when none runs). */
-  register(workers: readonly Worker[]): void;
+  register(workers: readonly TrainingHost[]): void;
   /** What is happening now, for the message ("training base, epoch 3"). */
   setStage(stage: string): void;
 }
@@ -21,7 +22,7 @@ export async function withInterrupt<T>(
   out: string,
   body: (scope: InterruptScope) => Promise<T>,
 ): Promise<T> {
-  let workers: readonly Worker[] = [];
+  let workers: readonly TrainingHost[] = [];
   let stage = 'starting';
   const onSignal = (signal: NodeJS.Signals) => {
     const what = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`;

@@ -1,12 +1,13 @@
 /**
  * The one scheduler of training work: units (one seed's model with the models that reset from
  * it: Part 1's bottom starts from top's initial weights, so both run in the same worker) from a
- * queue, longest first, over a few worker threads, each training one unit at a time. A model's
+ * queue, longest first, over a few workers (threads, or child processes for gpu.js's GL modes:
+ * runtime/host.ts), each training one unit at a time. A model's
  * numbers depend only on its seed, never on which worker ran it or when. `fmnist study` uses it
  * with one seed and two workers; `--seeds N` with N seeds and one worker per core.
  */
-import { Worker } from 'node:worker_threads';
 import type { EngineName, ModelJob } from '@fmnist/study';
+import { type Isolation, startTrainingHost, type TrainingHost } from './host.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
 
 /** Environment variable: how many models may train at once. */
@@ -73,10 +74,12 @@ export interface RunUnitsOptions {
   dataDir: string;
   limit: number | undefined;
   workers: number;
+  /** Worker threads (default) or child processes (see runtime/host.ts, isolationFor). */
+  isolation?: Isolation;
   /** Every message of every worker, with the unit it trains (errors and `done` excepted). */
   onMessage: (unit: Unit, message: WorkerMessage) => void;
   /** Where the running workers are registered so that Ctrl-C can stop them. */
-  register?: (workers: readonly Worker[]) => void;
+  register?: (workers: readonly TrainingHost[]) => void;
   /** Put before a worker's error message, e.g. `seed 7: `. */
   errorPrefix?: (unit: Unit) => string;
 }
@@ -84,7 +87,7 @@ export interface RunUnitsOptions {
 /** Runs every unit; the first failure stops the other workers at once and is thrown. */
 export async function runUnits(units: readonly Unit[], options: RunUnitsOptions): Promise<void> {
   const queue = [...units];
-  const running = new Set<Worker>();
+  const running = new Set<TrainingHost>();
   let failed: Error | undefined;
 
   const runUnit = (unit: Unit) =>
@@ -96,7 +99,7 @@ export async function runUnits(units: readonly Unit[], options: RunUnitsOptions)
         dataDir: options.dataDir,
         limit: options.limit,
       };
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input });
+      const worker = startTrainingHost(input, options.isolation ?? 'thread');
       running.add(worker);
       options.register?.([...running]);
       let settled = false;

@@ -2,7 +2,8 @@
  * The training worker: @fmnist/study's trainer for one unit of work (a seed's model and any
  * model that resets from it). Training is long synchronous work (a whole epoch runs without
  * yielding), so it runs here, off the main thread: the main thread stays free to draw progress
- * and to answer Ctrl-C at once, by terminating this worker mid-batch.
+ * and to answer Ctrl-C at once, by terminating this worker mid-batch. It runs as a worker
+ * thread or, for gpu.js's GL modes, as a child process (runtime/host.ts): the same protocol.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Features, features, type SplitName } from '@fmnist/data';
@@ -20,9 +21,36 @@ import { customBackendFromEnv } from './backend-env.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
 
 const port = parentPort;
-if (!port) throw new Error('runtime/worker.js must run as a worker thread');
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
-  port.postMessage(message, transfer);
+const send = process.send?.bind(process);
+if (!port && !send) {
+  throw new Error('runtime/worker.js must run as a worker thread or a forked child process');
+}
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => {
+  if (port) port.postMessage(message, transfer);
+  else send?.(message);
+};
+
+/** The last message: a child process then leaves, once it is sent (gpu.js may hold handles). */
+function postLast(message: WorkerMessage, exitCode: number): void {
+  if (port || !send) {
+    post(message);
+    return;
+  }
+  send(message, undefined, undefined, () => process.exit(exitCode));
+}
+
+// A child process whose parent went away (killed, even with SIGKILL) stops too, mid-batch.
+if (!port) process.on('disconnect', () => process.exit(1));
+
+/** The unit to train: workerData in a thread, the first IPC message in a child process. */
+function unitInput(): Promise<WorkerInput> {
+  if (port) return Promise.resolve(workerData as WorkerInput);
+  return new Promise((resolve) => {
+    process.once('message', (message: { type: 'start'; input: WorkerInput }) =>
+      resolve(message.input),
+    );
+  });
+}
 
 async function studyEngine(input: WorkerInput): Promise<StudyEngine> {
   if (input.engine === 'tf') {
@@ -67,10 +95,12 @@ async function main(input: WorkerInput): Promise<void> {
   } finally {
     trainer.dispose();
   }
-  post({ type: 'done' });
+  postLast({ type: 'done' }, 0);
 }
 
-main(workerData as WorkerInput).catch((error: unknown) => {
-  const e = error instanceof Error ? error : new Error(String(error));
-  post({ type: 'error', errorName: e.name, message: e.message, stack: e.stack });
-});
+unitInput()
+  .then(main)
+  .catch((error: unknown) => {
+    const e = error instanceof Error ? error : new Error(String(error));
+    postLast({ type: 'error', errorName: e.name, message: e.message, stack: e.stack }, 1);
+  });

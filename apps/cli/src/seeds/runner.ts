@@ -3,9 +3,9 @@
  * (runtime/lanes.ts) with one worker per core.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import type { TrainedModel } from '@fmnist/study';
 import type { Io } from '../context.js';
+import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
 import type { RunPlan } from '../study/run.js';
 import { SeedsProgress } from './progress.js';
@@ -32,7 +32,7 @@ export interface RunSeedsOptions {
   dataDir: string;
   limit: number | undefined;
   /** Where the workers are registered so that Ctrl-C can stop them. */
-  register?: (workers: readonly Worker[]) => void;
+  register?: (workers: readonly TrainingHost[]) => void;
 }
 
 export async function runSeeds(
@@ -59,6 +59,7 @@ export async function runSeeds(
       dataDir: options.dataDir,
       limit: options.limit,
       workers,
+      isolation: isolationFor(options.io.env),
       ...(options.register ? { register: options.register } : {}),
       errorPrefix: (unit) => `seed ${unit.seed}: `,
       onMessage: (unit, message) => {

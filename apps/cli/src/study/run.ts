@@ -7,9 +7,9 @@
  * models side by side, which nearly halves the study's wall time.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import type { EngineName, ModelJob, TrainedModel } from '@fmnist/study';
 import type { Io } from '../context.js';
+import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
 import { ProgressRenderer } from './progress.js';
 
@@ -48,7 +48,7 @@ export interface RunTrainingOptions {
   /** Called with every trained model as it arrives (e.g. to print its test accuracy). */
   onModel?: (model: TrainedModel, progress: ProgressRenderer) => void;
   /** Where the workers are registered so that Ctrl-C can stop them. */
-  register?: (workers: readonly Worker[]) => void;
+  register?: (workers: readonly TrainingHost[]) => void;
 }
 
 export async function runTraining(
@@ -67,6 +67,7 @@ export async function runTraining(
       dataDir: options.dataDir,
       limit: options.limit,
       workers,
+      isolation: isolationFor(options.io.env),
       ...(options.register ? { register: options.register } : {}),
       onMessage: (_unit, message) => {
         switch (message.type) {
