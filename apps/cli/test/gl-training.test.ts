@@ -5,7 +5,6 @@
  * `xvfb-run`, so there it must run; elsewhere without a display it is skipped, by name.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { gpuJsModeAvailability } from '@fmnist/core/gpujs';
 import { describe, expect, it } from 'vitest';
 import { isolationFor } from '../src/runtime/host.js';
