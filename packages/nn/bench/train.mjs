@@ -260,14 +260,40 @@ function runAll({ limit, only, optimizers, epochs }) {
     ),
     peakRssMB: Math.max(...results.filter((r) => r.peakRssMB).map((r) => r.peakRssMB)),
   };
-  for (const [k, v] of Object.entries(ratios))
-    process.stderr.write(`ratio ${k} / tfjs-wasm: ${v}\n`);
-  for (const [k, v] of Object.entries(torchRatios))
-    process.stderr.write(`ratio ${k} / pytorch (1 thread): ${v}\n`);
+  process.stderr.write(table(results, optimizers, report.loadAverage1mAtEnd));
   const outDir = join(here, '..', 'bench-results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'train.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** The engines side by side: seconds per epoch, and each against tfjs-wasm and PyTorch. */
+function table(results, optimizers, load) {
+  const runners = [...new Set(results.map((r) => r.runner))];
+  const header = [
+    'engine',
+    ...optimizers.flatMap((o) => [`${o} s/epoch`, '/ tfjs-wasm', '/ pytorch']),
+  ];
+  const rows = runners.map((runner) => {
+    const cells = [runner];
+    for (const optimizer of optimizers) {
+      const r = results.find((x) => x.runner === runner && x.optimizer === optimizer);
+      const wasm = results.find((x) => x.runner === 'tfjs:wasm' && x.optimizer === optimizer);
+      const torch = results.find((x) => x.runner === 'torch:cpu1' && x.optimizer === optimizer);
+      if (!r?.epochSeconds) {
+        cells.push(r?.skipped ? 'skipped' : 'failed', '', '');
+        continue;
+      }
+      const vs = (peer) =>
+        peer?.epochSeconds ? `${(r.epochSeconds / peer.epochSeconds).toFixed(2)}x` : '-';
+      cells.push(r.epochSeconds.toFixed(2), vs(wasm), vs(torch));
+    }
+    return cells;
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return `\n${[line(header), ...rows.map(line)].join('\n')}\n(load average ${load}; compare ratios within one run)\n`;
 }
 
 function round(x, digits) {

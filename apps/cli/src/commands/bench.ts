@@ -26,7 +26,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
     results: 'packages/core/bench-results/kernels.json',
   },
   train: {
-    what: 'one epoch, SGD and Adam: custom engine against TensorFlow.js',
+    what: 'one epoch, SGD and Adam: custom engine against TensorFlow.js and PyTorch (1 thread)',
     script: 'packages/nn/bench/train.mjs',
     results: 'packages/nn/bench-results/train.json',
   },
