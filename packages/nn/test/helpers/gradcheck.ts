@@ -29,12 +29,19 @@ export function numericalGradient(theta: FloatArray, f: () => number): Float64Ar
   return grad;
 }
 
-/** The worst violation of |analytic − numeric| <= ABS_TOL + REL_TOL·|numeric| (<= 0 passes). */
+/**
+ * The worst violation of |analytic − numeric| <= ABS_TOL + REL_TOL·|numeric| (<= 0 passes).
+ * A NaN, an infinity or a length mismatch is the worst violation there is (Infinity): a NaN
+ * compares false with everything, so a plain max would let it pass.
+ */
 export function worstError(analytic: ArrayLike<number>, numeric: ArrayLike<number>): number {
+  if (analytic.length !== numeric.length) return Number.POSITIVE_INFINITY;
   let worst = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < numeric.length; i++) {
-    const err = Math.abs(analytic[i]! - numeric[i]!) - (ABS_TOL + REL_TOL * Math.abs(numeric[i]!));
-    worst = Math.max(worst, err);
+    const a = analytic[i]!;
+    const n = numeric[i]!;
+    if (!Number.isFinite(a) || !Number.isFinite(n)) return Number.POSITIVE_INFINITY;
+    worst = Math.max(worst, Math.abs(a - n) - (ABS_TOL + REL_TOL * Math.abs(n)));
   }
   return worst;
 }
