@@ -1,0 +1,105 @@
+/**
+ * The project's patch to gpu.js 2.24.1 (patches/gpu.js@2.24.1.patch, pnpm's
+ * patchedDependencies): in webasm's SIMD kernel, a read whose x index is `this.thread.x` and
+ * whose other indices are lane-uniform is one v128 load instead of a gather of four scalar
+ * loads. It must change nothing but speed: these check that every lane reads what gpu.js's
+ * JavaScript translation (cpu mode) reads, on quads and the scalar tail, for 1-D to 3-D arrays,
+ * and that a quad leaving the array falls back to the clamped gather.
+ */
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { GPU, type IKernelRunShortcut, Input } from 'gpu.js';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const webasm = new GPU({ mode: 'webasm' });
+const cpu = new GPU({ mode: 'cpu' });
+afterAll(() => {
+  void webasm.destroy().catch(() => undefined);
+  void cpu.destroy().catch(() => undefined);
+});
+
+type Kernel = (this: { thread: { x: number; y: number; z: number } }, ...args: never[]) => number;
+
+function both(source: Kernel, output: number[]): [IKernelRunShortcut, IKernelRunShortcut] {
+  const settings = { output, dynamicArguments: false, tactic: 'precision' as const };
+  return [webasm.createKernel(source, settings), cpu.createKernel(source, settings)];
+}
+
+/** A typed array as a sized gpu.js Input (its typings say number[]; it takes any array). */
+const arg = (v: Float32Array, size: number[]) =>
+  new Input(v as unknown as number[], size as unknown as [number, number]);
+
+const flat = (r: unknown): number[] =>
+  r instanceof Float32Array ? Array.from(r) : (r as unknown[]).flatMap(flat);
+
+/** Distinct, exactly representable values, so any misplaced lane shows. */
+const values = (n: number) => Float32Array.from({ length: n }, (_, i) => i * 3 + 1);
+
+describe('gpu.js patch: unit-stride reads in webasm SIMD kernels', () => {
+  it('is applied (pnpm patchedDependencies)', () => {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve('gpu.js/src/backend/web-assembly/function-node.js');
+    expect(readFileSync(file, 'utf8')).toContain('vUnitStrideLoad(layout');
+  });
+
+  it.each([4, 5, 7, 8, 13, 32])('reads a[y][x] like cpu mode, output width %i', (width) => {
+    const [w, c] = both(
+      function (this, a: number[][]) {
+        return a[this.thread.y]![this.thread.x]!;
+      } as Kernel,
+      [width, 3],
+    );
+    const a = arg(values(width * 3), [width, 3]);
+    expect(flat(w(a))).toEqual(flat(c(a)));
+  });
+
+  it('reads b[i][x] in a loop (the matmul read) like cpu mode', () => {
+    const [w, c] = both(
+      function (this, b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < 6; i++) s += b[i]![this.thread.x]! * (i + 1);
+        return s;
+      } as Kernel,
+      [11],
+    );
+    const b = arg(values(11 * 6), [11, 6]);
+    expect(flat(w(b))).toEqual(flat(c(b)));
+  });
+
+  it('reads a 3-D a[z][y][x] like cpu mode', () => {
+    const [w, c] = both(
+      function (this, a: number[][][]) {
+        return a[this.thread.z]![this.thread.y]![this.thread.x]!;
+      } as Kernel,
+      [9, 2, 3],
+    );
+    const a = arg(values(9 * 2 * 3), [9, 2, 3]);
+    expect(flat(w(a))).toEqual(flat(c(a)));
+  });
+
+  it('a quad past the end of the array takes the clamped gather, as before the patch', () => {
+    const [w] = both(
+      function (this, a: number[][]) {
+        return a[this.thread.y + 3]![this.thread.x]!;
+      } as Kernel,
+      [5],
+    );
+    const data = values(5 * 2);
+    const result = flat(w(arg(data, [5, 2])));
+    // The quad (x 0-3) clamps each lane's index into the array: the last element. (gpu.js's
+    // scalar tail, x = 4, reads 0 out of range: a difference of gpu.js's own, left as it is.)
+    expect(result.slice(0, 4)).toEqual(Array(4).fill(data[data.length - 1]));
+  });
+
+  it('leaves lane-varying rows alone: a[x][y] is still a gather, and right', () => {
+    const [w, c] = both(
+      function (this, a: number[][]) {
+        return a[this.thread.x]![this.thread.y]!;
+      } as Kernel,
+      [6, 4],
+    );
+    const a = arg(values(6 * 4), [4, 6]);
+    expect(flat(w(a))).toEqual(flat(c(a)));
+  });
+});
