@@ -32,6 +32,7 @@ interface ModelJson {
     report: string;
   };
   seconds: number;
+  epochSeconds: number[];
   engine: string;
   backend: string;
 }
@@ -53,6 +54,12 @@ function expectModel(model: ModelJson, epochs: number): void {
   expect(model.engine).toBe('custom');
   expect(model.backend).toMatch(/^(js|gpujs)/);
   expect(model.seconds).toBeGreaterThan(0);
+  // One time per epoch run, which together make up nearly all of fit's time.
+  expect(model.epochSeconds).toHaveLength(model.epochsRun);
+  for (const t of model.epochSeconds) expect(t).toBeGreaterThan(0);
+  const sum = model.epochSeconds.reduce((a, b) => a + b, 0);
+  expect(sum).toBeLessThanOrEqual(model.seconds + 0.01);
+  expect(sum).toBeGreaterThan(model.seconds * 0.5);
 }
 
 describe.skipIf(!realData)('training commands on the real data (quick runs)', () => {

@@ -66,6 +66,8 @@ export interface ModelResult {
   initialWeightsSha256: string;
   /** Training time (fit, validation included), seconds. */
   seconds: number;
+  /** Seconds of each epoch run, its validation included (bench: compare within one run). */
+  epochSeconds: number[];
   test: TestResult;
   summary: string;
   observations: Observation[];
@@ -113,6 +115,7 @@ export function modelResult(model: TrainedModel, testLabels: ArrayLike<number>):
     restoredEpoch: model.restoredEpoch,
     initialWeightsSha256: model.initialWeightsSha256,
     seconds: model.seconds,
+    epochSeconds: model.epochSeconds.map((t) => Math.round(t * 1000) / 1000),
     test: {
       accuracy: metrics.accuracy,
       correct: metrics.correct,

@@ -54,6 +54,8 @@ export interface TrainedModel {
   initialWeightsSha256: string;
   /** Wall-clock seconds of fit (training and per-epoch validation). */
   seconds: number;
+  /** Wall-clock seconds of each epoch run (its training and its validation). */
+  epochSeconds: number[];
   /** The predicted class of every test image, in test order. */
   predictions: Int32Array;
 }
@@ -171,6 +173,8 @@ async function trainBuilt(
   if (earlyStopping) callbacks.push(earlyStopping);
   const initialWeightsSha256 = await weightsSha256(built.initialWeights);
 
+  const epochSeconds: number[] = [];
+  let epochStart = 0;
   const start = performance.now();
   const history = await fit(built.engine, sets.train.x, sets.train.y, {
     epochs: job.epochs,
@@ -182,6 +186,7 @@ async function trainBuilt(
     callbacks,
     onEpochBegin: (epoch) => {
       lastBatchEvent = performance.now();
+      epochStart = lastBatchEvent;
       emit({ type: 'epoch-begin', name: job.name, epoch, epochs: job.epochs });
     },
     onBatchEnd: (e) => {
@@ -194,12 +199,14 @@ async function trainBuilt(
         progress: { ...progress(e, e.batch + 1), secondsPerStep: e.secondsPerStep, logs: e.logs },
       });
     },
-    onEpochEnd: (e: EpochEvent) =>
+    onEpochEnd: (e: EpochEvent) => {
+      epochSeconds.push((performance.now() - epochStart) / 1000);
       emit({
         type: 'epoch-end',
         name: job.name,
         progress: { ...progress(e, e.steps), secondsPerStep: e.secondsPerStep, logs: e.logs },
-      }),
+      });
+    },
   });
   const seconds = (performance.now() - start) / 1000;
   const epochs = history.epoch.map((_, i) =>
@@ -223,6 +230,7 @@ async function trainBuilt(
     restoredEpoch: earlyStopping?.bestWeights ? earlyStopping.bestEpoch + 1 : null,
     initialWeightsSha256,
     seconds,
+    epochSeconds,
     predictions,
   };
 }
