@@ -54,7 +54,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
   thresholds: { high: 90, low: 85, break: null },
-  // Reruns test only the mutants whose code or tests changed (the file is kept in the repo).
+  // Reruns test only the mutants whose code or tests changed since the last run here.
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
