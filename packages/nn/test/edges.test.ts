@@ -478,3 +478,42 @@ describe('the loss head', () => {
     });
   });
 });
+
+describe('the unfused head on a batch past the default capacity', () => {
+  it('a linear last layer: dL/dp = −1/(B·p) at the label, the taps say so, gradients match finite differences', () => {
+    const spec = {
+      name: 'linear-head',
+      inputShape: [3],
+      layers: [{ type: 'dense' as const, units: 2, activation: 'linear' as const }],
+    };
+    const m = new Sequential(spec, { seed: 4, dtype: 'float64' });
+    m.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
+    // Outputs in (0, 1) so the cross-entropy of the raw outputs is defined and unclipped.
+    m.setWeights([Float64Array.of(0.1, 0.2, 0.05, 0.1, 0.1, 0.05), Float64Array.of(0.3, 0.3)]);
+    const batch = 40;
+    const x = Float64Array.from({ length: batch * 3 }, (_, i) => ((i * 7) % 10) / 10);
+    const labels = Array.from({ length: batch }, (_, i) => i % 2);
+    const loss = () => crossEntropySum(m.forward(x, { training: true }), labels, batch, 2) / batch;
+    m.computeGradients(x, labels);
+    const grads = m.getGradients().map((g) => Float64Array.from(g));
+    m.trainableWeights.forEach((w, k) => {
+      expectGradClose(grads[k]!, numericalGradient(w.value, loss), w.name);
+    });
+    const taps = m.tapGradients(x, labels);
+    const p = taps.outputs[0]!;
+    const dp = taps.gradOutputs[0]!;
+    for (let r = 0; r < batch; r++) {
+      const label = labels[r]!;
+      expect(dp[r * 2 + label]).toBeCloseTo(-1 / (batch * p[r * 2 + label]!), 5);
+      expect(dp[r * 2 + 1 - label]).toBe(0);
+    }
+  });
+});
+
+describe('the js backend', () => {
+  it('names and describes itself', () => {
+    const js = new JsBackend();
+    expect(js.name).toBe('js');
+    expect(js.describe?.()).toBe('js: plain JavaScript loops (the reference), float32 or float64');
+  });
+});
