@@ -13,7 +13,7 @@ import {
   BatchNormalization,
 } from '../src/layers/batch-normalization.js';
 import { DENSE_FORMULA, Dense } from '../src/layers/dense.js';
-import { DROPOUT_FORMULA, Dropout, drawDropoutMasks } from '../src/layers/dropout.js';
+import { DROPOUT_FORMULA, Dropout, drawDropoutMasks, keepUnit } from '../src/layers/dropout.js';
 import { FLATTEN_FORMULA, Flatten } from '../src/layers/flatten.js';
 import type { LayerContext } from '../src/layers/layer.js';
 import {
@@ -163,6 +163,28 @@ describe('layer names and bookkeeping', () => {
     expect(none.lastKeepMask(2)).toBeNull();
   });
 
+  it('masks draw one number per unit, site after site and batch after batch', () => {
+    const masks = drawDropoutMasks(
+      [
+        { name: 'b', units: 3, rate: 0.5 },
+        { name: 'c', units: 3, rate: 0.5 },
+      ],
+      2,
+      new Rng(9),
+    );
+    const rng = new Rng(9);
+    const draws = Array.from({ length: 12 }, () => (keepUnit(rng, 0.5) ? 1 : 0));
+    expect([...masks.b!, ...masks.c!]).toEqual(draws);
+    // A layer's own masks: the same stream, one draw per unit of each batch.
+    const d = new Dropout('d', [3], 0.5, { ...ctx(), rng: new Rng(9) });
+    d.allocate(2);
+    const x = new Float64Array(6).fill(1);
+    d.forward(x, 2, true);
+    const first = Array.from(d.lastKeepMask(2)!);
+    d.forward(x, 2, true);
+    expect([...first, ...d.lastKeepMask(2)!]).toEqual(draws);
+  });
+
   it('drawDropoutMasks: no mask at rate 0, a full 0/1 mask otherwise', () => {
     const masks = drawDropoutMasks(
       [
@@ -237,6 +259,9 @@ describe('loss helpers read only the batch’s rows', () => {
     expect(argmaxRow([0.1, 0.45, 0.45], 0, 3)).toBe(1);
     const out = argmaxRows(Float64Array.of(0.1, 0.9, 0.8, 0.2, 0.5), 2);
     expect(Array.from(out)).toEqual([1, 0]);
+    const longer = new Int32Array(4).fill(9);
+    argmaxRows(Float64Array.of(0.1, 0.9, 0.8, 0.2), 2, longer, 1);
+    expect(Array.from(longer)).toEqual([9, 1, 0, 9]);
   });
 });
 
@@ -298,6 +323,10 @@ describe('EarlyStopping, the less used options', () => {
     expect(small.epochsRun).toBe(2);
   });
 
+  it('in max mode an equal value is no improvement either', () => {
+    expect(stopping([0.5, 0.5, 0.5], { monitor: 'val_accuracy', patience: 0 }).epochsRun).toBe(2);
+  });
+
   it('with a baseline, an improvement that misses it does not reset the wait', () => {
     // Keras: the wait keeps counting through improvements that stay above the baseline.
     expect(stopping([1.0, 0.9, 0.95, 0.96], { patience: 2, baseline: 0.5 }).epochsRun).toBe(3);
@@ -346,7 +375,8 @@ class RecordingEngine implements TrainingEngine {
   setWeights() {}
 }
 
-let clock = 0;
+// Not 0, so that a sum of two clock readings cannot pass for their difference.
+let clock = 1000;
 afterEach(() => vi.restoreAllMocks());
 
 describe('fit, as a loop', () => {
@@ -393,7 +423,7 @@ describe('fit, as a loop', () => {
   });
 
   it('reports per batch and per epoch: running means, times by the clock, copies of the logs', async () => {
-    clock = 0;
+    clock = 1000;
     vi.spyOn(performance, 'now').mockImplementation(() => clock);
     const e = new RecordingEngine();
     const batches: BatchEvent[] = [];
@@ -424,6 +454,15 @@ describe('fit, as a loop', () => {
     expect(epoch!.elapsedSeconds).toBeCloseTo(0.125, 12);
     expect(epoch!.secondsPerStep).toBeCloseTo(0.01, 12);
     expect(e.evaluateOptions).toEqual([{ batchSize: 2 }]);
+  });
+
+  it('fires batch events for a callback that has onBatchEnd when fit has none', async () => {
+    const seen: number[] = [];
+    await fit(new RecordingEngine(), x, y, {
+      batchSize: 2,
+      callbacks: [{}, { onBatchEnd: (step) => seen.push(step) }],
+    });
+    expect(seen).toEqual([0, 1, 2]);
   });
 
   it('leaves accuracy out when asked, and fires no batch events nobody listens to', async () => {
