@@ -515,6 +515,16 @@ describe('the loss head', () => {
     m.trainableWeights.forEach((w, k) => {
       expectGradClose(grads[k]!, numericalGradient(w.value, loss), w.name);
     });
+    // A batch 15 times larger: the head's dL/dp buffer must grow with it.
+    const big = Float64Array.from({ length: 30 * 3 }, (_, i) => x[i % 6]! * (1 + (i % 5) / 10));
+    const bigLabels = Array.from({ length: 30 }, (_, i) => i % 4);
+    const bigLoss = () =>
+      crossEntropySum(m.forward(big, { training: true }), bigLabels, 30, 4) / 30;
+    m.computeGradients(big, bigLabels);
+    const bigGrads = m.getGradients().map((g) => Float64Array.from(g));
+    m.trainableWeights.forEach((w, k) => {
+      expectGradClose(bigGrads[k]!, numericalGradient(w.value, bigLoss), `${w.name}, batch 30`);
+    });
   });
 });
 
