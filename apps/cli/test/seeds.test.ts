@@ -105,6 +105,7 @@ function fake(
     restoredEpoch: null,
     initialWeightsSha256: 'x',
     seconds: 1,
+    epochSeconds: [1],
     predictions: preds,
   };
   return modelResult(model, LABELS);
