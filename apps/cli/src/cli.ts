@@ -4,6 +4,7 @@ import { useNodeTfSettings } from '@fmnist/tf/node';
 import type { CommandEntry } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { Io } from './context.js';
+import { checkEnvironment } from './environment.js';
 import { reportError } from './errors.js';
 import { buildProgram } from './program.js';
 
@@ -13,6 +14,8 @@ export async function runCli(
   commands: readonly CommandEntry[] = COMMANDS,
 ): Promise<number> {
   try {
+    // Environment mistakes are usage errors, found before any work starts.
+    checkEnvironment(io.env);
     // The TensorFlow.js reference, wherever a command uses it: its wasm files and FMNIST_TF_BACKEND.
     useNodeTfSettings(io.env);
     const program = await buildProgram(io, argv, commands);

@@ -67,12 +67,24 @@ describe.skipIf(!realData)('fmnist part1 --seeds', () => {
   });
 
   it('stops every worker and says which seed failed when one fails', async () => {
+    // headlessgl with no display: a valid name, so the run starts, and each worker (a child
+    // process, for the GL mode) fails as it builds its backend.
+    const run = await fmnist(['part1', '--seeds', '2', ...QUICK, '--json'], {
+      FMNIST_BACKEND: 'gpujs:headlessgl',
+      DISPLAY: '',
+    });
+    expect(run.code).toBe(1);
+    // Both seeds fail; whichever worker reports first is named.
+    expect(run.stderr).toMatch(/seed (42|3514110759): gpu\.js mode 'headlessgl' is unavailable/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses an unknown backend before any worker starts', async () => {
     const run = await fmnist(['part1', '--seeds', '2', ...QUICK, '--json'], {
       FMNIST_BACKEND: 'bogus',
     });
-    expect(run.code).not.toBe(0);
-    // Both seeds fail; whichever worker reports first is named.
-    expect(run.stderr).toMatch(/seed (42|3514110759): Unknown backend 'bogus'/);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^fmnist: FMNIST_BACKEND=bogus is not a backend; [^\n]*\n$/);
     expect(run.stdout).toBe('');
   });
 

@@ -5,5 +5,6 @@
  * importing the engine does not load gpu.js unless a gpu.js backend is asked for.
  */
 export type { Backend, FloatArray, MatmulOptions } from './backend.js';
+export { BACKEND_NAMES, type BackendName } from './backend-names.js';
 export { JsBackend } from './js-backend.js';
 export { Rng, RngArgumentError } from './rng.js';

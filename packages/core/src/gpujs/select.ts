@@ -2,16 +2,9 @@ import type { Backend } from '../backend.js';
 import { JsBackend } from '../js-backend.js';
 import { GPUJS_MODES, GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from './backend.js';
 
-/** The backend names `createBackend` and `FMNIST_BACKEND` accept. */
-export const BACKEND_NAMES = [
-  'js',
-  'gpujs',
-  'gpujs:webasm',
-  'gpujs:cpu',
-  'gpujs:headlessgl',
-  'auto',
-] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES } from '../backend-names.js';
+
+export { BACKEND_NAMES, type BackendName } from '../backend-names.js';
 
 /**
  * The order `gpujs` tries its modes in: fastest first, as bench/kernels measured on the
