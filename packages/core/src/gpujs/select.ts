@@ -1,8 +1,7 @@
 import type { Backend } from '../backend.js';
+import { BACKEND_NAMES } from '../backend-names.js';
 import { JsBackend } from '../js-backend.js';
 import { GPUJS_MODES, GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from './backend.js';
-
-import { BACKEND_NAMES } from '../backend-names.js';
 
 export { BACKEND_NAMES, type BackendName } from '../backend-names.js';
 
