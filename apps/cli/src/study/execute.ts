@@ -3,8 +3,9 @@
  * and/or train the planned models (in the worker), turn the results into JSON, text and the
  * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { type Section, writeReport } from '@fmnist/reports/node';
 import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
 import type { CommandOptions, CommandOutput } from '../command.js';
@@ -208,17 +209,62 @@ const REPORT_FILES = ['report.html', 'results.json', 'report.md'];
  * after minutes of training would waste them, so it is checked first, as a usage error.
  */
 async function checkOutFolder(out: string): Promise<void> {
-  const info = await stat(out).catch(() => undefined);
-  if (!info) return;
-  if (!info.isDirectory()) {
-    throw new UsageError(`--out ${out} is a file, not a folder. Choose a new or empty folder`);
+  const target = resolve(out);
+  const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw unwritable(out, target, error);
+  });
+  if (info) {
+    if (!info.isDirectory()) {
+      throw new UsageError(`--out ${out} is a file, not a folder. Choose a new or empty folder`);
+    }
+    const entries = await readdir(target);
+    if (entries.length > 0 && !entries.some((e) => REPORT_FILES.includes(e))) {
+      throw new UsageError(
+        `--out ${out} is not empty and holds no earlier report, whose files the report would replace. Choose a new or empty folder`,
+      );
+    }
   }
-  const entries = await readdir(out);
-  if (entries.length > 0 && !entries.some((e) => REPORT_FILES.includes(e))) {
-    throw new UsageError(
-      `--out ${out} is not empty and holds no earlier report, whose files the report would replace. Choose a new or empty folder`,
-    );
+  // The report is written beside its target first, then renamed into place: the nearest
+  // folder that exists must take a new entry. Tried now, with an empty folder removed at once.
+  let parent = dirname(target);
+  for (;;) {
+    const found = await stat(parent).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw unwritable(out, parent, error);
+    });
+    if (found) {
+      if (!found.isDirectory()) {
+        throw new UsageError(
+          `--out ${out} cannot be made: ${parent} is a file, not a folder. Choose another --out`,
+        );
+      }
+      break;
+    }
+    const up = dirname(parent);
+    if (up === parent) break;
+    parent = up;
   }
+  try {
+    await rmdir(await mkdtemp(join(parent, '.fmnist-write-check-')));
+  } catch (error) {
+    throw unwritable(out, parent, error as NodeJS.ErrnoException);
+  }
+}
+
+/** --out cannot be written: the system's reason, and what to do. */
+function unwritable(out: string, where: string, error: NodeJS.ErrnoException): UsageError {
+  const why =
+    error.code === 'EACCES' || error.code === 'EPERM'
+      ? 'permission denied'
+      : error.code === 'ENOTDIR'
+        ? 'a part of the path is a file, not a folder'
+        : error.code === 'EROFS'
+          ? 'the file system is read-only'
+          : `could not create a folder there (${error.code ?? error.message})`;
+  return new UsageError(
+    `--out ${out} cannot be written (${where}: ${why}). Choose a folder you can write to`,
+  );
 }
 
 function correctShare(predictions: Int32Array, labels: Uint8Array): number {
