@@ -4,12 +4,11 @@
  * and the values it takes), not a bug found halfway through a run.
  */
 import { BACKEND_NAMES } from '@fmnist/core';
+import { ENV_TF_BACKEND, TF_BACKEND_NAMES } from '@fmnist/tf/node';
 import { ENV_MIRRORS } from './context.js';
 import { UsageError } from './errors.js';
 import { ENV_BACKEND } from './runtime/backend-env.js';
 import { ENV_WORKERS } from './runtime/lanes.js';
-
-const TF_BACKENDS = ['tensorflow', 'wasm', 'cpu'];
 
 export function checkEnvironment(env: Record<string, string | undefined>): void {
   const set = (name: string) => {
@@ -22,10 +21,10 @@ export function checkEnvironment(env: Record<string, string | undefined>): void 
       `${ENV_BACKEND}=${backend} is not a backend; set it to one of ${BACKEND_NAMES.join(', ')}, or unset it for gpujs`,
     );
   }
-  const tf = set('FMNIST_TF_BACKEND');
-  if (tf !== undefined && !TF_BACKENDS.includes(tf)) {
+  const tf = set(ENV_TF_BACKEND);
+  if (tf !== undefined && !(TF_BACKEND_NAMES as readonly string[]).includes(tf)) {
     throw new UsageError(
-      `FMNIST_TF_BACKEND=${tf} is not a TensorFlow.js backend; set it to one of ${TF_BACKENDS.join(', ')}, or unset it`,
+      `${ENV_TF_BACKEND}=${tf} is not a TensorFlow.js backend; set it to one of ${TF_BACKEND_NAMES.join(', ')}, or unset it`,
     );
   }
   const workers = set(ENV_WORKERS);

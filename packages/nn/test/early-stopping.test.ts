@@ -2,34 +2,13 @@
  * EarlyStopping on scripted validation losses, driven by a loop that calls the hooks the way
  * fit does. Each epoch's "weights" are [epoch], so the restored weights name their epoch.
  */
-import type { FloatArray } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
-import { type CallbackModel, EarlyStopping, type EarlyStoppingOptions } from '../src/callbacks.js';
+import { EarlyStopping } from '../src/callbacks.js';
 import { denseStack } from '../src/dense-stack.js';
 import { Sequential } from '../src/sequential.js';
+import { runEarlyStopping } from './helpers/early-stopping.js';
 
-function run(losses: number[], options: EarlyStoppingOptions) {
-  let weights: FloatArray[] = [Float32Array.of(-1)];
-  const model: CallbackModel = {
-    stopTraining: false,
-    getWeights: () => weights.map((w) => w.slice()),
-    setWeights: (ws) => {
-      weights = ws.map((w) => Float32Array.from(w));
-    },
-  };
-  const es = new EarlyStopping(options);
-  es.setModel(model);
-  es.onTrainBegin();
-  let epochsRun = 0;
-  for (let epoch = 0; epoch < losses.length; epoch++) {
-    weights = [Float32Array.of(epoch)]; // training this epoch produced these weights
-    epochsRun++;
-    es.onEpochEnd(epoch, { loss: 0, val_loss: losses[epoch]! });
-    if (model.stopTraining) break;
-  }
-  es.onTrainEnd();
-  return { epochsRun, weightsEpoch: weights[0]![0], es };
-}
+const run = runEarlyStopping;
 
 describe('EarlyStopping (Keras 3 semantics)', () => {
   it('stops `patience` epochs after the best one and restores the best weights', () => {

@@ -7,7 +7,7 @@
  */
 import { JsBackend, Rng } from '@fmnist/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CallbackModel, EarlyStopping, History } from '../src/callbacks.js';
+import { EarlyStopping, History } from '../src/callbacks.js';
 import {
   BATCH_NORMALIZATION_FORMULA,
   BatchNormalization,
@@ -29,6 +29,7 @@ import { Adam, createOptimizer, OPTIMIZER_FORMULA, SGD } from '../src/optimizers
 import { Sequential } from '../src/sequential.js';
 import type { BatchTotals, TrainingEngine } from '../src/train/engine.js';
 import { type BatchEvent, type EpochEvent, fit } from '../src/train/fit.js';
+import { runEarlyStopping } from './helpers/early-stopping.js';
 import { expectClose as expectGradClose, numericalGradient } from './helpers/gradcheck.js';
 
 const ctx = (dtype: 'float32' | 'float64' = 'float64'): LayerContext => ({
@@ -279,33 +280,7 @@ describe('History.bestEpoch', () => {
   });
 });
 
-/** Drives EarlyStopping as fit does; each epoch's weights are [epoch]. */
-function stopping(
-  values: (number | undefined)[],
-  options: ConstructorParameters<typeof EarlyStopping>[0],
-) {
-  let weights = [Float32Array.of(-1)];
-  const model: CallbackModel = {
-    stopTraining: false,
-    getWeights: () => weights.map((w) => w.slice()),
-    setWeights: (ws) => {
-      weights = ws.map((w) => Float32Array.from(w));
-    },
-  };
-  const es = new EarlyStopping(options);
-  es.setModel(model);
-  es.onTrainBegin();
-  let epochsRun = 0;
-  for (let epoch = 0; epoch < values.length; epoch++) {
-    weights = [Float32Array.of(epoch)];
-    epochsRun++;
-    const v = values[epoch];
-    es.onEpochEnd(epoch, v === undefined ? { loss: 1 } : { loss: 1, val_loss: v, val_accuracy: v });
-    if (model.stopTraining) break;
-  }
-  es.onTrainEnd();
-  return { epochsRun, weightsEpoch: weights[0]![0], es };
-}
+const stopping = runEarlyStopping;
 
 describe('EarlyStopping, the less used options', () => {
   it('maximises in max mode, minDelta included', () => {

@@ -15,7 +15,6 @@ export type Isolation = 'thread' | 'process';
 
 /** A running training unit, whichever kind it is. */
 export interface TrainingHost {
-  readonly kind: Isolation;
   on(event: 'message', listener: (message: WorkerMessage) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   /** `code` is null when a signal stopped a child process. */
@@ -41,7 +40,6 @@ export function startTrainingHost(input: WorkerInput, isolation: Isolation): Tra
 function threadHost(input: WorkerInput): TrainingHost {
   const worker = new Worker(WORKER_SCRIPT, { workerData: input });
   return {
-    kind: 'thread',
     on(event: string, listener: (...args: unknown[]) => void) {
       worker.on(event, listener);
     },
@@ -68,7 +66,6 @@ function processHost(input: WorkerInput): TrainingHost {
     });
   });
   return {
-    kind: 'process',
     on(event: string, listener: (...args: unknown[]) => void) {
       if (event === 'exit')
         child.on('exit', (code) => (listener as (c: number | null) => void)(code));

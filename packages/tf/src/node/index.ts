@@ -8,7 +8,8 @@ import path from 'node:path';
 import { configureTfBackend, type TfBackendName } from '../backend.js';
 
 export const ENV_TF_BACKEND = 'FMNIST_TF_BACKEND';
-const NAMES: readonly TfBackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** The values FMNIST_TF_BACKEND takes. */
+export const TF_BACKEND_NAMES: readonly TfBackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /** Points the wasm backend at its installed files and reads FMNIST_TF_BACKEND; idempotent. */
 export function useNodeTfSettings(env: Record<string, string | undefined> = process.env): void {
@@ -17,6 +18,8 @@ export function useNodeTfSettings(env: Record<string, string | undefined> = proc
   const value = env[ENV_TF_BACKEND];
   configureTfBackend({
     wasmPaths: `${path.join(path.dirname(packageJson), 'dist')}${path.sep}`,
-    ...(NAMES.includes(value as TfBackendName) ? { prefer: value as TfBackendName } : {}),
+    ...(TF_BACKEND_NAMES.includes(value as TfBackendName)
+      ? { prefer: value as TfBackendName }
+      : {}),
   });
 }
