@@ -58,7 +58,7 @@ export class InvalidArgumentError extends NnError {
   override name = 'InvalidArgumentError';
 }
 
-/** A weights file that cannot be read back (wrong magic, truncated, another model's spec). */
+/** A saved model that cannot be written or read back (one line: what is wrong, what to do). */
 export class ModelFileError extends NnError {
   override name = 'ModelFileError';
 }

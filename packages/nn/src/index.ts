@@ -2,6 +2,7 @@ export * from './callbacks.js';
 export * from './dense-stack.js';
 export type { Dtype } from './dtype.js';
 export * from './errors.js';
+export * from './io/tfjs-format.js';
 export { BATCH_NORMALIZATION_FORMULA, BatchNormalization } from './layers/batch-normalization.js';
 export { DENSE_FORMULA, Dense } from './layers/dense.js';
 export {

@@ -1,3 +1,3 @@
-/** @fmnist/nn/node: everything of @fmnist/nn, plus saving and loading weights as files. */
+/** @fmnist/nn/node: everything of @fmnist/nn, plus saving and loading models as folders. */
 export * from '../index.js';
-export * from './model-file.js';
+export * from './model-folder.js';

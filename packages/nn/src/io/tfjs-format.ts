@@ -1,0 +1,458 @@
+/**
+ * TensorFlow.js's Layers format, both ways, as bytes (no file system here: it runs in a page as
+ * in Node; `@fmnist/nn/node` reads and writes the folders).
+ *
+ * A saved model is a folder of two kinds of file:
+ *
+ *   model.json               { format: "layers-model", generatedBy, convertedBy,
+ *                              modelTopology: the Keras model config (class_name "Sequential",
+ *                              config: { name, layers: [{ class_name, config }, ...] }),
+ *                              weightsManifest: [{ paths: [shard files], weights: [{ name,
+ *                              shape, dtype }] }] }
+ *   group1-shard1of1.bin     every weight as float32 little-endian, in the manifest's order
+ *
+ * That is what `tf.loadLayersModel` reads in Node and in browsers, what a TF.js model's
+ * `model.save('file://…')` writes (it calls its shard `weights.bin`), and what
+ * `tensorflowjs_converter --input_format tfjs_layers_model --output_format keras` turns into a
+ * Keras model. Weights are matched by name (`<layer>/<weight>`), never by position: TF.js
+ * lists trainable weights first, this engine lists each layer's weights together.
+ */
+import { JsBackend } from '@fmnist/core';
+import { ModelFileError } from '../errors.js';
+import { Sequential } from '../sequential.js';
+import { type Activation, KERAS_DEFAULTS, type LayerSpec, type ModelSpec } from '../spec.js';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_SHARD = 'group1-shard1of1.bin';
+
+export interface WeightManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: unknown;
+}
+
+export interface WeightsManifestGroup {
+  paths: string[];
+  weights: WeightManifestEntry[];
+}
+
+/** model.json as this module writes it (and the parts of it that it reads). */
+export interface LayersModelJson {
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: string | null;
+  modelTopology: {
+    class_name: 'Sequential';
+    config: { name: string; layers: { class_name: string; config: Record<string, unknown> }[] };
+    keras_version: string;
+    backend: string;
+  };
+  weightsManifest: WeightsManifestGroup[];
+  /** TF.js keeps this object as it is (`model.getUserDefinedMetadata()`); see `metadata`. */
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+/** A saved model as bytes: model.json's object and the one weights shard. */
+export interface LayersModelFiles {
+  modelJson: LayersModelJson;
+  /** File name (relative to the folder) → bytes. */
+  shards: Map<string, Uint8Array>;
+}
+
+/** What a saved model reads back as: the spec to build, and its weights in this engine's order. */
+export interface DecodedModel {
+  spec: ModelSpec;
+  weights: { shape: number[]; data: Float32Array }[];
+  /** `generatedBy` of model.json, e.g. "TensorFlow.js tfjs-layers v4.22.0". */
+  generatedBy: string | null;
+  /** model.json's `userDefinedMetadata`, when it has one. */
+  metadata: Record<string, unknown> | null;
+}
+
+const KERAS_CLASS: Record<LayerSpec['type'], string> = {
+  flatten: 'Flatten',
+  dense: 'Dense',
+  batchNormalization: 'BatchNormalization',
+  dropout: 'Dropout',
+};
+
+const GLOROT_UNIFORM = {
+  class_name: 'VarianceScaling',
+  config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
+};
+
+// -----------------------------------------------------------------------------------------
+// writing
+
+/**
+ * The model as TF.js Layers files: its layers' Keras class names, configs and names (as TF.js
+ * writes them), and its weights (BatchNormalization's moving statistics included) in one shard.
+ */
+export function encodeLayersModel(
+  model: Sequential,
+  options: {
+    generatedBy?: string;
+    /** Kept as model.json's userDefinedMetadata (what the model was trained on, say). */
+    metadata?: Record<string, unknown>;
+  } = {},
+): LayersModelFiles {
+  const spec = model.spec;
+  const layers = spec.layers.map((layer, i) => {
+    const name = model.layers[i]!.name;
+    const config = kerasConfig(layer, name);
+    if (i === 0) {
+      config.batch_input_shape = [null, ...spec.inputShape];
+      config.dtype = 'float32';
+    }
+    return { class_name: KERAS_CLASS[layer.type], config };
+  });
+  const weights = model.weights;
+  const total = weights.reduce((n, w) => n + w.value.length, 0);
+  const bytes = new Uint8Array(4 * total);
+  // DataView writes little-endian whatever the machine's byte order.
+  const view = new DataView(bytes.buffer);
+  let offset = 0;
+  for (const w of weights) {
+    for (let i = 0; i < w.value.length; i++, offset += 4)
+      view.setFloat32(offset, w.value[i]!, true);
+  }
+  return {
+    modelJson: {
+      format: 'layers-model',
+      generatedBy: options.generatedBy ?? 'fmnist-lab',
+      convertedBy: null,
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: spec.name, layers },
+        keras_version: 'tfjs-layers 4.22.0',
+        backend: 'tensor_flow.js',
+      },
+      weightsManifest: [
+        {
+          paths: [WEIGHTS_SHARD],
+          weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
+        },
+      ],
+      ...(options.metadata ? { userDefinedMetadata: options.metadata } : {}),
+    },
+    shards: new Map([[WEIGHTS_SHARD, bytes]]),
+  };
+}
+
+function kerasConfig(layer: LayerSpec, name: string): Record<string, unknown> {
+  switch (layer.type) {
+    case 'flatten':
+      return { name, trainable: true };
+    case 'dense':
+      return {
+        units: layer.units,
+        activation: layer.activation,
+        use_bias: layer.useBias ?? true,
+        kernel_initializer: GLOROT_UNIFORM,
+        bias_initializer: { class_name: 'Zeros', config: {} },
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+        name,
+        trainable: true,
+      };
+    case 'batchNormalization':
+      return {
+        axis: -1,
+        momentum: layer.momentum ?? KERAS_DEFAULTS.batchNormalization.momentum,
+        epsilon: layer.epsilon ?? KERAS_DEFAULTS.batchNormalization.epsilon,
+        center: true,
+        scale: true,
+        beta_initializer: { class_name: 'Zeros', config: {} },
+        gamma_initializer: { class_name: 'Ones', config: {} },
+        moving_mean_initializer: { class_name: 'Zeros', config: {} },
+        moving_variance_initializer: { class_name: 'Ones', config: {} },
+        beta_regularizer: null,
+        gamma_regularizer: null,
+        beta_constraint: null,
+        gamma_constraint: null,
+        name,
+        trainable: true,
+      };
+    case 'dropout':
+      return { rate: layer.rate, noise_shape: null, seed: null, name, trainable: true };
+  }
+}
+
+// -----------------------------------------------------------------------------------------
+// reading
+
+const ACTIVATIONS: readonly Activation[] = ['relu', 'softmax', 'linear'];
+const SUPPORTED = 'Flatten, Dense (relu, softmax or linear), BatchNormalization and Dropout';
+
+type RawLayer = { class_name?: unknown; className?: unknown; config?: unknown };
+
+/**
+ * Reads model.json (parsed or as text) and its shards back into a spec and weights. `shard`
+ * returns a file's bytes by its manifest path, or undefined when it is missing. Anything this
+ * engine cannot build is refused with one ModelFileError line naming what and where.
+ */
+export function decodeLayersModel(
+  json: unknown,
+  shard: (path: string) => Uint8Array | undefined,
+  where = MODEL_JSON,
+): DecodedModel {
+  const fail = (what: string): never => {
+    throw new ModelFileError(`${where}: ${what}`);
+  };
+  let doc = json;
+  if (typeof doc === 'string') {
+    try {
+      doc = JSON.parse(doc);
+    } catch (error) {
+      fail(
+        `is not valid JSON (${(error as Error).message}); point at the model.json of a TF.js Layers model`,
+      );
+    }
+  }
+  if (!isObject(doc)) return fail('is not a JSON object; point at a TF.js Layers model.json');
+  if (doc.format !== undefined && doc.format !== 'layers-model') {
+    fail(
+      `has format '${String(doc.format)}', not 'layers-model': only TF.js Layers models load here (a graph model has no layers to rebuild)`,
+    );
+  }
+  let topology = doc.modelTopology;
+  if (isObject(topology) && isObject(topology.model_config)) topology = topology.model_config;
+  if (!isObject(topology)) fail('has no modelTopology; save the model with TF.js or this tool');
+  const top = topology as Record<string, unknown>;
+  const className = top.class_name ?? top.className;
+  if (className !== 'Sequential') {
+    fail(
+      `holds a ${String(className)} model; only Sequential models (a stack of ${SUPPORTED}) load into the custom engine`,
+    );
+  }
+  const config = top.config;
+  const rawLayers = Array.isArray(config)
+    ? config
+    : isObject(config) && Array.isArray(config.layers)
+      ? config.layers
+      : fail('has a Sequential config without a layers list');
+  const modelName =
+    isObject(config) && typeof config.name === 'string' && config.name !== ''
+      ? config.name
+      : 'model';
+
+  const layers: LayerSpec[] = [];
+  const layerNames: string[] = [];
+  let inputShape: number[] | undefined;
+  (rawLayers as RawLayer[]).forEach((raw, index) => {
+    const cls = isObject(raw) ? (raw.class_name ?? raw.className) : undefined;
+    const cfg = isObject(raw) && isObject(raw.config) ? raw.config : {};
+    const name = typeof cfg.name === 'string' ? cfg.name : `layer ${index}`;
+    const at = `layer ${index} '${name}' (${String(cls)})`;
+    const declared = cfg.batch_input_shape ?? cfg.batch_shape ?? cfg.batchInputShape;
+    if (declared !== undefined && declared !== null) {
+      if (
+        !Array.isArray(declared) ||
+        declared.length < 2 ||
+        !declared.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)
+      ) {
+        fail(`${at} declares the input shape ${JSON.stringify(declared)}; expected [null, ...]`);
+      }
+      inputShape ??= (declared as number[]).slice(1);
+    }
+    if (cfg.dtype !== undefined && cfg.dtype !== 'float32' && !isFloat32Policy(cfg.dtype)) {
+      fail(`${at} has dtype ${JSON.stringify(cfg.dtype)}; the custom engine computes in float32`);
+    }
+    switch (cls) {
+      case 'InputLayer':
+        return;
+      case 'Flatten':
+        layers.push({ type: 'flatten' });
+        break;
+      case 'Dense': {
+        const activation = cfg.activation ?? 'linear';
+        if (!ACTIVATIONS.includes(activation as Activation)) {
+          fail(
+            `${at} has activation ${JSON.stringify(activation)}; the custom engine has relu, softmax and linear`,
+          );
+        }
+        if (!Number.isInteger(cfg.units) || (cfg.units as number) <= 0) {
+          fail(`${at} has units ${JSON.stringify(cfg.units)}; expected a positive whole number`);
+        }
+        layers.push({
+          type: 'dense',
+          units: cfg.units as number,
+          activation: activation as Activation,
+          ...(cfg.use_bias === false ? { useBias: false } : {}),
+        });
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = Array.isArray(cfg.axis) && cfg.axis.length === 1 ? cfg.axis[0] : cfg.axis;
+        if (axis !== undefined && axis !== -1 && axis !== 1) {
+          fail(`${at} normalises axis ${JSON.stringify(cfg.axis)}; only the last axis (-1) loads`);
+        }
+        if (cfg.center === false || cfg.scale === false) {
+          fail(
+            `${at} has center or scale off; only BatchNormalization with both (Keras's default) loads`,
+          );
+        }
+        layers.push({
+          type: 'batchNormalization',
+          // Keras's defaults stay implicit, so a spec round-trips unchanged.
+          ...(typeof cfg.momentum === 'number' &&
+          cfg.momentum !== KERAS_DEFAULTS.batchNormalization.momentum
+            ? { momentum: cfg.momentum }
+            : {}),
+          ...(typeof cfg.epsilon === 'number' &&
+          cfg.epsilon !== KERAS_DEFAULTS.batchNormalization.epsilon
+            ? { epsilon: cfg.epsilon }
+            : {}),
+        });
+        break;
+      }
+      case 'Dropout': {
+        const rate = cfg.rate;
+        if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+          fail(`${at} has rate ${JSON.stringify(rate)}; expected a number in [0, 1)`);
+        }
+        if (cfg.noise_shape !== undefined && cfg.noise_shape !== null) {
+          fail(`${at} has a noise_shape; only plain Dropout (one mask entry per unit) loads`);
+        }
+        layers.push({ type: 'dropout', rate: rate as number });
+        break;
+      }
+      default:
+        fail(
+          `${at}: the layer class ${JSON.stringify(cls)} is not supported; the custom engine builds ${SUPPORTED}`,
+        );
+    }
+    layerNames.push(name);
+  });
+  if (inputShape === undefined) {
+    fail('declares no input shape (batch_input_shape on the first layer); save the model with one');
+  }
+  const spec: ModelSpec = { name: modelName, inputShape: inputShape as number[], layers };
+
+  // The shapes this engine expects, from a model built on the spec (which also checks the
+  // layers fit together: a BatchNormalization on 2-D input, a stack without a flat output).
+  let expected: { layer: number; short: string; shape: number[] }[] = [];
+  try {
+    const probe = new Sequential(spec, { backend: new JsBackend() });
+    expected = probe.layers.flatMap((layer, i) =>
+      layer.weights.map((w) => ({
+        layer: i,
+        short: w.name.slice(w.name.lastIndexOf('/') + 1),
+        shape: [...w.shape],
+      })),
+    );
+    probe.dispose();
+  } catch (error) {
+    // Any layer's complaint about the stack (InvalidArgumentError, ShapeMismatchError...).
+    fail(`cannot be built: ${(error as Error).message}`);
+  }
+
+  // The manifest: every entry float32, unquantised; the shards in order hold them end to end.
+  const manifest = doc.weightsManifest;
+  if (!Array.isArray(manifest)) fail('has no weightsManifest; save the model with its weights');
+  const stored = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const group of manifest as unknown[]) {
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      fail('has a weightsManifest group without paths and weights lists');
+    }
+    const g = group as { paths: unknown[]; weights: unknown[] };
+    const parts: Uint8Array[] = [];
+    for (const path of g.paths) {
+      if (typeof path !== 'string') fail(`lists the weights file ${JSON.stringify(path)}`);
+      const bytes = shard(path as string);
+      if (bytes === undefined) {
+        fail(`lists the weights file '${path}', which is missing; copy it beside model.json`);
+      }
+      parts.push(bytes as Uint8Array);
+    }
+    const bytes = concat(parts);
+    let offset = 0;
+    for (const entry of g.weights) {
+      if (!isObject(entry) || typeof entry.name !== 'string' || !Array.isArray(entry.shape)) {
+        fail('has a weight entry without a name and a shape');
+      }
+      const e = entry as unknown as WeightManifestEntry;
+      if (e.dtype !== 'float32') {
+        fail(`stores weight '${e.name}' as ${String(e.dtype)}; only float32 weights load`);
+      }
+      if (e.quantization !== undefined && e.quantization !== null) {
+        fail(`stores weight '${e.name}' quantised; save it without quantisation`);
+      }
+      if (!e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        fail(`gives weight '${e.name}' the shape ${JSON.stringify(e.shape)}`);
+      }
+      const count = e.shape.reduce((a, b) => a * b, 1);
+      if (offset + 4 * count > bytes.length) {
+        fail(
+          `expects ${(g.paths as string[]).join(', ')} to hold weight '${e.name}' at bytes ${offset}-${offset + 4 * count}, but it has ${bytes.length}: the weights file is truncated; save the model again`,
+        );
+      }
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 4 * count);
+      const data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+      stored.set(e.name, { shape: [...e.shape], data });
+      offset += 4 * count;
+    }
+    if (offset !== bytes.length) {
+      fail(
+        `lists ${offset} bytes of weights but ${(g.paths as string[]).join(', ')} hold ${bytes.length}; the weights file does not belong to this model.json`,
+      );
+    }
+  }
+
+  // Each weight the engine needs, found by its Keras name; nothing left over.
+  const used = new Set<string>();
+  const weights = expected.map((want) => {
+    const wanted = `${layerNames[want.layer]}/${want.short}`;
+    const key = stored.has(wanted)
+      ? wanted
+      : [...stored.keys()].find((k) => k.endsWith(`/${wanted}`) || k === `${wanted}:0`);
+    if (key === undefined) fail(`has no weight '${wanted}' in its weightsManifest`);
+    const found = stored.get(key as string)!;
+    if (found.shape.join() !== want.shape.join()) {
+      fail(
+        `gives weight '${key}' the shape [${found.shape.join(', ')}], but the layer needs [${want.shape.join(', ')}]`,
+      );
+    }
+    used.add(key as string);
+    return found;
+  });
+  const unused = [...stored.keys()].filter((k) => !used.has(k));
+  if (unused.length > 0) {
+    fail(`holds weights no layer uses (${unused.join(', ')}); it does not describe this model`);
+  }
+  return {
+    spec,
+    weights,
+    generatedBy: typeof doc.generatedBy === 'string' ? doc.generatedBy : null,
+    metadata: isObject(doc.userDefinedMetadata) ? doc.userDefinedMetadata : null,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Keras 3 writes a layer's dtype as a DTypePolicy object. */
+function isFloat32Policy(dtype: unknown): boolean {
+  return (
+    isObject(dtype) &&
+    isObject(dtype.config) &&
+    (dtype.config.name === 'float32' || dtype.config.name === undefined)
+  );
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
