@@ -8,8 +8,9 @@ import { COMMANDS } from './commands/index.js';
 import { createContext, type Io } from './context.js';
 import { CheckFailedError } from './errors.js';
 import { addCommonOptions } from './options.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 function register(program: Command, module: CommandModule, io: Io): void {
   const command = program

@@ -107,6 +107,7 @@ function fake(
     seconds: 1,
     epochSeconds: [1],
     predictions: preds,
+    weights: [],
   };
   return modelResult(model, LABELS);
 }

@@ -184,30 +184,36 @@ describe('bad command lines: one line, exit 2, nothing trained', () => {
 });
 
 describe.skipIf(!realData)('Ctrl-C', () => {
-  it('stops training at once with one line, exit 130, and no report', async () => {
-    const out = join(temp(), 'report');
-    const child = spawn(process.execPath, [MAIN, 'study', '--limit', '3000', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    const started = new Promise<void>((resolve) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        // Interrupt once training is under way (a model has begun).
-        if (/\(1 of 6\)/.test(stderr)) resolve();
+  it.each([
+    ['SIGINT', 130, 'interrupted \\(Ctrl-C\\)'],
+    ['SIGTERM', 143, 'stopped by SIGTERM'],
+  ] as const)(
+    '%s stops training at once with one line, exit %i, and no report',
+    async (signal, exit, what) => {
+      const out = join(temp(), 'report');
+      const child = spawn(process.execPath, [MAIN, 'study', '--limit', '3000', '--out', out], {
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-    });
-    await started;
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code).toBe(130);
-    expect(stdout).toBe('');
-    const last = stderr.trimEnd().split('\n').at(-1)!;
-    expect(last).toMatch(/^fmnist: interrupted \(Ctrl-C\) while training; nothing new was written/);
-    expect(existsSync(out)).toBe(false);
-  });
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      const started = new Promise<void>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          // Interrupt once training is under way (a model has begun).
+          if (/\(1 of 6\)/.test(stderr)) resolve();
+        });
+      });
+      await started;
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(exit);
+      expect(stdout).toBe('');
+      const last = stderr.trimEnd().split('\n').at(-1)!;
+      expect(last).toMatch(new RegExp(`^fmnist: ${what} while training; nothing new was written`));
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 });

@@ -79,6 +79,41 @@ describe('writeReport', () => {
     expect(await hidden(root)).toEqual([]);
   });
 
+  it('writes attachments with the report, in one swap: a later report without them drops them', async () => {
+    const out = join(root, 'attached');
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const written = await writeReport(out, tinyDocument('With models'), {
+      attachments: [
+        { path: 'models/base/model.json', content: '{}' },
+        { path: 'models/base/group1-shard1of1.bin', content: bytes },
+      ],
+    });
+    expect(written.files).toContain('models/base/model.json');
+    expect(written.files.at(-1)).toBe('report.html');
+    expect(await readFile(join(out, 'models/base/model.json'), 'utf8')).toBe('{}');
+    expect(new Uint8Array(await readFile(join(out, 'models/base/group1-shard1of1.bin')))).toEqual(
+      bytes,
+    );
+    await writeReport(out, tinyDocument('Without'));
+    expect(await readdir(out)).not.toContain('models');
+    expect(await hidden(root)).toEqual([]);
+  });
+
+  it('refuses attachment paths that leave the folder, clash with the report or repeat', async () => {
+    const out = join(root, 'bad-attachments');
+    const attach = (...paths: string[]) =>
+      writeReport(out, tinyDocument(), {
+        attachments: paths.map((path) => ({ path, content: '' })),
+      });
+    await expect(attach('../escape')).rejects.toThrow(/not a plain relative path/);
+    await expect(attach('/etc/x')).rejects.toThrow(/not a plain relative path/);
+    await expect(attach('models//x')).rejects.toThrow(/not a plain relative path/);
+    await expect(attach('report.html')).rejects.toThrow(/not a plain relative path/);
+    await expect(attach('figures/a.png')).rejects.toThrow(/not a plain relative path/);
+    await expect(attach('m/a', 'm/a')).rejects.toThrow(/two attachments are named "m\/a"/);
+    expect(await readdir(root)).not.toContain('bad-attachments');
+  });
+
   it('refuses figure names that are not file names, or used twice, or without content', async () => {
     const out = join(root, 'bad-names');
     const withFigure = (name: string, twice = false, empty = false): ReportDocument => {

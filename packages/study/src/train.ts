@@ -58,6 +58,11 @@ export interface TrainedModel {
   epochSeconds: number[];
   /** The predicted class of every test image, in test order. */
   predictions: Int32Array;
+  /**
+   * The weights the predictions came from (early stopping: the restored ones), in Keras order,
+   * float32: what `--save-models` keeps.
+   */
+  weights: Float32Array[];
 }
 
 /** The three splits of one crop, as float features. */
@@ -213,6 +218,9 @@ async function trainBuilt(
     epochLogs(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[i]!]))),
   );
   const predictions = built.predictClasses(sets.test.x, { batchSize: PREDICT_BATCH });
+  const weights = built.engine
+    .getWeights()
+    .map((w) => (w instanceof Float32Array ? w : Float32Array.from(w)));
   return {
     name: job.name,
     part: job.part,
@@ -232,6 +240,7 @@ async function trainBuilt(
     seconds,
     epochSeconds,
     predictions,
+    weights,
   };
 }
 

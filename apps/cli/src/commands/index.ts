@@ -25,6 +25,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import('./study.js')).studyCommand,
   },
   {
+    name: 'predict',
+    summary: 'predict Fashion-MNIST images with a saved model (TF.js Layers format)',
+    load: async () => (await import('./predict.js')).predictCommand,
+  },
+  {
     name: 'crosscheck',
     summary: 'compare the custom engine with TensorFlow.js layer by layer and through training',
     load: async () => (await import('./crosscheck.js')).crosscheckCommand,

@@ -6,6 +6,7 @@ import type { CommandModule } from '../command.js';
 import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
+import { saveModelsOption } from '../study/saved-models.js';
 
 export const part1Command: CommandModule = {
   name: 'part1',
@@ -13,6 +14,10 @@ export const part1Command: CommandModule = {
   description:
     'Part 1, steps 6-8: summaries and diagrams of the 28x28 and 14x28 models; the 14x28 model trained on the top halves, then reset to the very same initial weights and trained on the bottom halves (SGD lr 1e-4, 10 epochs, batch 32); their classification reports, a per-class comparison with observations, and the test images one gets right and the other wrong. Writes the report into --out; --json prints { "models": [top, bottom], ... }.',
   options: ['json', 'engine', 'seed', 'out', 'dataDir', 'limit', 'epochs'],
-  configure: (command) => command.addOption(modelOption(PART1_MODELS)).addOption(seedsOption()),
+  configure: (command) =>
+    command
+      .addOption(modelOption(PART1_MODELS))
+      .addOption(seedsOption())
+      .addOption(saveModelsOption()),
   run: (options, context) => executeStudy('part1', options, context),
 };

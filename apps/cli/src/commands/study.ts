@@ -6,6 +6,7 @@ import type { CommandModule } from '../command.js';
 import { seedsOption } from '../seeds/seeds.js';
 import { executeStudy } from '../study/execute.js';
 import { modelOption } from '../study/model-option.js';
+import { saveModelsOption } from '../study/saved-models.js';
 
 export const studyCommand: CommandModule = {
   name: 'study',
@@ -17,6 +18,7 @@ export const studyCommand: CommandModule = {
     command
       .addOption(modelOption(MODEL_NAMES))
       .addOption(seedsOption())
+      .addOption(saveModelsOption())
       .addOption(
         new Option(
           '--no-explain',

@@ -1,6 +1,7 @@
 /**
- * Ctrl-C (SIGINT) and SIGTERM during a long command: stop the training worker at once, say
- * so in one line, and exit 130 (128 + SIGINT, the shell's convention). Reports are written
+ * Ctrl-C (SIGINT) and SIGTERM during a long command: stop the training workers at once, say
+ * so in one line, and exit 128 + the signal's number, the shell's convention (130 for SIGINT,
+ * 143 for SIGTERM). Reports are written
  * atomically (writeReport renames a finished folder into place), so stopping at any point
  * leaves the previous report, if any, whole and never a half-written one.
  */
@@ -9,6 +10,9 @@ import type { Io } from '../context.js';
 import type { TrainingHost } from './host.js';
 
 export const EXIT_INTERRUPTED = 130;
+export const EXIT_TERMINATED = 143;
+/** How long stopping the workers may take before the process leaves anyway. */
+const STOP_GRACE_MS = 2000;
 
 export interface InterruptScope {
   /** The workers to stop on Ctrl-C (none when none runs). */
@@ -24,14 +28,26 @@ export async function withInterrupt<T>(
 ): Promise<T> {
   let workers: readonly TrainingHost[] = [];
   let stage = 'starting';
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C while the workers stop changes nothing.
+    if (stopping) return;
+    stopping = true;
     const what = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`;
-    io.stderr.write(
-      `\nfmnist: ${what} while ${stage}; nothing new was written to ${out}. Run the command again to start over.\n`,
-    );
-    const stop = Promise.all(workers.map((w) => w.terminate()));
+    const code = signal === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED;
+    // The workers are stopped first, then the line is written: progress a worker sent before it
+    // stopped is printed above it, and the message stays the last line.
+    const stop = Promise.race([
+      Promise.all(workers.map((w) => w.terminate())),
+      new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS)),
+    ]);
     // Exiting here, not throwing: the main thread may be inside a long synchronous step.
-    void stop.finally(() => process.exit(EXIT_INTERRUPTED));
+    void stop.finally(() => {
+      io.stderr.write(
+        `\nfmnist: ${what} while ${stage}; nothing new was written to ${out}. Run the command again to start over.\n`,
+      );
+      process.exit(code);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -90,7 +90,8 @@ async function main(input: WorkerInput): Promise<void> {
   try {
     for (const job of input.jobs) {
       const model = await trainer.train(job, { seed: input.seed, sets, onEvent: post });
-      post({ type: 'model-end', model }, [model.predictions.buffer as ArrayBuffer]);
+      const buffers = [model.predictions, ...model.weights].map((a) => a.buffer as ArrayBuffer);
+      post({ type: 'model-end', model }, [...new Set(buffers)]);
     }
   } finally {
     trainer.dispose();

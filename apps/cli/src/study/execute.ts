@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Section, writeReport } from '@fmnist/reports/node';
+import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -22,7 +22,9 @@ import { part1Text, part2Text } from '../report/text.js';
 import { withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { dataSteps } from '../steps/data.js';
+import { VERSION } from '../version.js';
 import { formatElapsed } from './progress.js';
+import { savedModels } from './saved-models.js';
 import { runtimeVersions } from './versions.js';
 
 export type StudyCommandName = 'data' | 'part1' | 'part2' | 'study';
@@ -88,6 +90,8 @@ export async function executeStudy(
     let backend = '';
     let backendDetail = '';
     let lanes = 0;
+    let attachments: ReportAttachment[] = [];
+    const command = `fmnist ${name}${commandLineTail(options)}`;
     if (jobs.length > 0) {
       scope.setStage('training');
       // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.
@@ -158,11 +162,22 @@ export async function executeStudy(
         }
         t = lap('explain pages', t);
       }
+      // --save-models: the first seed's models, written into the report folder with it.
+      if (options.saveModels === true) {
+        const saved = savedModels(training.models, results, jobs, {
+          seed,
+          command,
+          version: VERSION,
+        });
+        attachments = saved.attachments;
+        sections.push(saved.section);
+        json.models = saved.json;
+      }
     }
 
     const wallSeconds = (performance.now() - t0) / 1000;
     const run: RunInfo = {
-      command: `fmnist ${name}${commandLineTail(options)}`,
+      command,
       engine,
       backend,
       backendDetail,
@@ -182,7 +197,7 @@ export async function executeStudy(
     };
     json.run = run;
     const document = reportDocument(TITLES[name], run, sections, json);
-    const written = await writeReport(out, document);
+    const written = await writeReport(out, document, { attachments });
     json.report = { dir: written.dir, files: written.files };
     if (!quiet) {
       context.log(
@@ -286,5 +301,6 @@ function commandLineTail(options: CommandOptions): string {
   if (typeof options.model === 'string') parts.push(`--model ${options.model}`);
   if (options.dataDir !== undefined) parts.push(`--data-dir ${options.dataDir}`);
   if (options.out !== undefined && options.out !== DEFAULT_OUT) parts.push(`--out ${options.out}`);
+  if (options.saveModels === true) parts.push('--save-models');
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }

@@ -6,4 +6,9 @@ import './render.js';
 
 export * from '../index.js';
 export { resvgToPng } from './render.js';
-export { type WrittenReport, writeReport } from './write-report.js';
+export {
+  type ReportAttachment,
+  type WriteReportOptions,
+  type WrittenReport,
+  writeReport,
+} from './write-report.js';

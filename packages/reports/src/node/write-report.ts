@@ -27,12 +27,33 @@ export interface WrittenReport {
 const REPORT_MARKERS = ['report.html', 'results.json', 'report.md'];
 const FIGURE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-export async function writeReport(outDir: string, doc: ReportDocument): Promise<WrittenReport> {
+/** A file that goes into the report folder with the report, e.g. `models/base/model.json`. */
+export interface ReportAttachment {
+  /** Relative to the report folder, '/'-separated; folders on the way are made. */
+  path: string;
+  content: string | Uint8Array;
+}
+
+export interface WriteReportOptions {
+  /** Written before the report's own files, so they appear (atomically) with it or not at all. */
+  attachments?: readonly ReportAttachment[];
+}
+
+const ATTACHMENT_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const RESERVED = new Set(['figures', 'report.html', 'report.md', 'results.json']);
+
+export async function writeReport(
+  outDir: string,
+  doc: ReportDocument,
+  options: WriteReportOptions = {},
+): Promise<WrittenReport> {
   const target = resolve(outDir);
   const parent = dirname(target);
   const base = basename(target);
   const figures = collectFigures(doc.sections);
   checkFigures(figures);
+  const attachments = options.attachments ?? [];
+  checkAttachments(attachments);
   await checkReplaceable(target);
 
   await mkdir(parent, { recursive: true });
@@ -49,6 +70,10 @@ export async function writeReport(outDir: string, doc: ReportDocument): Promise<
       const paths = figureFiles(figure);
       if (paths.svg && figure.svg !== undefined) await put(paths.svg, figure.svg);
       if (paths.png && figure.png !== undefined) await put(paths.png, figure.png);
+    }
+    for (const attachment of attachments) {
+      await mkdir(dirname(join(temp, attachment.path)), { recursive: true });
+      await put(attachment.path, attachment.content);
     }
     await put('results.json', `${JSON.stringify(doc.results ?? null, jsonReplacer, 2)}\n`);
     await put('report.md', renderMarkdown(doc));
@@ -89,6 +114,22 @@ function checkFigures(figures: readonly { name: string; svg?: string; png?: Uint
       );
     }
     seen.add(figure.name);
+  }
+}
+
+function checkAttachments(attachments: readonly ReportAttachment[]): void {
+  const seen = new Set<string>();
+  for (const { path } of attachments) {
+    const segments = path.split('/');
+    if (!segments.every((s) => ATTACHMENT_SEGMENT.test(s)) || RESERVED.has(segments[0]!)) {
+      throw new ReportInputError(
+        `attachment path "${path}" is not a plain relative path beside the report's own files; use '/'-separated names of letters, digits, '.', '_' and '-'.`,
+      );
+    }
+    if (seen.has(path)) {
+      throw new ReportInputError(`two attachments are named "${path}"; give each its own path.`);
+    }
+    seen.add(path);
   }
 }
 

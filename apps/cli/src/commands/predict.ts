@@ -1,0 +1,269 @@
+// `fmnist predict`: a saved model (TF.js Layers format, from `--save-models` or TF.js's own
+// model.save) predicts Fashion-MNIST images: IDX files or 28x28 grayscale PNGs, else the test set.
+
+import { readFile, stat } from 'node:fs/promises';
+import { CLASS_NAMES, type ImageCrop, type ImageSet, isGzip } from '@fmnist/data';
+import { decodeIdxImages, features } from '@fmnist/data/node';
+import { type DecodedModel, ModelFileError, Sequential } from '@fmnist/nn';
+import { readModelFolder } from '@fmnist/nn/node';
+import { classificationMetrics, classificationReport } from '@fmnist/reports';
+import { Option } from 'commander';
+import { decode as decodePng } from 'fast-png';
+import type { CommandModule, CommandOptions } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { customBackendFromEnv } from '../runtime/backend-env.js';
+
+const VARIANTS = ['full', 'top', 'bottom'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+/** Batch of inference: the training batch, so gpu.js reuses the kernels as the study does. */
+const PREDICT_BATCH = 32;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export const predictCommand: CommandModule = {
+  name: 'predict',
+  summary: 'predict Fashion-MNIST images with a saved model (TF.js Layers format)',
+  description:
+    'Loads a model saved by `fmnist study|part1|part2 --save-models` (<out>/models/<name>/) or by TensorFlow.js (model.json and its weights, a Sequential of Flatten, Dense, BatchNormalization and Dropout) and predicts: the images of IDX files (gzipped or not) or 28x28 grayscale PNGs given with --images, printing each one\'s class, its probability and the top three; without --images, the 10,000 test images, with the classification report. The half a 14x28 model sees is read from its model.json when this tool saved it, else --variant top|bottom says. --json prints { "model": ..., "predictions": [...] } (or the test metrics).',
+  options: ['json', 'dataDir'],
+  configure: (command) =>
+    command
+      .addOption(
+        new Option(
+          '--model <dir>',
+          'folder of the saved model (holding model.json)',
+        ).makeOptionMandatory(),
+      )
+      .addOption(
+        new Option(
+          '--images <file...>',
+          'IDX images files (gzipped or not) or 28x28 grayscale PNG files; default: the test set',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--variant <crop>',
+          'the part of the image the model takes: full (28x28), top or bottom (14x28)',
+        ).choices(VARIANTS),
+      ),
+  run: (options, context) => predict(options, context),
+};
+
+interface Prediction {
+  source: string;
+  /** Index of the image in its file (0 for a PNG). */
+  index: number;
+  class: number;
+  className: string;
+  probability: number;
+  top3: { class: number; className: string; probability: number }[];
+  probabilities: number[];
+}
+
+async function predict(options: CommandOptions, context: CommandContext) {
+  const modelDir = options.model as string;
+  const images = (options.images as string[] | undefined) ?? [];
+  const decoded = await readModelFolder(modelDir);
+  const variant = variantOf(decoded, options.variant as Variant | undefined, modelDir);
+  // Everything is read and checked before the engine starts.
+  const sets = [] as { source: string; set: ImageSet }[];
+  for (const file of images) sets.push({ source: file, set: await readImages(file) });
+
+  const { backend, selection } = await customBackendFromEnv(context.io.env);
+  const model = new Sequential(decoded.spec, { backend });
+  try {
+    model.setWeights(decoded.weights);
+    const described = {
+      path: modelDir,
+      name: decoded.spec.name,
+      inputShape: decoded.spec.inputShape,
+      variant,
+      generatedBy: decoded.generatedBy,
+      backend: selection.chosen,
+    };
+    context.log(
+      `Model ${decoded.spec.name} from ${modelDir} (input ${decoded.spec.inputShape.join('x')}, the ${variant === 'full' ? 'whole image' : `${variant} half`}), on ${selection.chosen}.`,
+    );
+    if (sets.length === 0) {
+      const data = await context.loadData({ dataDir: options.dataDir });
+      const probabilities = run(model, data.test, variant);
+      const predicted = argmaxRows(probabilities);
+      const metrics = classificationMetrics(data.test.labels, predicted, CLASS_NAMES);
+      const report = classificationReport(metrics);
+      return {
+        json: {
+          model: described,
+          test: {
+            samples: metrics.n,
+            correct: metrics.correct,
+            accuracy: metrics.accuracy,
+            macroAvg: metrics.macroAvg,
+            weightedAvg: metrics.weightedAvg,
+            classes: metrics.classes,
+            confusionMatrix: metrics.confusionMatrix,
+            report,
+            predictions: Array.from(predicted),
+          },
+        },
+        text: `Test set: ${metrics.correct.toLocaleString('en-US')} of ${metrics.n.toLocaleString('en-US')} images correct, accuracy ${metrics.accuracy.toFixed(4)}\n\n${report}\n`,
+      };
+    }
+    const predictions: Prediction[] = [];
+    for (const { source, set } of sets) {
+      const probabilities = run(model, set, variant);
+      for (let i = 0; i < set.count; i++) {
+        predictions.push(describe(source, i, probabilities.subarray(i * 10, i * 10 + 10)));
+      }
+    }
+    const lines = predictions.map((p) => {
+      const where =
+        sets.find((s) => s.source === p.source)!.set.count > 1
+          ? `${p.source}[${p.index}]`
+          : p.source;
+      const top = p.top3.map((t) => `${t.className} ${t.probability.toFixed(3)}`).join(', ');
+      return `${where}: ${p.className} (${p.probability.toFixed(3)}); top 3: ${top}`;
+    });
+    return { json: { model: described, predictions }, text: `${lines.join('\n')}\n` };
+  } finally {
+    model.dispose();
+    backend.dispose();
+  }
+}
+
+/** The crop the model takes: from --variant, else this tool's metadata, else the input shape. */
+function variantOf(decoded: DecodedModel, option: Variant | undefined, dir: string): Variant {
+  const size = decoded.spec.inputShape.reduce((a, b) => a * b, 1);
+  const shape = decoded.spec.inputShape.join('x');
+  const saved = (decoded.metadata?.fmnist as { crop?: unknown } | undefined)?.crop;
+  if (size === 28 * 28) {
+    if (option !== undefined && option !== 'full') {
+      throw new UsageError(
+        `--variant ${option} does not fit the model in ${dir}: it takes whole ${shape} images. Leave --variant out or pass --variant full`,
+      );
+    }
+    return 'full';
+  }
+  if (size === 14 * 28) {
+    if (option === 'full') {
+      throw new UsageError(
+        `--variant full does not fit the model in ${dir}: it takes ${shape} halves. Pass --variant top or --variant bottom`,
+      );
+    }
+    if (option !== undefined) return option;
+    if (saved === 'top' || saved === 'bottom') return saved;
+    throw new UsageError(
+      `The model in ${dir} takes ${shape} halves and its model.json does not say which. Pass --variant top or --variant bottom`,
+    );
+  }
+  throw new ModelFileError(
+    `${dir}: the model takes inputs of shape [${decoded.spec.inputShape.join(', ')}]; predict feeds Fashion-MNIST images (28x28, or 14x28 halves)`,
+  );
+}
+
+/** Reads an IDX images file (gzipped or not) or a 28x28 grayscale PNG, with one line if bad. */
+async function readImages(file: string): Promise<ImageSet> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      error.code === 'ENOENT'
+        ? `--images ${file} does not exist. Pass IDX images files or 28x28 grayscale PNGs`
+        : `--images ${file} cannot be read (${error.code}). Check its permissions`,
+    );
+  });
+  if (!info.isFile()) {
+    throw new UsageError(`--images ${file} is not a file. Pass IDX images files or PNGs`);
+  }
+  const bytes = new Uint8Array(
+    await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(
+        `--images ${file} cannot be read (${error.code}). Check its permissions`,
+      );
+    }),
+  );
+  if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return pngImage(file, bytes);
+  const looksIdx = isGzip(bytes) || (bytes.length >= 4 && bytes[2] === 0x08 && bytes[3] === 0x03);
+  if (!looksIdx) {
+    throw new UsageError(
+      `--images ${file} is neither a PNG nor an IDX images file (gzipped or not). Pass 28x28 grayscale PNGs or an IDX file such as t10k-images-idx3-ubyte.gz`,
+    );
+  }
+  const idx = await decodeIdxImages(
+    bytes,
+    { file, fix: `Pass an IDX images file of 28x28 images, such as t10k-images-idx3-ubyte.gz` },
+    { rows: 28, cols: 28 },
+  );
+  return { ...idx, labels: new Uint8Array(idx.count) };
+}
+
+function pngImage(file: string, bytes: Uint8Array): ImageSet {
+  let png: ReturnType<typeof decodePng>;
+  try {
+    png = decodePng(bytes);
+  } catch (error) {
+    throw new UsageError(
+      `--images ${file} is a damaged PNG (${(error as Error).message}). Export it again`,
+    );
+  }
+  const kind =
+    png.palette !== undefined
+      ? 'a palette (indexed-colour) image'
+      : png.channels === 1
+        ? undefined
+        : png.channels === 2
+          ? 'grayscale with alpha'
+          : png.channels === 3
+            ? 'an RGB image'
+            : 'an RGBA image';
+  if (png.width !== 28 || png.height !== 28 || kind !== undefined || png.depth !== 8) {
+    const what = [
+      png.width !== 28 || png.height !== 28 ? `${png.width}x${png.height}` : undefined,
+      kind,
+      png.depth !== 8 ? `${png.depth}-bit` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    throw new UsageError(
+      `--images ${file} is ${what}; predict takes 28x28 8-bit grayscale PNGs, as Fashion-MNIST's images are. Convert it first (e.g. ImageMagick: magick ${file} -resize 28x28! -colorspace Gray -depth 8 out.png)`,
+    );
+  }
+  return {
+    count: 1,
+    rows: 28,
+    cols: 28,
+    pixels: new Uint8Array(png.data as Uint8Array),
+    labels: new Uint8Array(1),
+  };
+}
+
+function run(model: Sequential, set: ImageSet, variant: Variant): Float32Array {
+  const x = features(set, variant as ImageCrop).x;
+  return model.predict(x, { batchSize: PREDICT_BATCH });
+}
+
+function argmaxRows(probabilities: Float32Array, classes = 10): Int32Array {
+  const out = new Int32Array(probabilities.length / classes);
+  for (let row = 0; row < out.length; row++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) {
+      if (probabilities[row * classes + c]! > probabilities[row * classes + best]!) best = c;
+    }
+    out[row] = best;
+  }
+  return out;
+}
+
+function describe(source: string, index: number, p: Float32Array): Prediction {
+  const order = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]! || a - b);
+  const entry = (c: number) => ({
+    class: c,
+    className: CLASS_NAMES[c]!,
+    probability: p[c]!,
+  });
+  return {
+    source,
+    index,
+    ...entry(order[0]!),
+    top3: order.slice(0, 3).map(entry),
+    probabilities: Array.from(p),
+  };
+}
