@@ -1,14 +1,15 @@
-// The explain page as a reader sees it: written by writeExplainPage (what the study calls) for
-// batch-norm, opened in headless Chromium. Every image must load (the first Dense layer's
+// The explain page as a reader sees it: batch-norm's page files (what the study carries inside
+// its report folder) written with a report, opened in headless Chromium. Every image must load (the first Dense layer's
 // weights among them), nothing may log an error, and a screenshot is kept to look at.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadFashionMnist } from '@fmnist/data/node';
+import { writeReport } from '@fmnist/reports/node';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explainDirBeside, explainLink, writeExplainPage } from '../src/explain/index.js';
+import { explainLink, explainPageFiles } from '../src/explain/index.js';
 import { CHROMIUM, launchChromium } from './helpers.js';
 
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
@@ -27,11 +28,8 @@ interface ImageState {
 }
 
 describe('explain page paths', () => {
-  it('go beside the study report, and the report links to them relatively', () => {
-    expect(explainDirBeside('/tmp/x/fmnist-report')).toBe('/tmp/x/fmnist-report-explain');
-    expect(explainLink('/tmp/x/fmnist-report', 'batch-norm')).toBe(
-      '../fmnist-report-explain/batch-norm/report.html',
-    );
+  it('sit inside the study report, which links to them relatively, whatever --out is', () => {
+    expect(explainLink('batch-norm')).toBe('explain/batch-norm/report.html');
   });
 });
 
@@ -44,12 +42,13 @@ describe.skipIf(skipReason !== '')(
 
     beforeAll(async () => {
       const data = await loadFashionMnist({ dataDir: SYSTEM_DIR, download: false, limit: 64 });
-      page = await writeExplainPage('batch-norm', {
-        outDir: explainDirBeside(reportDir),
-        data,
-        seed: 42,
-        batchSize: 16,
-      });
+      const attachments = await explainPageFiles('batch-norm', { data, seed: 42, batchSize: 16 });
+      await writeReport(
+        reportDir,
+        { title: 'study', metadata: { engine: 'custom', backend: 'js', seed: 42 }, sections: [] },
+        { attachments },
+      );
+      page = join(reportDir, explainLink('batch-norm'));
       browser = await launchChromium();
     }, 300_000);
 
@@ -57,8 +56,9 @@ describe.skipIf(skipReason !== '')(
       await browser?.close();
     });
 
-    it('is written where the study will link to it', () => {
-      expect(page).toBe(join(explainDirBeside(reportDir), 'batch-norm', 'report.html'));
+    it('is written where the study links to it, its own figures beside it', () => {
+      expect(existsSync(page)).toBe(true);
+      expect(existsSync(join(dirname(page), 'figures'))).toBe(true);
       expect(existsSync(join(dirname(page), 'results.json'))).toBe(true);
       const results = JSON.parse(readFileSync(join(dirname(page), 'results.json'), 'utf8'));
       expect(results.model).toBe('batch-norm');

@@ -36,7 +36,7 @@ export type Block =
 
 export interface LinkItem {
   text: string;
-  /** A relative path, e.g. `../fmnist-report-explain/base/report.html`. */
+  /** A relative path, e.g. `explain/base/report.html`. */
   href: string;
   /** Plain text after the link. */
   note?: string;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,19 @@ describe('writeReport', () => {
     await writeReport(out, tinyDocument('Without'));
     expect(await readdir(out)).not.toContain('models');
     expect(await hidden(root)).toEqual([]);
+  });
+
+  it("gives the report folder the mode a new folder gets (not mkdtemp's 0700)", async () => {
+    const out = join(root, 'mode');
+    const umask = process.umask(0o022);
+    try {
+      await writeReport(out, tinyDocument());
+      expect((await stat(out)).mode & 0o777).toBe(0o755);
+      await writeReport(out, tinyDocument('again'));
+      expect((await stat(out)).mode & 0o777).toBe(0o755);
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('refuses attachment paths that leave the folder, clash with the report or repeat', async () => {

@@ -12,7 +12,7 @@ export const studyCommand: CommandModule = {
   name: 'study',
   summary: 'the whole study: data, Part 1 and Part 2, written as one report',
   description:
-    'Runs the whole study: the data steps with their figures, Part 1 (top vs bottom half) and Part 2 (regularisation), and writes report.html, report.md, figures/ and results.json into --out (atomically: a report appears only when whole), with one explain page per model beside it in <out>-explain/ (see `fmnist explain`). With --json it prints { "data": ..., "part1": { "models": [...] }, "part2": { "models": [...] }, "run": ..., "report": ... }. Ctrl-C stops at once and writes nothing.',
+    'Runs the whole study: the data steps with their figures, Part 1 (top vs bottom half) and Part 2 (regularisation), and writes report.html, report.md, figures/ and results.json into --out (atomically: a report appears only when whole), with one explain page per model inside it, in explain/<model>/ (see `fmnist explain`). With --json it prints { "data": ..., "part1": { "models": [...] }, "part2": { "models": [...] }, "run": ..., "report": ... }. Ctrl-C stops at once and writes nothing.',
   options: ['json', 'engine', 'seed', 'out', 'dataDir', 'limit', 'epochs'],
   configure: (command) =>
     command
@@ -22,7 +22,7 @@ export const studyCommand: CommandModule = {
       .addOption(
         new Option(
           '--no-explain',
-          'skip the explain pages (one per model, written beside the report in <out>-explain/)',
+          'skip the explain pages (one per model, written into the report folder under explain/)',
         ),
       ),
   run: (options, context) => executeStudy('study', options, context),

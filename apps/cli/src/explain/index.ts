@@ -1,9 +1,8 @@
 /** `fmnist explain`'s page, for the command and for the study's report (the walk is @fmnist/study's). */
 export {
-  type ExplainPageOptions,
-  explainDirBeside,
   explainDocument,
+  explainFolder,
   explainLink,
-  writeExplainPage,
+  explainPageFiles,
   writeExplanationPage,
 } from './page.js';

@@ -4,7 +4,7 @@
  * cannot show: the first Dense layer's weights and gradients as one heat map per unit, a
  * histogram of every layer's output, and batch normalisation's statistics before and after.
  */
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   type Block,
   type FigureBlock,
@@ -16,7 +16,7 @@ import {
   type Table,
   weightsGrid,
 } from '@fmnist/reports';
-import { writeReport } from '@fmnist/reports/node';
+import { type ReportAttachment, reportFiles, writeReport } from '@fmnist/reports/node';
 import {
   type ExplainArrays,
   type ExplainModelName,
@@ -439,24 +439,22 @@ export async function explainDocument(explanation: Explanation): Promise<ReportD
   };
 }
 
-export interface ExplainPageOptions extends Omit<ExplainOptions, 'model'> {
-  /** The folder that holds one page folder per model: `<outDir>/<model>/report.html`. */
-  outDir: string;
-}
-
 /**
- * Writes the explain page of one of the study's models and returns the path of its report.html:
- * `<outDir>/<model>/report.html`, with its figures, results.json and report.md beside it. The
- * study can call it once per model, e.g. with `outDir = explainDirBeside(reportDir)` and, to
- * explain the trained model, `weights: model.getWeights()`; see `explainLink` for the link.
+ * The files of one of the study's models' explain page, to carry inside the study's report
+ * folder under `explain/<model>/` (see `explainLink`): they are written with the report, in its
+ * one atomic swap, so an interrupted study never leaves pages of one run beside a report of
+ * another.
  */
-export async function writeExplainPage(
+export async function explainPageFiles(
   model: ExplainModelName,
-  options: ExplainPageOptions,
-): Promise<string> {
-  const { outDir, ...rest } = options;
-  const explanation = await explainModel({ ...rest, model });
-  return writeExplanationPage(explanation, join(outDir, model));
+  options: Omit<ExplainOptions, 'model'>,
+): Promise<ReportAttachment[]> {
+  const explanation = await explainModel({ ...options, model });
+  const prefix = explainFolder(model);
+  return reportFiles(await explainDocument(explanation)).map((file) => ({
+    path: `${prefix}/${file.path}`,
+    content: file.content,
+  }));
 }
 
 /** Writes an explanation already computed as a page folder; returns its report.html. */
@@ -465,17 +463,12 @@ export async function writeExplanationPage(explanation: Explanation, dir: string
   return join(written.dir, 'report.html');
 }
 
-/**
- * Where a study report's explain pages go: a folder beside the report folder, not inside it,
- * since writeReport replaces the whole report folder each time it writes it.
- */
-export function explainDirBeside(reportDir: string): string {
-  return `${resolve(reportDir)}-explain`;
+/** Where a model's explain page sits inside the study's report folder. */
+export function explainFolder(model: ExplainModelName): string {
+  return `explain/${model}`;
 }
 
-/** The link from `<reportDir>/report.html` to a model's explain page, relative. */
-export function explainLink(reportDir: string, model: ExplainModelName): string {
-  return relative(resolve(reportDir), join(explainDirBeside(reportDir), model, 'report.html'))
-    .split('\\')
-    .join('/');
+/** The link from the study's report.html to a model's explain page (relative, no `--out` in it). */
+export function explainLink(model: ExplainModelName): string {
+  return `${explainFolder(model)}/report.html`;
 }

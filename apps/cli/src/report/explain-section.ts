@@ -1,42 +1,47 @@
 /**
- * The study report's "Inside each model" section: one `fmnist explain` page per model, written
- * beside the report (writeReport replaces the report folder whole, so they cannot live inside
- * it), each walking one real batch through the model as the study built it.
+ * The study report's "Inside each model" section: one `fmnist explain` page per model, carried
+ * inside the report folder (`explain/<model>/`) as attachments, so they are written with the
+ * report, atomically, or not at all; each walks one real batch through the model as the study
+ * built it.
  */
 import type { FashionMnist } from '@fmnist/data';
 import type { LinkItem, Section } from '@fmnist/reports';
+import type { ReportAttachment } from '@fmnist/reports/node';
 import { EXPLAIN_MODELS, type ExplainModelName } from '@fmnist/study';
-import { explainDirBeside, explainLink, writeExplainPage } from '../explain/index.js';
+import { explainLink, explainPageFiles } from '../explain/index.js';
 
 /** The batch the pages walk through: the study's own batch size. */
 const EXPLAIN_BATCH = 32;
 
 export interface ExplainPages {
   section: Section;
-  json: { dir: string; pages: { model: string; href: string }[] };
+  json: { pages: { model: string; href: string }[] };
+  /** The pages' files, under explain/<model>/, for writeReport. */
+  attachments: ReportAttachment[];
 }
 
 export async function explainPages(
   models: readonly string[],
-  options: { out: string; data: FashionMnist; seed: number; log: (line: string) => void },
+  options: { data: FashionMnist; seed: number; log: (line: string) => void },
 ): Promise<ExplainPages | null> {
   const names = [...new Set(models)].filter((m): m is ExplainModelName =>
     (EXPLAIN_MODELS as readonly string[]).includes(m),
   );
   if (names.length === 0) return null;
-  const dir = explainDirBeside(options.out);
   const links: LinkItem[] = [];
+  const attachments: ReportAttachment[] = [];
   for (const model of names) {
     options.log(`explain page: ${model}`);
-    await writeExplainPage(model, {
-      outDir: dir,
-      data: options.data,
-      seed: options.seed,
-      batchSize: EXPLAIN_BATCH,
-    });
+    attachments.push(
+      ...(await explainPageFiles(model, {
+        data: options.data,
+        seed: options.seed,
+        batchSize: EXPLAIN_BATCH,
+      })),
+    );
     links.push({
       text: model,
-      href: explainLink(options.out, model),
+      href: explainLink(model),
       note: `: one training step of ${model} on the first ${EXPLAIN_BATCH} training images, layer by layer, with its finite-difference checks and the TensorFlow.js reference beside it`,
     });
   }
@@ -46,11 +51,12 @@ export async function explainPages(
       blocks: [
         {
           type: 'paragraph',
-          text: `How each layer works inside: a page per model (the same as \`fmnist explain --model NAME --html\`), from the model's initial weights for seed ${options.seed}, in ${dir}.`,
+          text: `How each layer works inside: a page per model (the same as \`fmnist explain --model NAME --html\`), from the model's initial weights for seed ${options.seed}, in the report's explain/ folder.`,
         },
         { type: 'links', items: links },
       ],
     },
-    json: { dir, pages: links.map((l) => ({ model: l.text, href: l.href })) },
+    json: { pages: links.map((l) => ({ model: l.text, href: l.href })) },
+    attachments,
   };
 }

@@ -90,7 +90,7 @@ export async function executeStudy(
     let backend = '';
     let backendDetail = '';
     let lanes = 0;
-    let attachments: ReportAttachment[] = [];
+    const attachments: ReportAttachment[] = [];
     const command = `fmnist ${name}${commandLineTail(options)}`;
     if (jobs.length > 0) {
       scope.setStage('training');
@@ -154,11 +154,12 @@ export async function executeStudy(
         scope.setStage('writing the explain pages');
         const pages = await explainPages(
           results.map((r) => r.name),
-          { out, data, seed, log: (line) => context.log(line) },
+          { data, seed, log: (line) => context.log(line) },
         );
         if (pages) {
           sections.splice(seedStats ? sections.length - 1 : sections.length, 0, pages.section);
           json.explain = pages.json;
+          attachments.push(...pages.attachments);
         }
         t = lap('explain pages', t);
       }
@@ -169,7 +170,7 @@ export async function executeStudy(
           command,
           version: VERSION,
         });
-        attachments = saved.attachments;
+        attachments.push(...saved.attachments);
         sections.push(saved.section);
         json.models = saved.json;
       }

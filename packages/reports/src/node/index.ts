@@ -8,6 +8,7 @@ export * from '../index.js';
 export { resvgToPng } from './render.js';
 export {
   type ReportAttachment,
+  reportFiles,
   type WriteReportOptions,
   type WrittenReport,
   writeReport,

@@ -5,7 +5,7 @@
  * is replaced only by a complete one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   collectFigures,
@@ -42,6 +42,35 @@ export interface WriteReportOptions {
 const ATTACHMENT_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RESERVED = new Set(['figures', 'report.html', 'report.md', 'results.json']);
 
+/**
+ * The files of a report, in the order writeReport writes them: the figures, the attachments,
+ * results.json, report.md and report.html last. Paths are relative, '/'-separated. A page can
+ * be carried inside another report this way: prefix the paths and pass them as attachments.
+ */
+export function reportFiles(
+  doc: ReportDocument,
+  attachments: readonly ReportAttachment[] = [],
+): ReportAttachment[] {
+  const figures = collectFigures(doc.sections);
+  checkFigures(figures);
+  checkAttachments(attachments);
+  const files: ReportAttachment[] = [];
+  for (const figure of figures) {
+    const paths = figureFiles(figure);
+    if (paths.svg && figure.svg !== undefined) files.push({ path: paths.svg, content: figure.svg });
+    if (paths.png && figure.png !== undefined) files.push({ path: paths.png, content: figure.png });
+  }
+  files.push(...attachments);
+  files.push({
+    path: 'results.json',
+    content: `${JSON.stringify(doc.results ?? null, jsonReplacer, 2)}\n`,
+  });
+  files.push({ path: 'report.md', content: renderMarkdown(doc) });
+  // report.html last: it is the file a reader opens, so it appears only with everything else.
+  files.push({ path: 'report.html', content: renderHtml(doc) });
+  return files;
+}
+
 export async function writeReport(
   outDir: string,
   doc: ReportDocument,
@@ -50,35 +79,23 @@ export async function writeReport(
   const target = resolve(outDir);
   const parent = dirname(target);
   const base = basename(target);
-  const figures = collectFigures(doc.sections);
-  checkFigures(figures);
-  const attachments = options.attachments ?? [];
-  checkAttachments(attachments);
+  const contents = reportFiles(doc, options.attachments);
   await checkReplaceable(target);
 
   await mkdir(parent, { recursive: true });
   await removeStaleTemporaries(parent, base);
-  const temp = await mkdtemp(join(parent, `.${base}.tmp-${process.pid}-`));
+  // mkdir, not mkdtemp: mkdtemp's folder is 0700, and the report would keep that mode; this one
+  // gets the mode any new folder gets (0777 less the umask), as the folder it replaces had.
+  const temp = join(parent, `.${base}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  await mkdir(temp);
   const files: string[] = [];
-  const put = async (relative: string, content: string | Uint8Array) => {
-    await writeFile(join(temp, relative), content);
-    files.push(relative);
-  };
   try {
     await mkdir(join(temp, 'figures'));
-    for (const figure of figures) {
-      const paths = figureFiles(figure);
-      if (paths.svg && figure.svg !== undefined) await put(paths.svg, figure.svg);
-      if (paths.png && figure.png !== undefined) await put(paths.png, figure.png);
+    for (const file of contents) {
+      await mkdir(dirname(join(temp, file.path)), { recursive: true });
+      await writeFile(join(temp, file.path), file.content);
+      files.push(file.path);
     }
-    for (const attachment of attachments) {
-      await mkdir(dirname(join(temp, attachment.path)), { recursive: true });
-      await put(attachment.path, attachment.content);
-    }
-    await put('results.json', `${JSON.stringify(doc.results ?? null, jsonReplacer, 2)}\n`);
-    await put('report.md', renderMarkdown(doc));
-    // report.html last: it is the file a reader opens, so it appears only with everything else.
-    await put('report.html', renderHtml(doc));
     await swapIntoPlace(temp, target, parent, base);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
