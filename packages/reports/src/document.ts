@@ -4,7 +4,7 @@
  */
 
 import { ReportInputError } from './errors.js';
-import { escapeXml } from './escape.js';
+import { encodeHref, escapeXml, escapeMarkdownText as md } from './escape.js';
 import { formatSeconds } from './format.js';
 import type { Observation } from './observations.js';
 import { bytesToBase64 } from './render.js';
@@ -36,7 +36,7 @@ export type Block =
 
 export interface LinkItem {
   text: string;
-  /** A relative path, e.g. `explain/base/report.html`. */
+  /** A relative path, e.g. `explain/base/report.html` (percent-encoded when rendered). */
   href: string;
   /** Plain text after the link. */
   note?: string;
@@ -210,7 +210,7 @@ function blockHtml(block: Block): string {
     case 'list':
       return `<ul>${block.items.map((item) => `<li>${escapeXml(item)}</li>`).join('')}</ul>`;
     case 'links':
-      return `<ul>${block.items.map((l) => `<li><a href="${escapeXml(relativeHref(l.href))}">${escapeXml(l.text)}</a>${l.note ? ` ${escapeXml(l.note)}` : ''}</li>`).join('')}</ul>`;
+      return `<ul>${block.items.map((l) => `<li><a href="${escapeXml(encodeHref(relativeHref(l.href)))}">${escapeXml(l.text)}</a>${l.note ? ` ${escapeXml(l.note)}` : ''}</li>`).join('')}</ul>`;
     case 'observations':
       return `<ul class="observations">${block.items.map((o) => `<li>${escapeXml(o.text)}</li>`).join('')}</ul>`;
     case 'table':
@@ -289,36 +289,39 @@ export function figureFiles(block: FigureBlock): { svg?: string; png?: string } 
 function blockMarkdown(block: Block): string {
   switch (block.type) {
     case 'paragraph':
-      return block.text;
+      return md(block.text);
     case 'list':
-      return block.items.map((item) => `- ${item}`).join('\n');
+      return block.items.map((item) => `- ${md(item)}`).join('\n');
     case 'links':
       return block.items
-        .map((l) => `- [${l.text}](${relativeHref(l.href)})${l.note ? ` ${l.note}` : ''}`)
+        .map(
+          (l) =>
+            `- [${md(l.text).replaceAll(']', '\\]')}](${encodeHref(relativeHref(l.href))})${l.note ? ` ${md(l.note)}` : ''}`,
+        )
         .join('\n');
     case 'observations':
-      return block.items.map((o) => `- ${o.text}`).join('\n');
+      return block.items.map((o) => `- ${md(o.text)}`).join('\n');
     case 'table':
       return renderTableMarkdown(block.table).trimEnd();
     case 'figure': {
       const files = figureFiles(block);
-      const alt = (block.alt ?? block.caption ?? block.name).replaceAll(']', '\\]');
+      const alt = md(block.alt ?? block.caption ?? block.name).replaceAll(']', '\\]');
       const image = `![${alt}](${files.png ?? files.svg})`;
       const links = files.png && files.svg ? ` ([SVG](${files.svg}))` : '';
-      return block.caption ? `${image}\n\n*${block.caption}*${links}` : `${image}${links}`;
+      return block.caption ? `${image}\n\n*${md(block.caption)}*${links}` : `${image}${links}`;
     }
     case 'pre': {
       // A fence longer than any backtick run inside keeps the block closed where it should be.
       const longestRun = Math.max(2, ...(block.text.match(/`+/g) ?? []).map((run) => run.length));
       const fence = '`'.repeat(longestRun + 1);
-      return `${block.caption ? `**${block.caption}**\n\n` : ''}${fence}text\n${block.text.replace(/\n$/, '')}\n${fence}`;
+      return `${block.caption ? `**${md(block.caption)}**\n\n` : ''}${fence}text\n${block.text.replace(/\n$/, '')}\n${fence}`;
     }
   }
 }
 
 function sectionMarkdown(s: NumberedSection): string {
   return [
-    `${'#'.repeat(s.depth)} ${s.section.heading}`,
+    `${'#'.repeat(s.depth)} ${md(s.section.heading)}`,
     ...s.section.blocks.map(blockMarkdown),
     ...s.children.map(sectionMarkdown),
   ].join('\n\n');
@@ -326,7 +329,7 @@ function sectionMarkdown(s: NumberedSection): string {
 
 function tocMarkdown(sections: readonly NumberedSection[], indent = ''): string[] {
   return sections.flatMap((s) => [
-    `${indent}- [${s.section.heading}](#${s.id})`,
+    `${indent}- [${md(s.section.heading)}](#${s.id})`,
     ...tocMarkdown(s.children, `${indent}  `),
   ]);
 }
@@ -334,10 +337,12 @@ function tocMarkdown(sections: readonly NumberedSection[], indent = ''): string[
 /** The report as Markdown, figures linked to the files under figures/. */
 export function renderMarkdown(doc: ReportDocument): string {
   const sections = numberSections(doc.sections, slugger());
-  const meta = metadataRows(doc.metadata).map(([k, v]) => `| ${k} | ${v.replaceAll('|', '\\|')} |`);
+  const meta = metadataRows(doc.metadata).map(
+    ([k, v]) => `| ${md(k)} | ${md(v).replaceAll('|', '\\|')} |`,
+  );
   return `${[
-    `# ${doc.title}`,
-    ...(doc.subtitle ? [doc.subtitle] : []),
+    `# ${md(doc.title)}`,
+    ...(doc.subtitle ? [md(doc.subtitle)] : []),
     ['| Run | |', '| :--- | :--- |', ...meta].join('\n'),
     ['## Contents', '', ...tocMarkdown(sections)].join('\n'),
     ...sections.map(sectionMarkdown),

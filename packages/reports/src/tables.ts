@@ -3,7 +3,7 @@
  * Builders for the study's tables come after the renderers.
  */
 import { ReportInputError } from './errors.js';
-import { escapeXml } from './escape.js';
+import { escapeMarkdownText, escapeXml } from './escape.js';
 import { formatFixed, formatSeconds, formatSigned, textLength } from './format.js';
 import type { TrainValidationGap } from './history.js';
 
@@ -67,7 +67,7 @@ export function renderTableText(table: Table, options: TextTableOptions = {}): s
 /** The table as a GitHub-flavoured Markdown table, highlighted cells in bold. */
 export function renderTableMarkdown(table: Table): string {
   checkShape(table);
-  const escapeCell = (text: string) => text.replaceAll('|', '\\|');
+  const escapeCell = (text: string) => escapeMarkdownText(text).replaceAll('|', '\\|');
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const lines: string[] = [];
   if (table.caption) lines.push(`*${escapeCell(table.caption)}*`, '');

@@ -26,7 +26,7 @@ describe('links to pages beside the report', () => {
     const html = renderHtml(withLinks(href));
     expect(html).toContain(`<a href="${href}">base &lt;page&gt;</a> (one training step)`);
     expect(renderMarkdown(withLinks(href))).toContain(
-      `- [base <page>](${href}) (one training step)`,
+      `- [base &lt;page&gt;](${href}) (one training step)`,
     );
   });
 
@@ -38,5 +38,48 @@ describe('links to pages beside the report', () => {
   ])('refuses the non-relative link %s', (href) => {
     expect(() => renderHtml(withLinks(href))).toThrow(ReportInputError);
     expect(() => renderMarkdown(withLinks(href))).toThrow(/not relative/);
+  });
+});
+
+describe('paths a user typed, in report.md and report.html', () => {
+  const hostile = '/tmp/<img src=x onerror=alert(1)>';
+  const doc: ReportDocument = {
+    title: 'Paths',
+    metadata: {
+      engine: 'custom',
+      backend: 'js',
+      seed: 1,
+      command: `fmnist study --data-dir ${hostile} --out "/tmp/a b"`,
+    },
+    sections: [
+      {
+        heading: 'Data',
+        blocks: [
+          {
+            type: 'paragraph',
+            text: `Read from ${hostile}; run \`fmnist data --data-dir <dir>\`.`,
+          },
+          { type: 'list', items: [`cache: ${hostile}`] },
+          { type: 'links', items: [{ text: 'page', href: 'rep#1/a "b"/(c).html' }] },
+        ],
+      },
+    ],
+  };
+
+  it('never carries raw markup into report.md, outside code spans', () => {
+    const md = renderMarkdown(doc);
+    expect(md).not.toContain('<img');
+    expect(md).toContain('Read from /tmp/&lt;img src=x onerror=alert(1)&gt;;');
+    expect(md).toContain('- cache: /tmp/&lt;img');
+    expect(md).toContain('--data-dir /tmp/&lt;img src=x onerror=alert(1)&gt; --out "/tmp/a b"');
+    // inside a code span the text stays as typed: entities would show literally there
+    expect(md).toContain('`fmnist data --data-dir <dir>`');
+  });
+
+  it('percent-encodes link targets: a #, quote, space or parenthesis in a folder name stays in the path', () => {
+    const encoded = 'rep%231/a%20%22b%22/%28c%29.html';
+    expect(renderMarkdown(doc)).toContain(`- [page](${encoded})`);
+    expect(renderHtml(doc)).toContain(`<a href="${encoded}">page</a>`);
+    expect(renderHtml(doc)).not.toContain('<img src=x');
   });
 });

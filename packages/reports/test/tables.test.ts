@@ -53,7 +53,7 @@ describe('table renderers', () => {
         '| Model | Accuracy |',
         '| :--- | ---: |',
         '| top | **0.912** |',
-        '| bottom <b> | 0.87 |',
+        '| bottom &lt;b&gt; | 0.87 |',
         '| a\\|b | 1 |',
         '',
         'Bold: the best.',

@@ -44,12 +44,12 @@ describe('writeReport', () => {
     expect(html).not.toMatch(/\s(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
 
     const md = await readFile(join(out, 'report.md'), 'utf8');
-    expect(md).toContain('## Results & <things>');
+    expect(md).toContain('## Results &amp; &lt;things&gt;');
     expect(md).toContain('![A chart](figures/chart.png)\n\n*A chart* ([SVG](figures/chart.svg))');
     expect(md).toContain('| **1** |');
     // The fence is longer than any backtick run inside the block.
     expect(md).toContain('**report**\n\n````text\n   precision\n\n  a  ```  1.00\n````');
-    expect(md).toContain('- [Results & <things>](#results-things)');
+    expect(md).toContain('- [Results &amp; &lt;things&gt;](#results-things)');
   });
 
   it('replaces an earlier report only with a complete new one', async () => {
