@@ -76,7 +76,7 @@ export function downloadReporter(io: Io, log: (message: string) => void) {
       case 'mirror-failed':
         stop();
         log(
-          `could not get ${event.file} from ${event.url} (${event.reason}); trying the next mirror`,
+          `could not get ${event.file} from ${event.url} (${event.reason})${event.last ? '' : '; trying the next mirror'}`,
         );
         return;
     }
@@ -100,6 +100,7 @@ export function createContext(io: Io): CommandContext {
         dataDir,
         limit,
         env: io.env,
+        onWarning: (message) => log(`warning: ${message}`),
         download: {
           ...(extra.length > 0 ? { mirrors: extra } : {}),
           onProgress: downloadReporter(io, log),

@@ -76,6 +76,17 @@ describe.skipIf(!realData)('fmnist data on the real files', () => {
     expect(run.stdout).toMatch(/Validation +0, 255 +0, 1/);
     expect(run.stdout).toMatch(/Test +\(10000, 14, 28\) +\(10000, 14, 28\) +\(10000,\)/);
   });
+
+  it('--limit above the training images says all of them are used, not "cut to the first"', async () => {
+    const run = await fmnist(['data', '--limit', '99999999', '--out', join(outRoot, 'big-limit')]);
+    homes.push(run.cwd);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      '(--limit 99999999 is more than the 50,000 training images: all of them are used)',
+    );
+    expect(run.stdout).not.toMatch(/cut to the first 99999999/);
+    expect(run.stdout).toMatch(/Training +\(50000, 28, 28\)/);
+  });
 });
 
 describe('broken data and bad command lines', () => {

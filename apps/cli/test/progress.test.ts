@@ -30,13 +30,19 @@ describe('download progress', () => {
     const { report, logged } = stderr(false);
     report({ type: 'start', file, url, totalBytes: 29_515 });
     report({ type: 'progress', file, receivedBytes: 29_515, totalBytes: 29_515 });
-    report({ type: 'mirror-failed', file, url, reason: 'HTTP 503' });
+    report({ type: 'mirror-failed', file, url, reason: 'HTTP 503', last: false });
     report({ type: 'done', file, url, bytes: 29_515 });
     expect(logged).toEqual([
       `downloading ${file} from ${url}`,
       `could not get ${file} from ${url} (HTTP 503); trying the next mirror`,
       `downloaded ${file} (29 KB)`,
     ]);
+  });
+
+  it('does not promise a next mirror after the last one', () => {
+    const { report, logged } = stderr(false);
+    report({ type: 'mirror-failed', file, url, reason: 'HTTP 503', last: true });
+    expect(logged).toEqual([`could not get ${file} from ${url} (HTTP 503)`]);
   });
 
   it('draws a bar that ends at 100% on a terminal', () => {

@@ -9,6 +9,8 @@ export type DataErrorCode =
   | 'missing-file'
   /** The file starts like gzip but does not inflate: truncated or corrupt. */
   | 'corrupt-gzip'
+  /** A gzip file inflates to more than any Fashion-MNIST file could (a gzip bomb). */
+  | 'too-large'
   /** The IDX magic number is not the one for images (2051) or labels (2049). */
   | 'bad-magic'
   /** The header's dimensions are not the ones expected (28x28 images, one label each). */

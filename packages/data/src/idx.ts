@@ -31,6 +31,8 @@ export interface IdxSource {
   file: string;
   /** What to tell the user to do when the file is bad; a generic fix by default. */
   fix?: string;
+  /** Told about what is odd but usable (trailing bytes after gzip data, as gzip warns). */
+  warn?: (message: string) => void;
 }
 
 export function isGzip(bytes: Uint8Array): boolean {

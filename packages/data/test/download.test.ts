@@ -133,7 +133,14 @@ describe('downloading into the cache', () => {
     expect(listing(cacheDir)).toHaveLength(4);
     const failed = events.filter((e) => e.type === 'mirror-failed');
     expect(failed).toHaveLength(4);
-    expect(failed[0]).toMatchObject({ reason: 'HTTP 404 Not Found' });
+    expect(failed[0]).toMatchObject({ reason: 'HTTP 404 Not Found', last: false });
+  });
+
+  it('marks the failure of the last mirror as the last', async () => {
+    const { events, options } = await isolated(['missing', 'missing']);
+    await expect(loadFashionMnist(options)).rejects.toThrow();
+    const failed = events.filter((e) => e.type === 'mirror-failed');
+    expect(failed.map((e) => e.last)).toEqual([false, true]);
   });
 
   it('downloads only what a partial cache lacks', async () => {

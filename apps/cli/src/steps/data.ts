@@ -43,10 +43,13 @@ function range(r: { min: number; max: number }): string {
 export function renderDataSteps(summary: DataSummary, columns: readonly ClassName[]): string {
   const rowsPerSplit = (cells: (split: SplitName) => string[]) =>
     SPLIT_NAMES.map((split) => [SPLIT_TITLES[split], ...cells(split)]);
+  const trainCount = summary.shapes.train.x[0]!;
   const limited =
     summary.limit === null
       ? ''
-      : ` (--limit ${summary.limit}: training cut to the first ${summary.limit})`;
+      : summary.limit > trainCount
+        ? ` (--limit ${summary.limit} is more than the ${trainCount.toLocaleString('en-US')} training images: all of them are used)`
+        : ` (--limit ${summary.limit}: training cut to the first ${summary.limit})`;
   const sections = [
     `Fashion-MNIST from ${summary.source.dir} (${describeSource(summary.source.from)})${limited}`,
     [

@@ -28,7 +28,8 @@ export type DownloadEvent =
   | { type: 'start'; file: string; url: string; totalBytes: number | undefined }
   | { type: 'progress'; file: string; receivedBytes: number; totalBytes: number | undefined }
   | { type: 'done'; file: string; url: string; bytes: number }
-  | { type: 'mirror-failed'; file: string; url: string; reason: string };
+  /** `last`: no mirror is left to try after this one. */
+  | { type: 'mirror-failed'; file: string; url: string; reason: string; last: boolean };
 
 export interface DownloadOptions {
   /** Base URLs, each ending in `/`, tried in order; the official mirrors by default. */
@@ -170,7 +171,7 @@ export async function downloadFile(
   await removeStaleTemporaries(cacheDir);
   const failures: string[] = [];
   let badChecksum: { url: string; sha256: string } | undefined;
-  for (const base of mirrors) {
+  for (const [index, base] of mirrors.entries()) {
     const url = new URL(name, base).href;
     // A leading dot and a random part: never picked up as data, never shared between runs.
     const tmp = join(cacheDir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
@@ -187,7 +188,8 @@ export async function downloadFile(
       await rm(tmp, { force: true });
       const reason = describeFailure(error);
       failures.push(`${url}: ${reason}`);
-      options.onProgress?.({ type: 'mirror-failed', file: name, url, reason });
+      const last = index === mirrors.length - 1;
+      options.onProgress?.({ type: 'mirror-failed', file: name, url, reason, last });
     }
   }
   if (badChecksum !== undefined) {

@@ -27,6 +27,8 @@ export interface LoadOptions extends LocateOptions {
   limit?: number | undefined;
   /** How to download when no folder has the files; `false` never downloads. */
   download?: DownloadOptions | false;
+  /** Told about what is odd but usable in a file (gzip's "trailing garbage ignored"). */
+  onWarning?: (message: string) => void;
 }
 
 /** What to tell a user whose file, found in `source`, turned out to be bad. */
@@ -50,15 +52,16 @@ async function readBytes(path: string, source: DataSourceKind): Promise<Uint8Arr
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DataError(
-      'missing-file',
-      `Cannot read ${path} (${reason})`,
-      `${fixForBadFile(path, source)}.`,
-      {
-        file: path,
-        cause: error,
-      },
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    // A file that is there but may not be read wants its permissions fixed, not replacing.
+    const fix =
+      code === 'EACCES' || code === 'EPERM'
+        ? `Make it readable (chmod a+r ${path}), or run as a user who may read it`
+        : fixForBadFile(path, source);
+    throw new DataError('missing-file', `Cannot read ${path} (${reason})`, `${fix}.`, {
+      file: path,
+      cause: error,
+    });
   }
 }
 
@@ -67,15 +70,16 @@ export async function readImageSet(
   imagesPath: string,
   labelsPath: string,
   source: DataSourceKind = 'data-dir',
+  warn?: (message: string) => void,
 ): Promise<ImageSet> {
   const images = await decodeIdxImages(
     await readBytes(imagesPath, source),
-    { file: imagesPath, fix: fixForBadFile(imagesPath, source) },
+    { file: imagesPath, fix: fixForBadFile(imagesPath, source), ...(warn ? { warn } : {}) },
     { rows: IMAGE_SIZE, cols: IMAGE_SIZE },
   );
   const labels = await decodeIdxLabels(
     await readBytes(labelsPath, source),
-    { file: labelsPath, fix: fixForBadFile(labelsPath, source) },
+    { file: labelsPath, fix: fixForBadFile(labelsPath, source), ...(warn ? { warn } : {}) },
     NUM_CLASSES,
   );
   if (images.count !== labels.length) {
@@ -102,7 +106,17 @@ export async function ensureDataset(options: LoadOptions = {}): Promise<DatasetL
       { file: cacheDir },
     );
   }
-  const { found: present } = await scanFolder(cacheDir);
+  const { found: present, wrong } = await scanFolder(cacheDir);
+  const [blocking] = wrong;
+  if (blocking !== undefined) {
+    // The download would have to be renamed onto it: say so now, before downloading.
+    throw new DataError(
+      'missing-file',
+      `${blocking.path} in the download cache is ${blocking.what}, not a data file`,
+      `Remove it (the file is then downloaded again), or put the Fashion-MNIST file there in its place.`,
+      { file: blocking.path },
+    );
+  }
   const files = await downloadMissing(cacheDir, present, options.download ?? {});
   return { dir: cacheDir, source: 'download', files };
 }
@@ -115,8 +129,8 @@ export async function loadFashionMnist(options: LoadOptions = {}): Promise<Fashi
   const limit = checkLimit(options.limit);
   const location = await ensureDataset(options);
   const { files, source } = location;
-  const all = await readImageSet(files.trainImages, files.trainLabels, source);
-  const test = await readImageSet(files.testImages, files.testLabels, source);
+  const all = await readImageSet(files.trainImages, files.trainLabels, source, options.onWarning);
+  const test = await readImageSet(files.testImages, files.testLabels, source, options.onWarning);
   const split = splitTrainValidation(all);
   const train =
     limit !== undefined && limit < split.train.count

@@ -8,9 +8,9 @@
  * user named explicitly (1 or 2) that lacks a file is an error rather than skipped: falling
  * through to another copy would hide a typo in the path.
  */
-import { stat } from 'node:fs/promises';
+import { lstat, readlink, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { DataError } from '../errors.js';
 import { DATASET_FILES, type DatasetFileKey, DEBIAN_PACKAGE, SYSTEM_DATA_DIR } from '../files.js';
 
@@ -55,19 +55,30 @@ export function describeSource(source: DataSourceKind): string {
   }
 }
 
-async function isFile(path: string): Promise<boolean> {
+/**
+ * What is at a path, in words for a message: `file` for a regular file (or a link to one),
+ * `missing` for nothing at all, else what it is instead (a folder, a FIFO, a dangling link...).
+ */
+export async function whatIsAt(path: string): Promise<string> {
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
+    const info = await stat(path);
+    if (info.isFile()) return 'file';
+    if (info.isDirectory()) return 'a folder';
+    if (info.isFIFO()) return 'a named pipe (FIFO)';
+    if (info.isSocket()) return 'a socket';
+    return 'a device';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return 'a symbolic link that loops';
+    if (code === 'EACCES') return 'out of reach (permission denied on a folder above it)';
+    if (code === 'ENOTDIR') return 'missing';
+    if (code !== 'ENOENT') return `unreadable (${code ?? (error as Error).message})`;
+    const link = await lstat(path).catch(() => undefined);
+    if (link?.isSymbolicLink()) {
+      const target = await readlink(path).catch(() => '?');
+      return `a dangling symbolic link (to ${target}, which does not exist)`;
+    }
+    return 'missing';
   }
 }
 
@@ -75,20 +86,29 @@ export interface FolderContents {
   found: Partial<Record<DatasetFileKey, string>>;
   /** Names (without .gz) of the files not there. */
   missing: string[];
+  /** Of those, the ones where something else stands: the path and what it is. */
+  wrong: { path: string; what: string }[];
 }
 
 /** Which of the four files a folder holds; `name.gz` is preferred over `name`. */
 export async function scanFolder(dir: string): Promise<FolderContents> {
   const found: Partial<Record<DatasetFileKey, string>> = {};
   const missing: string[] = [];
+  const wrong: FolderContents['wrong'] = [];
   for (const file of DATASET_FILES) {
     const gz = join(dir, `${file.name}.gz`);
     const raw = join(dir, file.name);
-    if (await isFile(gz)) found[file.key] = gz;
-    else if (await isFile(raw)) found[file.key] = raw;
-    else missing.push(file.name);
+    const atGz = await whatIsAt(gz);
+    const atRaw = atGz === 'file' ? 'missing' : await whatIsAt(raw);
+    if (atGz === 'file') found[file.key] = gz;
+    else if (atRaw === 'file') found[file.key] = raw;
+    else {
+      missing.push(file.name);
+      if (atGz !== 'missing') wrong.push({ path: gz, what: atGz });
+      else if (atRaw !== 'missing') wrong.push({ path: raw, what: atRaw });
+    }
   }
-  return { found, missing };
+  return { found, missing, wrong };
 }
 
 function complete(
@@ -106,16 +126,28 @@ function complete(
 async function explicitFolder(dir: string, source: 'data-dir' | 'env'): Promise<DatasetLocation> {
   const how = source === 'data-dir' ? 'given by --data-dir' : `named by ${ENV_DATA_DIR}`;
   const instead = source === 'data-dir' ? 'leave out --data-dir' : `unset ${ENV_DATA_DIR}`;
-  if (!(await isDirectory(dir))) {
+  const at = await whatIsAt(dir);
+  if (at !== 'a folder') {
+    const what =
+      at === 'missing' ? 'does not exist' : at === 'file' ? 'is a file, not a folder' : `is ${at}`;
     throw new DataError(
       'missing-file',
-      `The data folder ${dir} (${how}) does not exist`,
+      `The data folder ${dir} (${how}) ${what}`,
       `Point it at the folder that holds the four Fashion-MNIST files, or ${instead} to use the cache or download them.`,
       { file: dir },
     );
   }
-  const { found, missing } = await scanFolder(dir);
+  const { found, missing, wrong } = await scanFolder(dir);
   const files = complete(found);
+  const [first] = wrong;
+  if (files === undefined && first !== undefined) {
+    throw new DataError(
+      'missing-file',
+      `${first.path} (${how}) is ${first.what}, not a data file`,
+      `Put the Fashion-MNIST file ${basename(first.path)} there in its place (gzipped or not), or ${instead} to use the cache or download them.`,
+      { file: first.path },
+    );
+  }
   if (files === undefined) {
     throw new DataError(
       'missing-file',
