@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `pnpm fmnist <command>`: builds what is stale (turbo's cache makes this quick when nothing
-// changed), then runs the CLI. Build output goes to stderr so that `--json` stays clean.
+// changed), then runs the CLI. The build is silent: its output is shown (on stderr, so that
+// `--json` stays clean) only when it fails.
 import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -10,11 +12,15 @@ const build = spawnSync(
   ['exec', 'turbo', 'run', 'build', '--filter=@fmnist/cli...', '--output-logs=errors-only'],
   {
     cwd: root,
-    stdio: ['ignore', process.stderr, process.stderr],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
   },
 );
 if (build.status !== 0) {
+  process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}`);
+  if (build.error) process.stderr.write(`${build.error.message}\n`);
   console.error('fmnist: the build failed (see above); fix it or run `pnpm build` for details.');
   process.exit(build.status ?? 1);
 }
@@ -28,4 +34,5 @@ const run = spawnSync(
     stdio: 'inherit',
   },
 );
-process.exit(run.status ?? (run.signal ? 130 : 1));
+// A CLI stopped by a signal: 128 + its number, as a shell reports it (130 Ctrl-C, 143 SIGTERM).
+process.exit(run.status ?? (run.signal ? 128 + (constants.signals[run.signal] ?? 2) : 1));

@@ -23,6 +23,20 @@ export interface CommandContext {
   }): Promise<FashionMnist>;
 }
 
+/**
+ * Whether stderr gets colours, as Node decides for a terminal (\`hasColors\`): FORCE_COLOR wins
+ * (0 or false: none; anything else: colours, even into a file or pipe), then NO_COLOR (set and
+ * not empty: none, https://no-color.org), then a terminal that is not TERM=dumb.
+ */
+export function useColor(io: Io): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  const stream = io.stderr as { isTTY?: boolean; hasColors?: (env?: object) => boolean };
+  if (stream.isTTY !== true || io.env.TERM === 'dumb') return false;
+  return typeof stream.hasColors === 'function' ? stream.hasColors(io.env) : true;
+}
+
 /** Mirrors to use instead of the official ones (comma-separated base URLs), e.g. a local copy. */
 export const ENV_MIRRORS = 'FMNIST_MIRRORS';
 

@@ -68,7 +68,7 @@ const DEFINITIONS: Record<CommonOptionName, () => Option> = {
   dataDir: () =>
     new Option(
       '--data-dir <dir>',
-      'folder with the four Fashion-MNIST files (default: $FASHION_MNIST_DIR, ~/.cache/fmnist-lab, /usr/share/datasets/fashion-mnist, else download)',
+      'folder with the four Fashion-MNIST files (default: $FASHION_MNIST_DIR, the user cache ($XDG_CACHE_HOME or ~/.cache)/fmnist-lab, /usr/share/datasets/fashion-mnist, else download)',
     ).argParser(nonEmpty('a folder')),
   limit: () =>
     new Option('--limit <n>', 'use only the first N training images, for a quick run').argParser(

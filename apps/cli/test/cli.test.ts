@@ -1,4 +1,5 @@
 // The built `fmnist` run as a child process, on the real data and on broken data.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,4 +153,18 @@ describe('broken data and bad command lines', () => {
     const modules = readdirSync(fileURLToPath(new URL('../src/commands', import.meta.url)));
     for (const name of listed) expect(modules).toContain(`${name}.ts`);
   });
+
+  it('--version is the version in the CLI package.json', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const run = await fmnist(['--version']);
+    expect(run.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('`pnpm fmnist` builds silently when nothing is stale: no build banner above the output', () => {
+    const script = fileURLToPath(new URL('../../../scripts/fmnist.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [script, '--version'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  }, 120_000);
 });

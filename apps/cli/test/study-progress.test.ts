@@ -5,7 +5,7 @@ import type { ProgressInfo } from '@fmnist/study';
 import { describe, expect, it } from 'vitest';
 import { ProgressRenderer } from '../src/study/progress.js';
 
-function stderr(isTTY: boolean, columns = 100) {
+function stderr(isTTY: boolean, columns = 100, env: Record<string, string> = {}) {
   const written: string[] = [];
   const stream = {
     isTTY,
@@ -15,7 +15,7 @@ function stderr(isTTY: boolean, columns = 100) {
       return true;
     },
   } as unknown as NodeJS.WritableStream & { isTTY: boolean };
-  return { io: { stdout: stream, stderr: stream, env: {} }, written };
+  return { io: { stdout: stream, stderr: stream, env }, written };
 }
 
 const progress = (step: number, logs: Record<string, number>): ProgressInfo => ({
@@ -59,5 +59,33 @@ describe('ProgressRenderer', () => {
     expect(status.replace(/\x1b\[[0-9;]*m/g, '').length).toBeLessThan(90);
     renderer.finish();
     expect(written.at(-1)).toBe('\r\x1b[2K');
+  });
+
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes themselves
+  const COLOUR = /\x1b\[[0-9;]*m/;
+  const epochLine = (isTTY: boolean, env: Record<string, string>) => {
+    const { io, written } = stderr(isTTY, 100, env);
+    const renderer = new ProgressRenderer(io, 6);
+    renderer.modelBegin('base', '');
+    renderer.epochEnd('base', progress(1563, { accuracy: 0.8, loss: 0.5 }));
+    return written.join('');
+  };
+
+  it.each([
+    ['a terminal', true, {}, true],
+    ['a terminal with NO_COLOR=1', true, { NO_COLOR: '1' }, false],
+    ['a terminal with NO_COLOR empty (unset, by the convention)', true, { NO_COLOR: '' }, true],
+    ['a terminal with TERM=dumb', true, { TERM: 'dumb' }, false],
+    ['a pipe', false, {}, false],
+    ['a pipe with FORCE_COLOR=1', false, { FORCE_COLOR: '1' }, true],
+    ['a terminal with FORCE_COLOR=0', true, { FORCE_COLOR: '0' }, false],
+    [
+      'a pipe with FORCE_COLOR=1 and NO_COLOR=1 (FORCE_COLOR wins, as in Node)',
+      false,
+      { FORCE_COLOR: '1', NO_COLOR: '1' },
+      true,
+    ],
+  ] as const)('colours on %s: %s', (_what, isTTY, env, coloured) => {
+    expect(COLOUR.test(epochLine(isTTY, env))).toBe(coloured);
   });
 });

@@ -102,3 +102,33 @@ describe('loading', () => {
     );
   });
 });
+
+describe('the user cache folder', () => {
+  it('follows XDG on Linux, and the platform conventions on macOS and Windows', async () => {
+    const { defaultCacheDir } = await import('../src/node/index.js');
+    expect(defaultCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/fmnist-lab');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/u' }, 'linux', '/home/u')).toBe(
+      '/var/cache/u/fmnist-lab',
+    );
+    // A relative XDG_CACHE_HOME is invalid by the specification and ignored.
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'rel' }, 'linux', '/home/u')).toBe(
+      '/home/u/.cache/fmnist-lab',
+    );
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, 'darwin', '/Users/u')).toBe(
+      '/Users/u/Library/Caches/fmnist-lab',
+    );
+    expect(
+      defaultCacheDir({ LOCALAPPDATA: 'C:/Users/u/AppData/Local' }, 'win32', 'C:/Users/u'),
+    ).toMatch(/^C:\/Users\/u\/AppData\/Local[\\/]fmnist-lab[\\/]Cache$/);
+  });
+
+  it('is where findDataset looks when no cacheDir is given, from the env it is passed', async () => {
+    const root = await tempDir();
+    writeFixture(join(root, 'fmnist-lab'));
+    const found = await findDataset({
+      env: { XDG_CACHE_HOME: root },
+      systemDir: join(root, 'none'),
+    });
+    expect(found).toMatchObject({ source: 'cache', dir: join(root, 'fmnist-lab') });
+  });
+});

@@ -11,7 +11,7 @@
  */
 import { formatEpochHeader, formatProgressLine } from '@fmnist/nn';
 import type { ProgressInfo } from '@fmnist/study';
-import type { Io } from '../context.js';
+import { type Io, useColor } from '../context.js';
 
 /** 83.4 -> "1m 23s"; under a minute, "12.3s". */
 export function formatElapsed(seconds: number): string {
@@ -36,6 +36,7 @@ interface Running {
 
 export class ProgressRenderer {
   readonly #tty: boolean;
+  readonly #color: boolean;
   readonly #start = performance.now();
   readonly #running = new Map<string, Running>();
   #started = 0;
@@ -46,6 +47,7 @@ export class ProgressRenderer {
     readonly total: number,
   ) {
     this.#tty = io.stderr.isTTY === true && io.env.TERM !== 'dumb';
+    this.#color = useColor(io);
   }
 
   get elapsedSeconds(): number {
@@ -82,7 +84,7 @@ export class ProgressRenderer {
     const running = this.#running.get(name);
     if (running) running.progress = undefined;
     const header = `${formatEpochHeader(progress.epoch, progress.epochs)} · ${name} (${running?.index ?? '?'} of ${this.total}) · ${formatElapsed(this.elapsedSeconds)} elapsed`;
-    this.line(`${header}\n${formatProgressLine(progress, { final: true, color: this.#tty })}`);
+    this.line(`${header}\n${formatProgressLine(progress, { final: true, color: this.#color })}`);
   }
 
   /** Removes the status line (call before the process writes anything else). */
@@ -110,8 +112,8 @@ export class ProgressRenderer {
     // A status line that wraps cannot be redrawn in place: drop the metrics when two models
     // share the line or it is too wide, and cut it (without colour codes) as a last resort.
     const fits = (text: string) => visibleLength(text) < width;
-    let status = render(live.length === 1, true);
-    if (!fits(status)) status = render(false, true);
+    let status = render(live.length === 1, this.#color);
+    if (!fits(status)) status = render(false, this.#color);
     if (!fits(status)) status = `${render(false, false).slice(0, width - 2)}…`;
     this.io.stderr.write(status);
     this.#statusShown = true;

@@ -97,7 +97,7 @@ export async function readImageSet(
 export async function ensureDataset(options: LoadOptions = {}): Promise<DatasetLocation> {
   const found = await findDataset(options);
   if (found !== undefined) return found;
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   if (options.download === false) {
     throw new DataError(
       'missing-file',

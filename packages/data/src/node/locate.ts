@@ -2,7 +2,9 @@
  * Where the four files are looked for, first hit wins:
  *   1. the folder given by the caller (`--data-dir`),
  *   2. $FASHION_MNIST_DIR,
- *   3. the user cache, ~/.cache/fmnist-lab (where downloads go),
+ *   3. the user cache (where downloads go): $XDG_CACHE_HOME/fmnist-lab, else ~/.cache/fmnist-lab
+ *      on Linux; ~/Library/Caches/fmnist-lab on macOS; %LOCALAPPDATA%\fmnist-lab\Cache on
+ *      Windows (the folders env-paths names),
  *   4. /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).
  * A folder counts only when it holds all four, each as `name.gz` or `name`. A folder the
  * user named explicitly (1 or 2) that lacks a file is an error rather than skipped: falling
@@ -10,7 +12,7 @@
  */
 import { lstat, readlink, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { DataError } from '../errors.js';
 import { DATASET_FILES, type DatasetFileKey, DEBIAN_PACKAGE, SYSTEM_DATA_DIR } from '../files.js';
 
@@ -21,7 +23,7 @@ export interface LocateOptions {
   dataDir?: string | undefined;
   /** Environment to read FASHION_MNIST_DIR from; process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** The download cache; ~/.cache/fmnist-lab by default. */
+  /** The download cache; the platform's user cache folder by default (defaultCacheDir). */
   cacheDir?: string;
   /** The system-wide copy; /usr/share/datasets/fashion-mnist by default. */
   systemDir?: string;
@@ -36,9 +38,27 @@ export interface DatasetLocation {
 
 export const ENV_DATA_DIR = 'FASHION_MNIST_DIR';
 
-export function defaultCacheDir(): string {
-  return join(homedir(), '.cache', 'fmnist-lab');
+/**
+ * The user's cache folder for this tool, by the platform's convention: the XDG Base Directory
+ * specification on Linux and other Unixes ($XDG_CACHE_HOME when it is an absolute path, else
+ * ~/.cache), ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows.
+ */
+export function defaultCacheDir(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', APP);
+  if (platform === 'win32') {
+    const local = env.LOCALAPPDATA ?? join(home, 'AppData', 'Local');
+    return join(local, APP, 'Cache');
+  }
+  const xdg = env.XDG_CACHE_HOME;
+  // The specification: a relative path in the variable is invalid and is ignored.
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home, '.cache'), APP);
 }
+
+const APP = 'fmnist-lab';
 
 /** How a source is described to the user, e.g. in "missing from DIR (--data-dir)". */
 export function describeSource(source: DataSourceKind): string {
@@ -175,7 +195,7 @@ export async function findDataset(
     return explicitFolder(resolve(fromEnv), 'env');
   }
   for (const [dir, source] of [
-    [options.cacheDir ?? defaultCacheDir(), 'cache'],
+    [options.cacheDir ?? defaultCacheDir(env), 'cache'],
     [options.systemDir ?? SYSTEM_DATA_DIR, 'system'],
   ] as const) {
     const files = complete((await scanFolder(dir)).found);
