@@ -66,27 +66,11 @@ async function main(input: WorkerInput): Promise<void> {
   const { backend, detail } = await trainer.engine.describe();
   post({ type: 'backend', backend, detail });
 
-  const data = await loadFashionMnist({
-    dataDir: input.dataDir,
-    limit: input.limit,
-    download: false,
-  });
-  // Float copies are made once per crop and split, only for the crops planned.
-  const cache = new Map<string, Features>();
-  const get = (split: SplitName, crop: Crop) => {
-    const key = `${split}/${crop}`;
-    let f = cache.get(key);
-    if (!f) {
-      f = features(data[split], crop);
-      cache.set(key, f);
-    }
-    return f;
+  const cache = await cropFeatures(input);
+  const sets = (crop: Crop): CropSets => {
+    const get = (split: SplitName) => cache.get(`${split}/${crop}`)!;
+    return { train: get('train'), validation: get('validation'), test: get('test') };
   };
-  const sets = (crop: Crop): CropSets => ({
-    train: get('train', crop),
-    validation: get('validation', crop),
-    test: get('test', crop),
-  });
   try {
     for (const job of input.jobs) {
       const model = await trainer.train(job, { seed: input.seed, sets, onEvent: post });
@@ -97,6 +81,25 @@ async function main(input: WorkerInput): Promise<void> {
     trainer.dispose();
   }
   postLast({ type: 'done' }, 0);
+}
+
+/**
+ * The float features of every crop the unit's jobs use, made once, up front: the uint8 images
+ * (about 55 MB) become unreachable when this returns, so a worker holds only what it trains on.
+ */
+async function cropFeatures(input: WorkerInput): Promise<Map<string, Features>> {
+  const data = await loadFashionMnist({
+    dataDir: input.dataDir,
+    limit: input.limit,
+    download: false,
+  });
+  const cache = new Map<string, Features>();
+  for (const crop of new Set(input.jobs.map((job) => job.crop))) {
+    for (const split of ['train', 'validation', 'test'] as const) {
+      cache.set(`${split}/${crop}`, features(data[split], crop));
+    }
+  }
+  return cache;
 }
 
 unitInput()
