@@ -206,9 +206,9 @@ function figureHtml(block: FigureBlock): string {
 function blockHtml(block: Block): string {
   switch (block.type) {
     case 'paragraph':
-      return `<p>${escapeXml(block.text)}</p>`;
+      return `<p>${proseHtml(block.text)}</p>`;
     case 'list':
-      return `<ul>${block.items.map((item) => `<li>${escapeXml(item)}</li>`).join('')}</ul>`;
+      return `<ul>${block.items.map((item) => `<li>${proseHtml(item)}</li>`).join('')}</ul>`;
     case 'links':
       return `<ul>${block.items.map((l) => `<li><a href="${escapeXml(encodeHref(relativeHref(l.href)))}">${escapeXml(l.text)}</a>${l.note ? ` ${escapeXml(l.note)}` : ''}</li>`).join('')}</ul>`;
     case 'observations':
@@ -332,6 +332,16 @@ function tocMarkdown(sections: readonly NumberedSection[], indent = ''): string[
     `${indent}- [${md(s.section.heading)}](#${s.id})`,
     ...tocMarkdown(s.children, `${indent}  `),
   ]);
+}
+
+/** Prose as HTML: escaped, with Markdown's `code` spans (as report.md shows them) as <code>. */
+function proseHtml(text: string): string {
+  return text
+    .split(/(`[^`]+`)/)
+    .map((part, i) =>
+      i % 2 === 1 ? `<code>${escapeXml(part.slice(1, -1))}</code>` : escapeXml(part),
+    )
+    .join('');
 }
 
 /** The report as Markdown, figures linked to the files under figures/. */

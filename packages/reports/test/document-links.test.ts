@@ -83,3 +83,21 @@ describe('paths a user typed, in report.md and report.html', () => {
     expect(renderHtml(doc)).not.toContain('<img src=x');
   });
 });
+
+describe('code spans in prose', () => {
+  it('become <code> in report.html (escaped inside), as report.md shows them', () => {
+    const doc: ReportDocument = {
+      title: 'Code',
+      metadata: { engine: 'custom', backend: 'js', seed: 1 },
+      sections: [
+        {
+          heading: 'h',
+          blocks: [{ type: 'paragraph', text: 'Run `fmnist predict --model <folder>` & see.' }],
+        },
+      ],
+    };
+    expect(renderHtml(doc)).toContain(
+      '<p>Run <code>fmnist predict --model &lt;folder&gt;</code> &amp; see.</p>',
+    );
+  });
+});
