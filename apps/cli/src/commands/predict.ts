@@ -2,7 +2,7 @@
 // model.save) predicts Fashion-MNIST images: IDX files or 28x28 grayscale PNGs, else the test set.
 
 import { readFile, stat } from 'node:fs/promises';
-import { CLASS_NAMES, type ImageCrop, type ImageSet, isGzip } from '@fmnist/data';
+import { CLASS_NAMES, type ImageSet, isGzip } from '@fmnist/data';
 import { decodeIdxImages, features } from '@fmnist/data/node';
 import { type DecodedModel, ModelFileError, Sequential } from '@fmnist/nn';
 import { readModelFolder } from '@fmnist/nn/node';
@@ -15,10 +15,13 @@ import { UsageError } from '../errors.js';
 import { customBackendFromEnv } from '../runtime/backend-env.js';
 
 const VARIANTS = ['full', 'top', 'bottom'] as const;
+/**
+ * Inference batch: the study's training batch (@fmnist/study's BATCH_SIZE, not imported: that
+ * entry loads TensorFlow.js), so gpu.js reuses the kernels as the study does.
+ */
+const BATCH_SIZE = 32;
 type Variant = (typeof VARIANTS)[number];
 
-/** Batch of inference: the training batch, so gpu.js reuses the kernels as the study does. */
-const PREDICT_BATCH = 32;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export const predictCommand: CommandModule = {
@@ -87,8 +90,9 @@ async function predict(options: CommandOptions, context: CommandContext) {
     );
     if (sets.length === 0) {
       const data = await context.loadData({ dataDir: options.dataDir });
-      const probabilities = run(model, data.test, variant);
-      const predicted = argmaxRows(probabilities);
+      const predicted = model.predictClasses(features(data.test, variant).x, {
+        batchSize: BATCH_SIZE,
+      });
       const metrics = classificationMetrics(data.test.labels, predicted, CLASS_NAMES);
       const report = classificationReport(metrics);
       return {
@@ -236,20 +240,7 @@ function pngImage(file: string, bytes: Uint8Array): ImageSet {
 }
 
 function run(model: Sequential, set: ImageSet, variant: Variant): Float32Array {
-  const x = features(set, variant as ImageCrop).x;
-  return model.predict(x, { batchSize: PREDICT_BATCH });
-}
-
-function argmaxRows(probabilities: Float32Array, classes = 10): Int32Array {
-  const out = new Int32Array(probabilities.length / classes);
-  for (let row = 0; row < out.length; row++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) {
-      if (probabilities[row * classes + c]! > probabilities[row * classes + best]!) best = c;
-    }
-    out[row] = best;
-  }
-  return out;
+  return model.predict(features(set, variant).x, { batchSize: BATCH_SIZE });
 }
 
 function describe(source: string, index: number, p: Float32Array): Prediction {

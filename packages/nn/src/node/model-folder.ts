@@ -86,12 +86,13 @@ export async function readModelFolder(path: string): Promise<DecodedModel> {
   // The shards are read first (decodeLayersModel wants them synchronously): every path the
   // manifest lists, inside the model's folder.
   const shards = new Map<string, Uint8Array>();
-  let manifest: unknown;
+  let json: unknown = text;
   try {
-    manifest = (JSON.parse(text) as { weightsManifest?: unknown }).weightsManifest;
+    json = JSON.parse(text);
   } catch {
-    manifest = undefined; // decodeLayersModel says what is wrong with the JSON
+    // Passed on as text: decodeLayersModel says what is wrong with the JSON.
   }
+  const manifest = (json as { weightsManifest?: unknown } | null)?.weightsManifest;
   for (const group of Array.isArray(manifest) ? manifest : []) {
     const paths = (group as { paths?: unknown }).paths;
     for (const shardPath of Array.isArray(paths) ? paths : []) {
@@ -112,7 +113,7 @@ export async function readModelFolder(path: string): Promise<DecodedModel> {
         shards.set(shardPath, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     }
   }
-  return decodeLayersModel(text, (p) => shards.get(p), jsonPath);
+  return decodeLayersModel(json, (p) => shards.get(p), jsonPath);
 }
 
 /** Builds the saved model (spec and weights). It still needs compile() before training. */
