@@ -5,6 +5,14 @@
  * loads. It must change nothing but speed: these check that every lane reads what gpu.js's
  * JavaScript translation (cpu mode) reads, on quads and the scalar tail, for 1-D to 3-D arrays,
  * and that a quad leaving the array falls back to the clamped gather.
+ *
+ * The patch's second part: integer loop counters. gpu.js's webasm walks a kernel several times;
+ * the first walk casts `let i = 0`'s literal to an integer and records it, and the later walks
+ * (which emit the module) read that record back as an Integer initialiser and decay the
+ * counter to f32, so every index built from `i` cost an f32 add and a truncation. The patch
+ * keeps the counter i32 in every walk, and gives `for (...; i += 2)` (an unrolled loop) the
+ * same i32 counter as `i++`. An f32 counter cannot count past 2^24 (2^24 + 1 rounds back to
+ * 2^24) and an i32 one can: that is how the tests below see which one the module has.
  */
 
 import { readFileSync } from 'node:fs';
@@ -13,6 +21,7 @@ import { GPU, type IKernelRunShortcut, Input } from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const webasm = new GPU({ mode: 'webasm' });
+const TWO_24 = 16777216;
 const cpu = new GPU({ mode: 'cpu' });
 afterAll(() => {
   void webasm.destroy().catch(() => undefined);
@@ -101,5 +110,89 @@ describe('gpu.js patch: unit-stride reads in webasm SIMD kernels', () => {
     );
     const a = arg(values(6 * 4), [4, 6]);
     expect(flat(w(a))).toEqual(flat(c(a)));
+  });
+});
+
+describe('gpu.js patch: integer loop counters in webasm kernels', () => {
+  it('is applied (pnpm patchedDependencies)', () => {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve('gpu.js/src/backend/web-assembly/function-node.js');
+    const source = readFileSync(file, 'utf8');
+    expect(source).toContain('declarationInitType(init)');
+    expect(source).toContain('suggestIntegerSteps(ast)');
+  });
+
+  // i + 2^24 + 1 is exact in i32 and rounds in f32 (2^24 + 1 is not a float32), so the sum
+  // tells which counter the module has, in one pass (a counter that stalls could hang a test).
+  it('`i++` is an i32 counter: i + 2^24 + 1 is exact, as in cpu mode', () => {
+    const [w, c] = both(
+      function (this) {
+        let s = 0;
+        for (let i = 0; i < 3; i++) s += i + 16777217 - 16777216;
+        return s + this.thread.x;
+      } as Kernel,
+      [5],
+    );
+    expect(flat(c())).toEqual([6, 7, 8, 9, 10]);
+    expect(flat(w())).toEqual(flat(c()));
+    expect(Math.fround(TWO_24 + 1)).toBe(TWO_24);
+  });
+
+  it('`i += 2` is an i32 counter too', () => {
+    const [w, c] = both(
+      function (this) {
+        let s = 0;
+        for (let i = 0; i < 6; i += 2) s += i + 16777217 - 16777216;
+        return s + this.thread.x;
+      } as Kernel,
+      [6],
+    );
+    expect(flat(c())).toEqual([9, 10, 11, 12, 13, 14]);
+    expect(flat(w())).toEqual(flat(c()));
+  });
+
+  it('`i -= 3` counts down like cpu mode', () => {
+    const [w, c] = both(
+      function (this) {
+        let s = 0;
+        for (let i = 9; i > 0; i -= 3) s += i + 16777217 - 16777216;
+        return s + this.thread.x;
+      } as Kernel,
+      [4],
+    );
+    expect(flat(c())).toEqual([21, 22, 23, 24]);
+    expect(flat(w())).toEqual(flat(c()));
+  });
+
+  it('an unrolled reduction with an i32 counter reads b[i][x] and b[i + 1][x] like cpu mode', () => {
+    const [w, c] = both(
+      function (this, b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < 10; i += 2) {
+          s += b[i]![this.thread.x]! * (i + 1);
+          s += b[i + 1]![this.thread.x]! * (i + 2);
+        }
+        return s;
+      } as Kernel,
+      [7],
+    );
+    const b = arg(values(7 * 10), [7, 10]);
+    expect(flat(w(b))).toEqual(flat(c(b)));
+  });
+
+  it('a counter the body assigns, or one that starts at a fraction, keeps its old f32 form', () => {
+    const [w, c] = both(
+      function (this) {
+        let s = 0;
+        for (let i = 0; i < 9; i += 2) {
+          s += i;
+          if (s > 3) i = i + 0.5;
+        }
+        for (let j = 0.5; j < 4; j += 1) s += j;
+        return s + this.thread.x;
+      } as Kernel,
+      [5],
+    );
+    expect(flat(w())).toEqual(flat(c()));
   });
 });

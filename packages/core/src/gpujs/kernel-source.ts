@@ -26,23 +26,19 @@ export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
  * Why this shape (bench/kernels, process CPU time per call on the 2-core machine; the webasm
  * module was disassembled with wabt to see what each form compiles to):
  * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
- *   four SIMD lanes are four consecutive x, so a read that depends on x (the B operand) is a
- *   gather (4 scalar loads and lane inserts) while a read of A is one load + splat: with 4 rows
- *   each gathered B value feeds 16 multiply-adds instead of 4. 1.8x over 1 row per thread.
- * - `2d` reads: gpu.js 2.24.1's webasm codegen keeps every kernel local in f32 (its analysis
- *   pass records each integer literal's type, so the bytecode passes see an Integer initialiser
- *   and decay the local to f32; the earlier `let ai = 0; ai++` trick never took effect), so a
- *   flat `a[ai + 392]` costs an f32 add and an f32->i32 truncation per read. Read as
- *   multi-dimensional `Input`s, the row parts are i32 arithmetic on `this.thread.y` and
- *   literals, and the only f32 index is the loop counter `i`, truncated once per step (V8
- *   shares the truncation between the reads of one step). a is 3-D, [row block][q][i], so q
- *   folds into the address as a constant.
+ *   four SIMD lanes are four consecutive x, so a read of B is one v128 load (a gather of 4
+ *   scalar loads and lane inserts before the project's gpu.js patch) while a read of A is one
+ *   load + splat: with 4 rows each B vector feeds 16 multiply-adds instead of 4.
+ * - `2d` reads: the row parts of an index are i32 arithmetic on `this.thread.y` and literals,
+ *   and a is 3-D, [row block][q][i], so q folds into the address as a constant. The loop
+ *   counter `i` is i32 too since the project's gpu.js patch (unpatched 2.24.1 keeps every
+ *   counter f32 in the walks that emit the module, so each read cost an f32 add and a
+ *   truncation; `i += 2` gets the same i32 counter as `i++`): 2.2x on one training step's
+ *   matmuls (1374 -> 617 µs, bench/kernels --quick).
  * - b is read as stored k×n (`b[i][x]`): a transposed b (a weight, small) is copied into that
  *   layout first, because `b[x][i]` multiplies the lane indices by k in every step.
- * - `unroll` 2 with `2d` reads: one training step's matmuls take 0.82x the time of `flat`
- *   reads unrolled 1 (the earlier default); `2d` unrolled 1 is slower on the forward shapes
- *   (1.2x) and faster on the Aᵀ·B ones, `flat` unrolled 2 is 1.05x, unroll 4 no better than 2
- *   (paired per-call medians, bench/kernels and a paired A/B run, machine under load).
+ * - `unroll` 2: with i32 counters, one training step's matmuls take 617 µs unrolled 2, 740
+ *   µs not unrolled and 639 µs unrolled 4 (bench/kernels --quick, load 0.4).
  * - Sizes as literals: the kernel is compiled per shape anyway (gpu.js fixes output sizes).
  * - Bias and ReLU fused into the same pass: no second kernel call, no second trip through out.
  */
