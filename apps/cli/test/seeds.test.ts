@@ -33,23 +33,22 @@ describe('deriveSeeds', () => {
 describe('scheduling', () => {
   const jobs = planJobs(['part1', 'part2'], {});
 
-  it("keeps Part 1's bottom with top (it resets to top's weights) and the rest apart", () => {
+  it("gives every model its own unit, Part 1's bottom too (its reset weights are the seed's draw)", () => {
     const units = unitsOf(7, jobs);
     expect(units.map((u) => u.jobs.map((j) => j.name))).toEqual([
-      ['top', 'bottom'],
+      ['top'],
+      ['bottom'],
       ['base'],
       ['early-stopping'],
       ['batch-norm'],
       ['dropout'],
     ]);
-    expect(units[0]!.cost).toBe(20);
+    expect(units.map((u) => u.cost)).toEqual([10, 10, 15, 15, 15, 15]);
   });
 
   it('takes the longest units first, in seed order among equals', () => {
     const queue = scheduleUnits([1, 2], jobs);
     expect(queue.map((u) => `${u.seed}:${u.jobs[0]!.name}`)).toEqual([
-      '1:top',
-      '2:top',
       '1:base',
       '1:early-stopping',
       '1:batch-norm',
@@ -58,6 +57,10 @@ describe('scheduling', () => {
       '2:early-stopping',
       '2:batch-norm',
       '2:dropout',
+      '1:top',
+      '1:bottom',
+      '2:top',
+      '2:bottom',
     ]);
   });
 });

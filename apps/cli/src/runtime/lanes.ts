@@ -1,9 +1,8 @@
 /**
- * The one scheduler of training work: units (one seed's model with the models that reset from
- * it: Part 1's bottom starts from top's initial weights, so both run in the same worker) from a
- * queue, longest first, over a few workers (threads, or child processes for gpu.js's GL modes:
- * runtime/host.ts), each training one unit at a time. A model's
- * numbers depend only on its seed, never on which worker ran it or when. `fmnist study` uses it
+ * The one scheduler of training work: units (one seed's model) from a queue, longest first, over
+ * a few workers (threads, or child processes for gpu.js's GL modes: runtime/host.ts), each
+ * training one unit at a time. A model's numbers depend only on its seed, never on which worker
+ * ran it or when. `fmnist study` uses it
  * with one seed and two workers; `--seeds N` with N seeds and one worker per core.
  */
 import type { EngineName, ModelJob } from '@fmnist/study';
@@ -36,21 +35,16 @@ export interface Unit {
   cost: number;
 }
 
-/** One seed's jobs as units: each job with the jobs that reset from it. */
+/**
+ * One seed's jobs as units, one job each. Part 1's bottom (`resetFrom: 'top'`) is a unit of its
+ * own too: "reset to top's initial weights" are the seed's own draw, so a worker that never
+ * trained top builds the very same weights (StudyTrainer: no owner, the seed's draw), and the
+ * report checks it (the two initial-weight SHA-256s). Kept together, top and bottom were one
+ * 20-epoch unit on one lane while the other lane idled at the end of the study: 113 s of
+ * training against 90 s apart (2 lanes, one seed).
+ */
 export function unitsOf(seed: number, jobs: readonly ModelJob[]): Unit[] {
-  const units: Unit[] = [];
-  for (const job of jobs) {
-    const owner = job.resetFrom
-      ? units.find((u) => u.jobs.some((j) => j.name === job.resetFrom))
-      : undefined;
-    if (owner) {
-      owner.jobs.push(job);
-      owner.cost += job.epochs;
-    } else {
-      units.push({ seed, jobs: [job], cost: job.epochs });
-    }
-  }
-  return units;
+  return jobs.map((job) => ({ seed, jobs: [job], cost: job.epochs }));
 }
 
 /** Longest first; among equals, seed order then plan order (a stable sort keeps it). */
