@@ -15,8 +15,7 @@ import {
   type StudyEngine,
   StudyTrainer,
   TfStudyEngine,
-} from '@fmnist/study';
-import { useNodeTfSettings } from '@fmnist/tf/node';
+} from '@fmnist/study/training';
 import { customBackendFromEnv } from './backend-env.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
 
@@ -54,6 +53,8 @@ function unitInput(): Promise<WorkerInput> {
 
 async function studyEngine(input: WorkerInput): Promise<StudyEngine> {
   if (input.engine === 'tf') {
+    // Loaded only here: a custom-engine worker never loads TensorFlow.js.
+    const { useNodeTfSettings } = await import('@fmnist/tf/node');
     useNodeTfSettings();
     return new TfStudyEngine();
   }
