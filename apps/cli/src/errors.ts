@@ -20,6 +20,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** `fmnist lab` could not serve: the port is taken, the page is not built. */
+export class LabServerError extends Error {
+  override readonly name = 'LabServerError';
+}
+
 /** A check the command makes failed; its output has been printed already. */
 export class CheckFailedError extends Error {
   override readonly name = 'CheckFailedError';
@@ -37,6 +42,7 @@ export class CheckFailedError extends Error {
 export const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Error)[] = [
   DataError,
   CheckFailedError,
+  LabServerError,
   ReportInputError,
   NonFiniteLossError,
   ModelFileError,

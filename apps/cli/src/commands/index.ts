@@ -25,6 +25,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import('./study.js')).studyCommand,
   },
   {
+    name: 'lab',
+    summary: 'the lab page: train the study models live in your browser (served on 127.0.0.1)',
+    load: async () => (await import('./lab.js')).labCommand,
+  },
+  {
     name: 'predict',
     summary: 'predict Fashion-MNIST images with a saved model (TF.js Layers format)',
     load: async () => (await import('./predict.js')).predictCommand,

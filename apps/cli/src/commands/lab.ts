@@ -1,0 +1,182 @@
+// `fmnist lab`: serves the lab page (apps/web) and the Fashion-MNIST files from 127.0.0.1,
+// prints the URL, and serves until Ctrl-C. The data is found as every command finds it
+// (--data-dir, FASHION_MNIST_DIR, the cache, Debian's package, else downloaded first) and
+// checked before the server starts; the page fetches the four files from /data/<key> and
+// unpacks them itself.
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { DatasetFileKey } from '@fmnist/data';
+import { InvalidArgumentError, Option } from 'commander';
+import sirv from 'sirv';
+import type { CommandModule } from '../command.js';
+import { LabServerError } from '../errors.js';
+
+export const DEFAULT_LAB_PORT = 8765;
+export const DEFAULT_LAB_HOST = '127.0.0.1';
+const DATA_KEYS: readonly DatasetFileKey[] = [
+  'trainImages',
+  'trainLabels',
+  'testImages',
+  'testLabels',
+];
+
+/** The built page: apps/web/dist, found through the workspace package. */
+export function labPageDir(): string {
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('@fmnist/web/package.json');
+  } catch {
+    throw new LabServerError(
+      'The lab page is not part of this installation. Run `pnpm fmnist lab` from a checkout of fmnist-lab',
+    );
+  }
+  const dir = join(dirname(pkg), 'dist');
+  if (!existsSync(join(dir, 'index.html')) || !existsSync(join(dir, 'worker.js'))) {
+    throw new LabServerError(
+      `The lab page is not built (${dir} has no index.html). Run \`pnpm build\`, or start it with \`pnpm fmnist lab\`, which builds what is stale`,
+    );
+  }
+  return dir;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) {
+    throw new InvalidArgumentError('It must be a whole number from 0 to 65535 (0: any free port).');
+  }
+  return n;
+}
+
+export interface LabServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the server; resolves once it listens, or rejects with a LabServerError. */
+export function startLabServer(options: {
+  pageDir: string;
+  files: Record<DatasetFileKey, string>;
+  host: string;
+  port: number;
+}): Promise<LabServer> {
+  const page = sirv(options.pageDir, { dev: false, etag: true, gzip: false });
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // No page of this server is meant to be framed or to load anything from elsewhere.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'",
+    );
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = /^\/data\/([A-Za-z]+)$/.exec(url.pathname);
+    if (match) {
+      const key = match[1] as DatasetFileKey;
+      const file = DATA_KEYS.includes(key) ? options.files[key] : undefined;
+      if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': statSync(file).size,
+        'Cache-Control': 'no-cache',
+      });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+      return;
+    }
+    page(req, res, () => {
+      res.writeHead(404).end('not found');
+    });
+  };
+  const server = createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${options.host}:${options.port}`;
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new LabServerError(
+            `Port ${options.port} on ${options.host} is in use by another program. Choose another with --port N (--port 0 takes any free one)`,
+          ),
+        );
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(
+          new LabServerError(
+            `Cannot listen on ${where}: no such address on this machine. Use --host 127.0.0.1`,
+          ),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(
+          new LabServerError(
+            `Not allowed to listen on ${where} (ports below 1024 need privileges). Choose another with --port N`,
+          ),
+        );
+      } else reject(error);
+    });
+    server.listen(options.port, options.host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `http://${host}:${port}/`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Opens `url` in the desktop's browser, if there is one; a failure is only a note. */
+function openBrowser(url: string, log: (line: string) => void): void {
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => log(`could not open a browser (${command}); open ${url} yourself`));
+  child.unref();
+}
+
+export const labCommand: CommandModule = {
+  name: 'lab',
+  summary: 'the lab page: train the study models live in your browser (served on 127.0.0.1)',
+  description:
+    'Serves the lab page and the Fashion-MNIST files from a small server on 127.0.0.1 and prints its URL; the page trains one of the six models in a Web Worker on the custom engine (gpu.js), with live curves and the classification report. The data is found as for every command, and checked before the server starts. Stop it with Ctrl-C.',
+  options: ['dataDir'],
+  configure: (command) =>
+    command
+      .addOption(
+        new Option('--port <n>', 'port to listen on (0: any free port)')
+          .argParser(parsePort)
+          .default(DEFAULT_LAB_PORT),
+      )
+      .addOption(new Option('--host <address>', 'address to listen on').default(DEFAULT_LAB_HOST))
+      .addOption(new Option('--open', "open the page in the desktop's browser")),
+  async run(options, context) {
+    const pageDir = labPageDir();
+    const data = await context.loadData({ dataDir: options.dataDir });
+    const server = await startLabServer({
+      pageDir,
+      files: data.location.files,
+      host: String(options.host ?? DEFAULT_LAB_HOST),
+      port: Number(options.port ?? DEFAULT_LAB_PORT),
+    });
+    context.log(
+      `fmnist lab: serving ${server.url} (data from ${data.location.dir}); Ctrl-C stops it`,
+    );
+    if (options.open) openBrowser(server.url, context.log);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await server.close();
+    return {
+      json: { url: server.url, stoppedBy: signal },
+      text: `fmnist lab: stopped (${signal})`,
+    };
+  },
+};

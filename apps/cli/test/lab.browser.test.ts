@@ -1,0 +1,159 @@
+// `fmnist lab` as a user meets it: the server started on a free port, the page opened in
+// headless Chromium (Debian's), a model trained in it. The page must log no error and ask
+// nothing of any host but 127.0.0.1; its test accuracy must match Node's `js` backend on the
+// same seed and subset; screenshots at a laptop's and a phone's viewport are kept in
+// .test-results/ to look at. Also: a port in use and missing data, one line each.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { JsBackend } from '@fmnist/core';
+import { CLASS_NAMES, features } from '@fmnist/data';
+import { loadFashionMnist } from '@fmnist/data/node';
+import { classificationMetrics } from '@fmnist/reports/classification';
+import { CustomStudyEngine, planJobs, StudyTrainer } from '@fmnist/study/training';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, fmnist, launchChromium, MAIN } from './helpers.js';
+
+const DATA_DIR = '/usr/share/datasets/fashion-mnist';
+const skipReason = !existsSync(CHROMIUM)
+  ? `skipped: ${CHROMIUM} is missing (apt-get install chromium)`
+  : !existsSync(`${DATA_DIR}/train-images-idx3-ubyte.gz`)
+    ? `skipped: no Fashion-MNIST in ${DATA_DIR}`
+    : '';
+const KEEP = fileURLToPath(new URL('../../../.test-results/', import.meta.url));
+
+/** Starts `fmnist lab --port 0`; resolves with the URL it prints. */
+function startLab(): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [MAIN, 'lab', '--port', '0', '--data-dir', DATA_DIR], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const url = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)?.[1];
+      if (url) resolve({ child, url, stderr: () => stderr });
+    });
+    child.on('exit', (code) => reject(new Error(`fmnist lab exited (${code}): ${stderr}`)));
+  });
+}
+
+/** What Node's js backend gets for the same job, seed and subset. */
+async function nodeAccuracy(model: 'top' | 'base', limit: number, epochs: number, seed: number) {
+  const data = await loadFashionMnist({ dataDir: DATA_DIR, limit, download: false });
+  const job = planJobs(['part1', 'part2'], { model, epochs })[0]!;
+  const sets = {
+    train: features(data.train, job.crop),
+    validation: features(data.validation, job.crop),
+    test: features(data.test, job.crop),
+  };
+  const trainer = new StudyTrainer(new CustomStudyEngine(new JsBackend(), 'test'));
+  const trained = await trainer.train(job, { seed, sets: () => sets });
+  trainer.dispose();
+  return classificationMetrics(sets.test.y, trained.predictions, CLASS_NAMES).accuracy;
+}
+
+describe.skipIf(skipReason !== '')(
+  `fmnist lab in Chromium${skipReason ? ` (${skipReason})` : ''}`,
+  () => {
+    let lab: Awaited<ReturnType<typeof startLab>>;
+    let browser: Browser;
+    const consoleErrors: string[] = [];
+    const foreign: string[] = [];
+
+    beforeAll(async () => {
+      lab = await startLab();
+      browser = await launchChromium();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      lab?.child.kill('SIGTERM');
+    });
+
+    it.each([
+      ['top', 2000, 1],
+      ['base', 2000, 2],
+    ] as const)(
+      'trains %s on %i images for %i epoch(s) in the page; test accuracy within 0.5 points of Node',
+      async (model, limit, epochs) => {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        page.on('console', (m) => {
+          if (m.type() === 'error') consoleErrors.push(m.text());
+        });
+        page.on('pageerror', (e) => consoleErrors.push(e.message));
+        page.on('request', (r) => {
+          if (!r.url().startsWith(lab.url) && !r.url().startsWith('data:')) foreign.push(r.url());
+        });
+        await page.goto(lab.url);
+        await page.selectOption('#model', model);
+        await page.fill('#seed', '42');
+        await page.fill('#limit', String(limit));
+        await page.fill('#epochs', String(epochs));
+        // Keyboard reachable: the Train button is focused and pressed with Enter.
+        await page.focus('#train');
+        await page.keyboard.press('Enter');
+        // A string: the test's own types have no DOM.
+        await page.waitForFunction(
+          "document.querySelector('#accuracy').dataset.value !== undefined || document.querySelector('#message').textContent !== ''",
+          null,
+          { timeout: 240_000 },
+        );
+        expect(await page.textContent('#message')).toBe('');
+        const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
+        const backend = await page.textContent('#backend');
+        expect(backend).toMatch(/^gpujs:(webasm|cpu)$|^js$/);
+        const report = await page.textContent('#report');
+        expect(report).toContain('weighted avg');
+        expect(report).toContain('Ankle boot');
+        const node = await nodeAccuracy(model, limit, epochs, 42);
+        expect(Math.abs(accuracy - node)).toBeLessThanOrEqual(0.005);
+        const epochTimes = await page.textContent('#epoch-time');
+        // For the note: what ran and how fast, printed with the test's output.
+        console.log(
+          `lab page ${model}: ${backend}, seconds per epoch ${epochTimes}, test accuracy ${accuracy} (Node js: ${node})`,
+        );
+        mkdirSync(KEEP, { recursive: true });
+        const shot = `${KEEP}lab-${model}-1280x800.png`;
+        await page.screenshot({ path: shot, fullPage: true });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.screenshot({ path: `${KEEP}lab-${model}-390x844.png`, fullPage: true });
+        expect(existsSync(shot)).toBe(true);
+        await page.close();
+      },
+      300_000,
+    );
+
+    it('logged no console error and requested nothing from another host', () => {
+      expect(consoleErrors).toEqual([]);
+      expect(foreign).toEqual([]);
+    });
+
+    it('a port in use: one line saying so and what to do, exit 1', async () => {
+      const blocker: Server = createServer();
+      await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+      const port = (blocker.address() as { port: number }).port;
+      const run = await fmnist(['lab', '--port', String(port), '--data-dir', DATA_DIR]);
+      blocker.close();
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([
+        `fmnist: Port ${port} on 127.0.0.1 is in use by another program. Choose another with --port N (--port 0 takes any free one).`,
+      ]);
+    });
+
+    it('missing data: the data error before any server starts, exit 1', async () => {
+      const run = await fmnist(['lab', '--port', '0', '--data-dir', '/nonexistent-fmnist-data']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('/nonexistent-fmnist-data');
+      expect(run.stderr).not.toContain('serving');
+    });
+
+    it('a bad port is a usage error, exit 2', async () => {
+      const run = await fmnist(['lab', '--port', '70000']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('65535');
+    });
+  },
+);

@@ -1,0 +1,20 @@
+/** What the page and its training worker say to each other (postMessage, structured clone). */
+import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
+
+/** One training run as the page asks for it: like `fmnist part1/part2 --model --seed --limit`. */
+export interface TrainRequest {
+  model: ModelName;
+  seed: number;
+  /** Training images (the first N of the 50,000), like --limit. */
+  limit: number;
+  epochs: number;
+}
+
+export type ToWorker = { type: 'train'; request: TrainRequest };
+
+export type FromWorker =
+  | { type: 'status'; text: string }
+  | { type: 'backend'; backend: string; detail: string }
+  | { type: 'event'; event: TrainingEvent }
+  | { type: 'done'; model: TrainedModel; testLabels: Uint8Array; report: string; accuracy: number }
+  | { type: 'error'; message: string };

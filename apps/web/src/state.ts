@@ -1,0 +1,89 @@
+/**
+ * The page's own logic, kept free of the DOM so vitest can test it: the curves a run draws
+ * (per batch and per epoch), the best epoch as the report marks it, and the numbers as the
+ * page writes them.
+ */
+import type { EpochLogs, TrainingEvent } from '@fmnist/study/training';
+
+export interface Curves {
+  /** Batch curves: x is the epoch as a fraction (1.5 = half-way through epoch 2). */
+  batchX: number[];
+  batchLoss: number[];
+  batchAccuracy: number[];
+  /** Epoch curves, x = 1, 2, ... */
+  epochX: number[];
+  epochs: EpochLogs[];
+  epochSeconds: number[];
+}
+
+export function emptyCurves(): Curves {
+  return { batchX: [], batchLoss: [], batchAccuracy: [], epochX: [], epochs: [], epochSeconds: [] };
+}
+
+/** Adds one training event to the curves (the running loss and accuracy fit reports). */
+export function addEvent(curves: Curves, event: TrainingEvent): void {
+  if (event.type === 'batch') {
+    const { epoch, step, steps, logs } = event.progress;
+    if (logs.loss === undefined || logs.accuracy === undefined) return;
+    curves.batchX.push(epoch + step / steps);
+    curves.batchLoss.push(logs.loss);
+    curves.batchAccuracy.push(logs.accuracy);
+  } else if (event.type === 'epoch-end') {
+    const { epoch, logs, elapsedSeconds } = event.progress;
+    const { loss, accuracy, val_loss, val_accuracy } = logs;
+    if ([loss, accuracy, val_loss, val_accuracy].some((v) => v === undefined)) return;
+    curves.epochX.push(epoch + 1);
+    curves.epochs.push({
+      loss: loss!,
+      accuracy: accuracy!,
+      val_loss: val_loss!,
+      val_accuracy: val_accuracy!,
+    });
+    curves.epochSeconds.push(elapsedSeconds);
+  }
+}
+
+/** The 1-based epoch with the lowest validation loss (the first of equals), as the report has it. */
+export function bestEpoch(epochs: readonly EpochLogs[]): number | null {
+  let best: number | null = null;
+  for (let i = 0; i < epochs.length; i++) {
+    if (best === null || epochs[i]!.val_loss < epochs[best - 1]!.val_loss) best = i + 1;
+  }
+  return best;
+}
+
+/** `epoch 2/5 · step 31/63 · 1.23 s/epoch` style progress. */
+export function progressLine(p: {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  elapsedSeconds: number;
+}): string {
+  return `epoch ${p.epoch + 1}/${p.epochs} · step ${p.step}/${p.steps} · ${formatSeconds(p.elapsedSeconds)} this epoch`;
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '–';
+  if (s < 10) return `${s.toFixed(2)} s`;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${String(Math.round(s - m * 60)).padStart(2, '0')} s`;
+}
+
+/** Reads the form's numbers: whole numbers in range, or a message saying what is wrong. */
+export function parseWhole(
+  text: string,
+  what: string,
+  min: number,
+  max: number,
+): { value: number } | { error: string } {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '' || !Number.isInteger(value) || value < min || value > max) {
+    return {
+      error: `${what} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, not "${text}".`,
+    };
+  }
+  return { value };
+}

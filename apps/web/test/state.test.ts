@@ -1,0 +1,77 @@
+import type { TrainingEvent } from '@fmnist/study/training';
+import { describe, expect, it } from 'vitest';
+import {
+  addEvent,
+  bestEpoch,
+  emptyCurves,
+  formatSeconds,
+  parseWhole,
+  progressLine,
+} from '../src/state.js';
+
+const progress = (epoch: number, step: number, logs: Record<string, number>) => ({
+  epoch,
+  epochs: 3,
+  step,
+  steps: 10,
+  elapsedSeconds: 1.5,
+  secondsPerStep: 0.15,
+  logs,
+});
+
+describe('the lab page: curves', () => {
+  it('puts batches at fractional epochs and epochs at 1, 2, ...', () => {
+    const curves = emptyCurves();
+    const events: TrainingEvent[] = [
+      { type: 'batch', name: 'top', progress: progress(0, 5, { loss: 2, accuracy: 0.1 }) },
+      { type: 'batch', name: 'top', progress: progress(1, 10, { loss: 1, accuracy: 0.5 }) },
+      {
+        type: 'epoch-end',
+        name: 'top',
+        progress: progress(1, 10, { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 }),
+      },
+    ];
+    for (const e of events) addEvent(curves, e);
+    expect(curves.batchX).toEqual([0.5, 2]);
+    expect(curves.batchLoss).toEqual([2, 1]);
+    expect(curves.batchAccuracy).toEqual([0.1, 0.5]);
+    expect(curves.epochX).toEqual([2]);
+    expect(curves.epochs).toEqual([{ loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 }]);
+    expect(curves.epochSeconds).toEqual([1.5]);
+  });
+
+  it('skips events without the numbers a curve needs', () => {
+    const curves = emptyCurves();
+    addEvent(curves, { type: 'batch', name: 'top', progress: progress(0, 1, {}) });
+    addEvent(curves, { type: 'epoch-end', name: 'top', progress: progress(0, 10, { loss: 1 }) });
+    addEvent(curves, { type: 'epoch-begin', name: 'top', epoch: 0, epochs: 3 });
+    expect(curves).toEqual(emptyCurves());
+  });
+
+  it('marks the first epoch with the lowest validation loss, as the report does', () => {
+    const e = (val_loss: number) => ({ loss: 1, accuracy: 0, val_loss, val_accuracy: 0 });
+    expect(bestEpoch([])).toBeNull();
+    expect(bestEpoch([e(3), e(2), e(2.5), e(2)])).toBe(2);
+    expect(bestEpoch([e(1), e(2)])).toBe(1);
+  });
+});
+
+describe('the lab page: text', () => {
+  it('writes progress and seconds', () => {
+    expect(progressLine(progress(1, 4, {}))).toBe('epoch 2/3 · step 4/10 · 1.50 s this epoch');
+    expect(formatSeconds(0.345)).toBe('0.34 s');
+    expect(formatSeconds(12.34)).toBe('12.3 s');
+    expect(formatSeconds(125)).toBe('2 min 05 s');
+    expect(formatSeconds(Number.NaN)).toBe('–');
+  });
+
+  it('reads whole numbers in range and says what is wrong otherwise', () => {
+    expect(parseWhole(' 2000 ', 'Training images', 1, 50_000)).toEqual({ value: 2000 });
+    expect(parseWhole('0', 'Training images', 1, 50_000)).toEqual({
+      error: 'Training images must be a whole number from 1 to 50,000, not "0".',
+    });
+    for (const bad of ['', '1.5', 'abc', '50001', '-3']) {
+      expect(parseWhole(bad, 'Training images', 1, 50_000)).toHaveProperty('error');
+    }
+  });
+});
