@@ -108,6 +108,12 @@ describe.skipIf(skipReason !== '')(
         const report = await page.textContent('#report');
         expect(report).toContain('weighted avg');
         expect(report).toContain('Ankle boot');
+        // Inside the first Dense layer: its weights drawn as tiles, the layer's own formula.
+        expect(await page.textContent('#weights-note')).toMatch(
+          new RegExp(`^32 of 128 units, 14x28 each; epoch ${epochs}, step \\d+\\.$`),
+        );
+        expect(await page.textContent('#weights-stats')).toMatch(/^W \(392x128\): mean /);
+        expect(await page.textContent('#formula-text')).toContain('Dense: a fully connected layer');
         const node = await nodeAccuracy(model, limit, epochs, 42);
         expect(Math.abs(accuracy - node)).toBeLessThanOrEqual(0.005);
         const epochTimes = await page.textContent('#epoch-time');

@@ -7,6 +7,13 @@ import { MODEL_NAMES, type ModelName } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
+import {
+  BATCH_NORMALIZATION_FORMULA,
+  DENSE_FORMULA,
+  DROPOUT_FORMULA,
+  LOSS_FORMULA,
+  OPTIMIZER_FORMULA,
+} from '@fmnist/nn';
 import type { FromWorker, TrainRequest } from './protocol.js';
 import {
   addEvent,
@@ -17,6 +24,7 @@ import {
   parseWhole,
   progressLine,
 } from './state.js';
+import { stats, statsLine, unitImage, type WeightsSnapshot } from './weights-view.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
@@ -122,6 +130,55 @@ function redraw() {
   });
 }
 
+const FORMULAS: Record<string, string> = {
+  dense: DENSE_FORMULA,
+  'batch-normalization': BATCH_NORMALIZATION_FORMULA,
+  dropout: DROPOUT_FORMULA,
+  loss: LOSS_FORMULA,
+  optimizer: OPTIMIZER_FORMULA,
+};
+const formulaSelect = $<HTMLSelectElement>('formula');
+const showFormula = () => {
+  $('formula-text').textContent = FORMULAS[formulaSelect.value] ?? '';
+};
+formulaSelect.addEventListener('change', showFormula);
+showFormula();
+
+/** The first 32 units as tiles, 8 per row, 2 pixels per weight. */
+const TILES = 32;
+const PER_ROW = 8;
+function drawWeights(s: WeightsSnapshot, epoch: number, step: number) {
+  const canvas = $<HTMLCanvasElement>('weights');
+  const scale = 2;
+  const gap = 4;
+  const tileW = s.width * scale + gap;
+  const tileH = s.height * scale + gap;
+  const shown = Math.min(TILES, s.units);
+  const w = PER_ROW * tileW;
+  const h = Math.ceil(shown / PER_ROW) * tileH;
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  const tile = new ImageData(s.width, s.height);
+  const small = new OffscreenCanvas(s.width, s.height);
+  const smallCtx = small.getContext('2d')!;
+  ctx.imageSmoothingEnabled = false;
+  for (let u = 0; u < shown; u++) {
+    tile.data.set(unitImage(s, u));
+    smallCtx.putImageData(tile, 0, 0);
+    const x = (u % PER_ROW) * tileW;
+    const y = Math.floor(u / PER_ROW) * tileH;
+    ctx.drawImage(small, x, y, s.width * scale, s.height * scale);
+  }
+  $('weights-note').textContent =
+    `${shown} of ${s.units} units, ${s.height}x${s.width} each; epoch ${epoch + 1}, step ${step}.`;
+  $('weights-stats').textContent = `W (${s.inputs}x${s.units}): ${statsLine(stats(s.kernel))}`;
+}
+
 let worker: Worker | null = null;
 
 function setRunning(running: boolean) {
@@ -159,6 +216,9 @@ function onMessage(data: FromWorker) {
       redraw();
       break;
     }
+    case 'weights':
+      drawWeights(data.snapshot, data.epoch, data.step);
+      break;
     case 'done': {
       const { model } = data;
       $('accuracy').textContent =

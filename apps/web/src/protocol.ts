@@ -1,5 +1,6 @@
 /** What the page and its training worker say to each other (postMessage, structured clone). */
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
+import type { WeightsSnapshot } from './weights-view.js';
 
 /** One training run as the page asks for it: like `fmnist part1/part2 --model --seed --limit`. */
 export interface TrainRequest {
@@ -16,5 +17,7 @@ export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'backend'; backend: string; detail: string }
   | { type: 'event'; event: TrainingEvent }
+  /** The first Dense layer's kernel as it trains (at most twice a second). */
+  | { type: 'weights'; snapshot: WeightsSnapshot; epoch: number; step: number }
   | { type: 'done'; model: TrainedModel; testLabels: Uint8Array; report: string; accuracy: number }
   | { type: 'error'; message: string };

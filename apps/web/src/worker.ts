@@ -7,6 +7,8 @@
  * this worker.
  */
 /// <reference lib="webworker" />
+
+import type { FloatArray } from '@fmnist/core';
 import { createBackendWithSelection } from '@fmnist/core/gpujs';
 import {
   CLASS_NAMES,
@@ -21,11 +23,14 @@ import {
   sliceSet,
   splitTrainValidation,
 } from '@fmnist/data';
+import type { Sequential } from '@fmnist/nn';
 import { classificationMetrics, classificationReport } from '@fmnist/reports/classification';
 import {
+  type BuiltModel,
   type Crop,
   type CropSets,
   CustomStudyEngine,
+  type ModelJob,
   planJobs,
   StudyTrainer,
 } from '@fmnist/study/training';
@@ -56,6 +61,18 @@ async function imageSet(images: DatasetFileKey, labels: DatasetFileKey): Promise
   return { ...parsed, labels: parseIdxLabels(labelBytes, { file: name(labels) }) };
 }
 
+/** The custom engine, keeping hold of the model it built so the page can look inside it. */
+class LabEngine extends CustomStudyEngine {
+  model: Sequential | null = null;
+  override async build(job: ModelJob, seed: number, initial?: readonly FloatArray[]) {
+    const built: BuiltModel = await super.build(job, seed, initial);
+    this.model = built.engine as Sequential;
+    return built;
+  }
+}
+
+const SNAPSHOT_INTERVAL_MS = 500;
+
 async function train(request: TrainRequest): Promise<void> {
   post({ type: 'status', text: 'fetching and unpacking Fashion-MNIST…' });
   const [all, test] = await Promise.all([
@@ -75,13 +92,39 @@ async function train(request: TrainRequest): Promise<void> {
 
   post({ type: 'status', text: 'choosing the fastest gpu.js mode in this browser…' });
   const { backend, selection } = createBackendWithSelection('gpujs', 'the lab page');
-  const trainer = new StudyTrainer(new CustomStudyEngine(backend, selection.reason));
+  const engine = new LabEngine(backend, selection.reason);
+  const trainer = new StudyTrainer(engine);
   post({ type: 'backend', backend: backend.name, detail: selection.reason });
+  const [, height, width] = sets.train.shape;
+  let lastSnapshot = Number.NEGATIVE_INFINITY;
+  const snapshot = (epoch: number, step: number) => {
+    const kernel = engine.model?.getWeights()[0];
+    if (!kernel) return;
+    const copy = Float32Array.from(kernel);
+    const weights = {
+      kernel: copy,
+      inputs: height * width,
+      units: copy.length / (height * width),
+      height,
+      width,
+    };
+    post({ type: 'weights', snapshot: weights, epoch, step }, [copy.buffer]);
+  };
   try {
     const model = await trainer.train(job, {
       seed: request.seed,
       sets: () => sets,
-      onEvent: (event) => post({ type: 'event', event }),
+      onEvent: (event) => {
+        post({ type: 'event', event });
+        if (event.type === 'model-begin') snapshot(0, 0);
+        if (event.type === 'batch' || event.type === 'epoch-end') {
+          const now = performance.now();
+          if (event.type === 'epoch-end' || now - lastSnapshot >= SNAPSHOT_INTERVAL_MS) {
+            lastSnapshot = now;
+            snapshot(event.progress.epoch, event.progress.step);
+          }
+        }
+      },
       batchEventIntervalMs: 100,
     });
     const metrics = classificationMetrics(sets.test.y, model.predictions, CLASS_NAMES);
