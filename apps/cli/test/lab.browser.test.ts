@@ -41,7 +41,12 @@ function startLab(): Promise<{ child: ChildProcess; url: string; stderr: () => s
 }
 
 /** What Node's js backend gets for the same job, seed and subset. */
-async function nodeAccuracy(model: 'top' | 'base', limit: number, epochs: number, seed: number) {
+async function nodeAccuracy(
+  model: 'top' | 'base' | 'dropout',
+  limit: number,
+  epochs: number,
+  seed: number,
+) {
   const data = await loadFashionMnist({ dataDir: DATA_DIR, limit, download: false });
   const job = planJobs(['part1', 'part2'], { model, epochs })[0]!;
   const sets = {
@@ -76,6 +81,7 @@ describe.skipIf(skipReason !== '')(
     it.each([
       ['top', 2000, 1],
       ['base', 2000, 2],
+      ['dropout', 2000, 1],
     ] as const)(
       'trains %s on %i images for %i epoch(s) in the page; test accuracy within 0.5 points of Node',
       async (model, limit, epochs) => {
@@ -114,12 +120,18 @@ describe.skipIf(skipReason !== '')(
         );
         expect(await page.textContent('#weights-stats')).toMatch(/^W \(392x128\): mean /);
         expect(await page.textContent('#formula-text')).toContain('Dense: a fully connected layer');
+        // explain's finite-difference check, on demand, on the trained weights.
+        await page.click('#check');
+        await page.waitForSelector('#check-result[data-passed]', { timeout: 60_000 });
+        const check = await page.textContent('#check-result');
+        expect(check).toMatch(/^passed: \d+ entries checked on a batch of 32/);
+        expect(await page.getAttribute('#check-result', 'data-passed')).toBe('true');
         const node = await nodeAccuracy(model, limit, epochs, 42);
         expect(Math.abs(accuracy - node)).toBeLessThanOrEqual(0.005);
         const epochTimes = await page.textContent('#epoch-time');
         // For the note: what ran and how fast, printed with the test's output.
         console.log(
-          `lab page ${model}: ${backend}, seconds per epoch ${epochTimes}, test accuracy ${accuracy} (Node js: ${node})`,
+          `lab page ${model}: ${backend}, seconds per epoch ${epochTimes}, test accuracy ${accuracy} (Node js: ${node}); ${check}`,
         );
         mkdirSync(KEEP, { recursive: true });
         const shot = `${KEEP}lab-${model}-1280x800.png`;

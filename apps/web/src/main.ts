@@ -31,6 +31,7 @@ const form = $<HTMLFormElement>('controls');
 const modelSelect = $<HTMLSelectElement>('model');
 const trainButton = $<HTMLButtonElement>('train');
 const stopButton = $<HTMLButtonElement>('stop');
+const checkButton = $<HTMLButtonElement>('check');
 const message = $<HTMLParagraphElement>('message');
 
 for (const name of MODEL_NAMES) {
@@ -183,15 +184,20 @@ let worker: Worker | null = null;
 
 function setRunning(running: boolean) {
   trainButton.disabled = running;
+  checkButton.disabled = true;
   stopButton.disabled = !running;
   for (const el of form.querySelectorAll('input, select'))
     (el as HTMLInputElement).disabled = running;
 }
 
-function finish(note: string) {
-  worker?.terminate();
-  worker = null;
+/** The run ended; a finished run keeps its worker, which holds the model for the check. */
+function finish(note: string, keepWorker = false) {
+  if (!keepWorker) {
+    worker?.terminate();
+    worker = null;
+  }
   setRunning(false);
+  checkButton.disabled = !keepWorker;
   $('progress').textContent = note;
 }
 
@@ -225,7 +231,19 @@ function onMessage(data: FromWorker) {
         `${model.name}: test accuracy ${data.accuracy.toFixed(4)} after ${model.epochsRun} epoch(s), best epoch ${model.bestEpoch}, on ${model.backend}.`;
       $('accuracy').dataset.value = String(data.accuracy);
       $('report').textContent = data.report;
-      finish(`done in ${formatSeconds(model.seconds)}`);
+      finish(`done in ${formatSeconds(model.seconds)}`, true);
+      break;
+    }
+    case 'check': {
+      const r = data.result;
+      const passed = r.maxRelativeError < r.bound;
+      const el = $('check-result');
+      el.textContent =
+        `${passed ? 'passed' : 'FAILED'}: ${r.checked} entries checked on a batch of ${r.batch}` +
+        `${r.kinks ? ` (${r.kinks} at a ReLU kink, not held to the bound)` : ''}; largest relative error ` +
+        `${r.maxRelativeError.toExponential(2)}, bound ${r.bound.toExponential(0)}.`;
+      el.dataset.passed = String(passed);
+      checkButton.disabled = false;
       break;
     }
     case 'error':
@@ -263,6 +281,7 @@ form.addEventListener('submit', (event) => {
   $('epoch-time').textContent = '–';
   redraw();
   setRunning(true);
+  worker?.terminate();
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => {
@@ -270,6 +289,14 @@ form.addEventListener('submit', (event) => {
     finish('failed');
   };
   worker.postMessage({ type: 'train', request });
+});
+
+checkButton.addEventListener('click', () => {
+  if (!worker) return;
+  checkButton.disabled = true;
+  $('check-result').textContent = 'checking…';
+  delete $('check-result').dataset.passed;
+  worker.postMessage({ type: 'check' });
 });
 
 stopButton.addEventListener('click', () => finish('stopped (start again with Train)'));

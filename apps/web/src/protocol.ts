@@ -11,7 +11,24 @@ export interface TrainRequest {
   epochs: number;
 }
 
-export type ToWorker = { type: 'train'; request: TrainRequest };
+export type ToWorker = { type: 'train'; request: TrainRequest } | { type: 'check' };
+
+/** explain's finite-difference check of the trained model's backward pass, on one batch. */
+export interface CheckResult {
+  batch: number;
+  checked: number;
+  kinks: number;
+  maxRelativeError: number;
+  bound: number;
+  entries: {
+    weight: string;
+    flat: number;
+    analytic: number;
+    numeric: number;
+    relativeError: number;
+    kink: boolean;
+  }[];
+}
 
 export type FromWorker =
   | { type: 'status'; text: string }
@@ -20,4 +37,5 @@ export type FromWorker =
   /** The first Dense layer's kernel as it trains (at most twice a second). */
   | { type: 'weights'; snapshot: WeightsSnapshot; epoch: number; step: number }
   | { type: 'done'; model: TrainedModel; testLabels: Uint8Array; report: string; accuracy: number }
+  | { type: 'check'; result: CheckResult }
   | { type: 'error'; message: string };

@@ -8,7 +8,7 @@
  */
 /// <reference lib="webworker" />
 
-import type { FloatArray } from '@fmnist/core';
+import { type FloatArray, JsBackend, Rng } from '@fmnist/core';
 import { createBackendWithSelection } from '@fmnist/core/gpujs';
 import {
   CLASS_NAMES,
@@ -23,18 +23,20 @@ import {
   sliceSet,
   splitTrainValidation,
 } from '@fmnist/data';
-import type { Sequential } from '@fmnist/nn';
+import { Dropout, drawDropoutMasks, Sequential } from '@fmnist/nn';
 import { classificationMetrics, classificationReport } from '@fmnist/reports/classification';
 import {
   type BuiltModel,
   type Crop,
   type CropSets,
   CustomStudyEngine,
+  GRADIENT_CHECK,
+  gradientCheck,
   type ModelJob,
   planJobs,
   StudyTrainer,
 } from '@fmnist/study/training';
-import type { FromWorker, ToWorker, TrainRequest } from './protocol.js';
+import type { CheckResult, FromWorker, ToWorker, TrainRequest } from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) =>
@@ -72,6 +74,48 @@ class LabEngine extends CustomStudyEngine {
 }
 
 const SNAPSHOT_INTERVAL_MS = 500;
+
+/** The last trained model, kept for the finite-difference check. */
+let last: { job: ModelJob; seed: number; weights: Float32Array[]; sets: CropSets } | null = null;
+
+/**
+ * explain's check of the backward pass on the trained weights: a float64 copy of the model on
+ * the js backend, its analytic gradient against a central difference of the loss, on a few
+ * entries of every weight, over the first 32 training images (dropout masks drawn once and
+ * pinned, so the loss is one function of the weights).
+ */
+function check(): CheckResult {
+  if (!last) throw new Error('Train a model first: the check runs on its weights');
+  const { job, seed, weights, sets } = last;
+  const batch = Math.min(32, sets.train.y.length);
+  const size = sets.train.shape[1] * sets.train.shape[2];
+  const x = sets.train.x.slice(0, batch * size);
+  const labels = Int32Array.from(sets.train.y.subarray(0, batch));
+  const rng = new Rng(seed).fork(0xe4);
+  const probe = new Sequential(job.spec, { seed, backend: new JsBackend() });
+  const sites = probe.layers
+    .filter((l): l is Dropout => l instanceof Dropout)
+    .map((l) => ({ name: l.name, units: l.inputSize, rate: l.rate }));
+  probe.dispose();
+  const masks = drawDropoutMasks(sites, batch, rng.fork(1));
+  const result = gradientCheck(
+    job.spec,
+    weights,
+    masks,
+    x,
+    labels,
+    GRADIENT_CHECK.entriesPerWeight,
+    rng.fork(2),
+  );
+  return {
+    batch,
+    checked: result.checked,
+    kinks: result.kinks,
+    maxRelativeError: result.maxRelativeError,
+    bound: GRADIENT_CHECK.bound,
+    entries: [...result.entries].flatMap(([weight, list]) => list.map((e) => ({ weight, ...e }))),
+  };
+}
 
 async function train(request: TrainRequest): Promise<void> {
   post({ type: 'status', text: 'fetching and unpacking Fashion-MNIST…' });
@@ -127,6 +171,12 @@ async function train(request: TrainRequest): Promise<void> {
       },
       batchEventIntervalMs: 100,
     });
+    last = {
+      job,
+      seed: request.seed,
+      weights: model.weights.map((w) => Float32Array.from(w)),
+      sets,
+    };
     const metrics = classificationMetrics(sets.test.y, model.predictions, CLASS_NAMES);
     post({
       type: 'done',
@@ -140,9 +190,16 @@ async function train(request: TrainRequest): Promise<void> {
   }
 }
 
+const fail = (error: unknown) =>
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+
 self.onmessage = (message: MessageEvent<ToWorker>) => {
-  if (message.data.type !== 'train') return;
-  train(message.data.request).catch((error: unknown) => {
-    post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-  });
+  if (message.data.type === 'train') train(message.data.request).catch(fail);
+  else if (message.data.type === 'check') {
+    try {
+      post({ type: 'check', result: check() });
+    } catch (error) {
+      fail(error);
+    }
+  }
 };
