@@ -96,6 +96,11 @@ await build({
 const main = join(stage, 'dist', 'main.js');
 const text = readFileSync(main, 'utf8').replace(/^#!.*\n/gm, '');
 writeFileSync(main, `#!/usr/bin/env node\n${text}`, { mode: 0o755 });
+// The lab page (apps/web/dist, built by `pnpm build`) as `lab/`, without its source maps.
+cpSync(join(root, 'apps/web/dist'), join(stage, 'lab'), {
+  recursive: true,
+  filter: (source) => !source.endsWith('.map'),
+});
 cpSync(join(root, 'apps/cli/README.md'), join(stage, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
 
@@ -106,7 +111,7 @@ const manifest = {
   license: cli.license,
   type: 'module',
   bin: { fmnist: './dist/main.js' },
-  files: ['dist', 'README.md', 'LICENSE'],
+  files: ['dist', 'lab', 'README.md', 'LICENSE'],
   engines: { node: '>=20' },
   dependencies: Object.fromEntries(Object.entries(dependencies).sort()),
   optionalDependencies,

@@ -8,6 +8,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DatasetFileKey } from '@fmnist/data';
 import { InvalidArgumentError, Option } from 'commander';
 import sirv from 'sirv';
@@ -23,8 +24,13 @@ const DATA_KEYS: readonly DatasetFileKey[] = [
   'testLabels',
 ];
 
-/** The built page: apps/web/dist, found through the workspace package. */
+/**
+ * The built page: `lab/` beside the bundle in the packed CLI (scripts/pack-cli.mjs), else
+ * apps/web/dist, found through the workspace package.
+ */
 export function labPageDir(): string {
+  const packed = fileURLToPath(new URL('../lab/', import.meta.url));
+  if (existsSync(join(packed, 'index.html'))) return packed;
   let pkg: string;
   try {
     pkg = createRequire(import.meta.url).resolve('@fmnist/web/package.json');
