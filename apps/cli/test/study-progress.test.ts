@@ -46,6 +46,18 @@ describe('ProgressRenderer', () => {
     );
   });
 
+  it('numbers a model by its place in the plan, whichever worker starts first', () => {
+    const { io, written } = stderr(false);
+    const renderer = new ProgressRenderer(io, ['top', 'bottom']);
+    renderer.modelBegin('bottom', 'bottom half');
+    renderer.modelBegin('top', 'top half');
+    renderer.epochEnd('bottom', progress(1563, { accuracy: 0.8, loss: 0.5 }));
+    const text = written.join('');
+    expect(text).toMatch(/\nbottom \(2 of 2\): bottom half\n/);
+    expect(text).toMatch(/\ntop \(1 of 2\): top half\n/);
+    expect(text).toMatch(/Epoch 3\/15 · bottom \(2 of 2\)/);
+  });
+
   it('on a terminal: two models share one status line that fits the width', () => {
     const { io, written } = stderr(true, 90);
     const renderer = new ProgressRenderer(io, 6);

@@ -203,7 +203,7 @@ describe.skipIf(!realData)('Ctrl-C', () => {
         child.stderr.on('data', (chunk: Buffer) => {
           stderr += chunk.toString();
           // Interrupt once training is under way (a model has begun).
-          if (/\(1 of 6\)/.test(stderr)) resolve();
+          if (/\(\d of 6\)/.test(stderr)) resolve();
         });
       });
       await started;

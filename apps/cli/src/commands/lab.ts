@@ -85,13 +85,24 @@ export function startLabServer(options: {
         res.writeHead(404).end();
         return;
       }
+      let size: number;
+      try {
+        size = statSync(file).size;
+      } catch {
+        // Gone since the server started: the page says the server answered 404.
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(200, {
         'Content-Type': 'application/octet-stream',
-        'Content-Length': statSync(file).size,
+        'Content-Length': size,
         'Cache-Control': 'no-cache',
       });
       if (req.method === 'HEAD') res.end();
-      else createReadStream(file).pipe(res);
+      else
+        createReadStream(file)
+          .on('error', () => res.destroy())
+          .pipe(res);
       return;
     }
     page(req, res, () => {

@@ -42,10 +42,20 @@ export class ProgressRenderer {
   #started = 0;
   #statusShown = false;
 
+  readonly total: number;
+  /** The plan's model names: a model is numbered by its place in the plan. */
+  readonly #plan: readonly string[];
+
+  /**
+   * `models`: the plan's model names, so that "bottom (2 of 2)" is bottom's place in the plan
+   * whichever worker starts first; or just how many there are (numbered as they start).
+   */
   constructor(
     readonly io: Io,
-    readonly total: number,
+    models: number | readonly string[],
   ) {
+    this.total = typeof models === 'number' ? models : models.length;
+    this.#plan = typeof models === 'number' ? [] : models;
     this.#tty = io.stderr.isTTY === true && io.env.TERM !== 'dumb';
     this.#color = useColor(io);
   }
@@ -63,8 +73,10 @@ export class ProgressRenderer {
 
   modelBegin(name: string, description: string): void {
     this.#started++;
-    this.#running.set(name, { index: this.#started, progress: undefined });
-    this.line(`\n${name} (${this.#started} of ${this.total}): ${description}`);
+    const planned = this.#plan.indexOf(name);
+    const index = planned >= 0 ? planned + 1 : this.#started;
+    this.#running.set(name, { index, progress: undefined });
+    this.line(`\n${name} (${index} of ${this.total}): ${description}`);
   }
 
   modelEnd(name: string): void {

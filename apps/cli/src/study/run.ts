@@ -55,7 +55,10 @@ export async function runTraining(
   plan: RunPlan,
   options: RunTrainingOptions,
 ): Promise<TrainingRun> {
-  const progress = new ProgressRenderer(options.io, plan.jobs.length);
+  const progress = new ProgressRenderer(
+    options.io,
+    plan.jobs.map((job) => job.name),
+  );
   const units = scheduleUnits([plan.seed], plan.jobs);
   const workers = workerCount(options.io.env, units.length, Math.min(2, availableParallelism()));
   const models: TrainedModel[] = [];
