@@ -3,7 +3,7 @@
  * at the end. Training runs in a Web Worker (worker.ts) so the page stays responsive; Stop
  * terminates it.
  */
-import { MODEL_NAMES, type ModelName } from '@fmnist/study/training';
+import { MODEL_NAMES, type ModelName, stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
@@ -24,7 +24,7 @@ import {
   parseWhole,
   progressLine,
 } from './state.js';
-import { stats, statsLine, unitImage, type WeightsSnapshot } from './weights-view.js';
+import { statsLine, unitImage, type WeightsSnapshot } from './weights-view.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');

@@ -4,6 +4,7 @@
  * positive, white for zero, each unit on its own symmetric scale. What a unit responds to
  * shows as it trains. Pure functions (the page draws the pixels): tested in vitest.
  */
+import type { Stats } from '@fmnist/study/training';
 
 export interface WeightsSnapshot {
   /** W of the first Dense layer, stored inputs × units, row-major (as nn keeps it). */
@@ -31,29 +32,6 @@ export function unitImage(s: WeightsSnapshot, unit: number): Uint8ClampedArray {
     rgba[i * 4 + 3] = 255;
   }
   return rgba;
-}
-
-export interface Stats {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-}
-
-export function stats(values: ArrayLike<number>): Stats {
-  let sum = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const mean = sum / values.length;
-  let sq = 0;
-  for (let i = 0; i < values.length; i++) sq += (values[i]! - mean) ** 2;
-  return { mean, std: Math.sqrt(sq / values.length), min, max };
 }
 
 export function statsLine(s: Stats): string {

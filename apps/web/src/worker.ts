@@ -142,7 +142,8 @@ async function train(request: TrainRequest): Promise<void> {
   const [, height, width] = sets.train.shape;
   let lastSnapshot = Number.NEGATIVE_INFINITY;
   const snapshot = (epoch: number, step: number) => {
-    const kernel = engine.model?.getWeights()[0];
+    // The first weight in Keras order is the first Dense kernel: one copy of it, nothing more.
+    const kernel = engine.model?.weights[0]?.value;
     if (!kernel) return;
     const copy = Float32Array.from(kernel);
     const weights = {

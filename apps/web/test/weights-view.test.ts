@@ -1,5 +1,6 @@
+import { stats } from '@fmnist/study/training';
 import { describe, expect, it } from 'vitest';
-import { stats, statsLine, unitImage } from '../src/weights-view.js';
+import { statsLine, unitImage } from '../src/weights-view.js';
 
 describe("the lab page: the first Dense layer's weights as images", () => {
   // 6 inputs (a 2x3 image), 2 units; W stored inputs × units.
@@ -32,7 +33,6 @@ describe("the lab page: the first Dense layer's weights as images", () => {
 
   it('statistics of the weights', () => {
     const s = stats([1, 2, 3, 4]);
-    expect(s).toEqual({ mean: 2.5, std: Math.sqrt(1.25), min: 1, max: 4 });
     expect(statsLine(s)).toBe('mean 2.5000 · std 1.1180 · min 1.0000 · max 4.0000');
   });
 });

@@ -11,6 +11,7 @@ export {
   gradientCheck,
   relativeError,
 } from './explain/finite-differences.js';
+export { type Stats, stats } from './explain/stats.js';
 export { weightsSha256 } from './fingerprint.js';
 export * from './models.js';
 export * from './train.js';
