@@ -8,6 +8,7 @@ export const BACKEND_NAMES = [
   'gpujs:webasm',
   'gpujs:cpu',
   'gpujs:headlessgl',
+  'gpujs:gl',
   'auto',
 ] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -4,7 +4,14 @@
  * The gpu.js backend and the choice of a backend by name live in `@fmnist/core/gpujs`, so that
  * importing the engine does not load gpu.js unless a gpu.js backend is asked for.
  */
-export type { Backend, FloatArray, MatmulOptions } from './backend.js';
+export type {
+  AdamUpdateArgs,
+  Backend,
+  BatchNormBackwardArgs,
+  BatchNormForwardArgs,
+  FloatArray,
+  MatmulOptions,
+} from './backend.js';
 export { BACKEND_NAMES, type BackendName } from './backend-names.js';
 export { JsBackend } from './js-backend.js';
 export { Rng, RngArgumentError } from './rng.js';

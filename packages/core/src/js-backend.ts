@@ -1,4 +1,11 @@
-import type { Backend, FloatArray, MatmulOptions } from './backend.js';
+import type {
+  AdamUpdateArgs,
+  Backend,
+  BatchNormBackwardArgs,
+  BatchNormForwardArgs,
+  FloatArray,
+  MatmulOptions,
+} from './backend.js';
 
 /**
  * The readable reference backend: plain loops over typed arrays. Every other backend is
@@ -6,6 +13,7 @@ import type { Backend, FloatArray, MatmulOptions } from './backend.js';
  */
 export class JsBackend implements Backend {
   readonly name: string = 'js';
+  readonly resident = false;
 
   matmul(
     a: FloatArray,
@@ -61,6 +69,142 @@ export class JsBackend implements Backend {
       out[c] = sum;
     }
   }
+
+  batchNormForward(args: BatchNormForwardArgs): void {
+    const { x, xhat, y, mean, invStd, gamma, beta, rows, cols: c } = args;
+    const mm = args.movingMean;
+    const mv = args.movingVariance;
+    if (args.training) {
+      // Rows outer, columns inner: reads x in memory order.
+      mean.fill(0);
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        for (let j = 0; j < c; j++) mean[j] += x[o + j]!;
+      }
+      for (let j = 0; j < c; j++) mean[j] = mean[j]! / rows;
+      const variance = invStd; // accumulate σ² in place, then turn it into 1/sqrt(σ² + ε)
+      variance.fill(0);
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        for (let j = 0; j < c; j++) {
+          const d = x[o + j]! - mean[j]!;
+          variance[j] += d * d;
+        }
+      }
+      const m = args.momentum;
+      for (let j = 0; j < c; j++) {
+        const v = variance[j]! / rows;
+        mm[j] = mm[j]! * m + mean[j]! * (1 - m);
+        mv[j] = mv[j]! * m + v * (1 - m);
+        invStd[j] = 1 / Math.sqrt(v + args.epsilon);
+      }
+    } else {
+      for (let j = 0; j < c; j++) {
+        mean[j] = mm[j]!;
+        invStd[j] = 1 / Math.sqrt(mv[j]! + args.epsilon);
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) {
+        const h = (x[o + j]! - mean[j]!) * invStd[j]!;
+        xhat[o + j] = h;
+        y[o + j] = gamma[j]! * h + beta[j]!;
+      }
+    }
+  }
+
+  batchNormBackward(args: BatchNormBackwardArgs): void {
+    const { dy, xhat, gamma, invStd, sumDy, sumDyXhat, dx, rows, cols: c } = args;
+    sumDy.fill(0);
+    sumDyXhat.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) {
+        sumDy[j] += dy[o + j]!;
+        sumDyXhat[j] += dy[o + j]! * xhat[o + j]!;
+      }
+    }
+    for (let j = 0; j < c; j++) {
+      args.dGamma[j] = sumDyXhat[j]!;
+      args.dBeta[j] = sumDy[j]!;
+    }
+    if (!dx) return;
+    if (args.training) {
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        for (let j = 0; j < c; j++) {
+          const k = (gamma[j]! * invStd[j]!) / rows;
+          dx[o + j] = k * (rows * dy[o + j]! - sumDy[j]! - xhat[o + j]! * sumDyXhat[j]!);
+        }
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        for (let j = 0; j < c; j++) dx[o + j] = gamma[j]! * invStd[j]! * dy[o + j]!;
+      }
+    }
+  }
+
+  softmaxCrossEntropyBackward(
+    probs: FloatArray,
+    labels: FloatArray,
+    out: FloatArray,
+    rows: number,
+    cols: number,
+  ): void {
+    const inv = 1 / rows;
+    const n = rows * cols;
+    for (let i = 0; i < n; i++) out[i] = probs[i]! * inv;
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + labels[r]!;
+      out[i] = out[i]! - inv;
+    }
+  }
+
+  lossAndCorrect(
+    probs: FloatArray,
+    labels: FloatArray,
+    rows: number,
+    cols: number,
+    clip: number,
+  ): { lossSum: number; correct: number } {
+    let lossSum = 0;
+    let correct = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      const label = labels[r]!;
+      const p = probs[o + label]!;
+      lossSum -= Math.log(Math.min(Math.max(p, clip), 1 - clip));
+      let best = 0;
+      for (let c = 1; c < cols; c++) if (probs[o + c]! > probs[o + best]!) best = c;
+      if (best === label) correct++;
+    }
+    return { lossSum, correct };
+  }
+
+  sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void {
+    for (let i = 0; i < value.length; i++) value[i] = value[i]! - lr * grad[i]!;
+  }
+
+  adamUpdate({ value, grad, m, v, alpha, beta1, beta2, epsilon }: AdamUpdateArgs): void {
+    const oneMinusB1 = 1 - beta1;
+    const oneMinusB2 = 1 - beta2;
+    for (let i = 0; i < value.length; i++) {
+      const g = grad[i]!;
+      const mi = m[i]! + (g - m[i]!) * oneMinusB1;
+      const vi = v[i]! + (g * g - v[i]!) * oneMinusB2;
+      m[i] = mi;
+      v[i] = vi;
+      value[i] = value[i]! - (alpha * mi) / (Math.sqrt(vi) + epsilon);
+    }
+  }
+
+  read<T extends FloatArray>(array: T): T {
+    return array;
+  }
+  write(_array: FloatArray): void {}
+  release(_array: FloatArray): void {}
 
   dispose(): void {}
 

@@ -1,5 +1,6 @@
 import type { Backend, FloatArray } from '../src/backend.js';
 import { GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from '../src/gpujs/backend.js';
+import { GpuJsGlBackend, glModeAvailability } from '../src/gpujs/resident.js';
 import { JsBackend } from '../src/js-backend.js';
 import { Rng } from '../src/rng.js';
 
@@ -27,6 +28,12 @@ export function backendCases(): BackendCase[] {
         : { name, unavailable: reason, runs },
     );
   }
+  const gl = glModeAvailability('headlessgl');
+  cases.push(
+    gl.available
+      ? { name: 'gpujs:gl', create: () => new GpuJsGlBackend({ mode: 'headlessgl' }), runs: 6 }
+      : { name: 'gpujs:gl', unavailable: gl.reason, runs: 6 },
+  );
   return cases;
 }
 

@@ -52,6 +52,7 @@ function checkMatmul(
   const got = new Float32Array(m * n).fill(Number.NaN); // every cell must be written
   reference.matmul(a, b, want, m, k, n, options);
   backend.matmul(a, b, got, m, k, n, options);
+  backend.read(got); // a device-resident backend's result stays on the device until read
   const mags = matmulMagnitudes(a, b, m, k, n, f.transposeA, f.transposeB, bias);
   const bad = firstMismatch(got, want, k, mags);
   expect(
@@ -117,10 +118,10 @@ for (const c of backendCases()) {
       const b = randomArray(64 * 10, 2);
       const out = new Float32Array(320);
       backend.matmul(a, b, out, 32, 64, 10);
-      const first = out.slice();
+      const first = backend.read(out).slice();
       const count = (backend as { compiledKernelCount?: number }).compiledKernelCount;
       backend.matmul(a, b, out, 32, 64, 10);
-      expect(out).toEqual(first);
+      expect(backend.read(out)).toEqual(first);
       expect((backend as { compiledKernelCount?: number }).compiledKernelCount).toBe(count);
     });
 
@@ -133,6 +134,7 @@ for (const c of backendCases()) {
       const got = new Float64Array(15);
       const want = new Float64Array(15);
       backend.matmul(a, b, got, 3, 17, 5, { relu: true });
+      backend.read(got);
       reference.matmul(a, b, want, 3, 17, 5, { relu: true });
       const mags = matmulMagnitudes(a, b, 3, 17, 5, false, false);
       // float32 kernels round the float64 inputs first: one more rounding per operand.
@@ -142,10 +144,12 @@ for (const c of backendCases()) {
 }
 
 /**
- * Elementwise ops and reductions are not gpu.js kernels on any backend (GpuJsBackend runs the
- * js loops for them, see its doc comment), so comparing backends would compare js with js.
- * They are checked once, on the js backend, against the definitions written out here in
- * float64 (the backend computes in float32: one rounding per op, cols + 4 for softmax).
+ * Elementwise ops and reductions are not gpu.js kernels on the host backends (GpuJsBackend runs
+ * the js loops for them, see its doc comment), so comparing those would compare js with js.
+ * They are checked here, on the js backend, against the definitions written out in float64
+ * (the backend computes in float32: one rounding per op, cols + 4 for softmax); the
+ * device-resident gpujs:gl, whose every op is a kernel, is checked against js in
+ * resident.prop.test.ts.
  */
 describe('js elementwise ops and reductions equal their definitions (property)', () => {
   const backend = new JsBackend();

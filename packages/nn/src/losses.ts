@@ -21,7 +21,13 @@ which is both cheaper and better conditioned than dividing by a tiny p. It equal
 unfused chain wherever the clip is not active (test/losses.test.ts checks it).
 `.slice(1, -1);
 
-export type Labels = Uint8Array | Int32Array | Uint32Array | Uint16Array | readonly number[];
+export type Labels =
+  | Uint8Array
+  | Int32Array
+  | Uint32Array
+  | Uint16Array
+  | Float32Array
+  | readonly number[];
 
 export const LOSS_NAMES = ['sparse_categorical_crossentropy'] as const;
 export type LossName = (typeof LOSS_NAMES)[number];

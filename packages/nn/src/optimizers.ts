@@ -1,4 +1,4 @@
-import type { FloatArray } from '@fmnist/core';
+import { type Backend, type FloatArray, JsBackend } from '@fmnist/core';
 import { InvalidArgumentError } from './errors.js';
 import { KERAS_DEFAULTS, type OptimizerSpec } from './spec.js';
 
@@ -21,6 +21,9 @@ Adam (keras/src/optimizers/adam.py), with t = iterations + 1:
 is what makes this form differ slightly from Algorithm 1 of the paper.
 `.slice(1, -1);
 
+/** Where updates run when no backend is given: the readable js loops. */
+const HOST: Backend = new JsBackend();
+
 /** What an optimizer needs of a weight: its value and the gradient to apply. */
 export interface Parameter {
   readonly value: FloatArray;
@@ -32,8 +35,12 @@ export interface Optimizer {
   readonly config: Required<Pick<OptimizerSpec, 'type'>> & Record<string, number | string>;
   /** Steps taken so far (Keras's `optimizer.iterations`). */
   readonly iterations: number;
-  /** One update of every parameter from its current `grad`. */
-  applyGradients(params: readonly Parameter[]): void;
+  /**
+   * One update of every parameter from its current `grad`, as `backend` kernels (the model's
+   * own backend, so that a device-resident one updates its weights where they live; default:
+   * the js loops).
+   */
+  applyGradients(params: readonly Parameter[], backend?: Backend): void;
   /**
    * Optimizer variables as Keras's summary counts them once built (after the first step; 0
    * before): the iteration counter and the learning rate, plus Adam's m and v per weight.
@@ -50,12 +57,9 @@ export class SGD implements Optimizer {
     this.config = { type: 'sgd' as const, learningRate };
   }
 
-  applyGradients(params: readonly Parameter[]): void {
-    const lr = this.learningRate;
-    for (const { value, grad } of params) {
-      if (!grad) continue;
-      for (let i = 0; i < value.length; i++) value[i] = value[i]! - lr * grad[i]!;
-    }
+  applyGradients(params: readonly Parameter[], backend: Backend = HOST): void {
+    for (const { value, grad } of params)
+      if (grad) backend.sgdUpdate(value, grad, this.learningRate);
     this.iterations++;
   }
 
@@ -105,7 +109,7 @@ export class Adam implements Optimizer {
     };
   }
 
-  applyGradients(params: readonly Parameter[]): void {
+  applyGradients(params: readonly Parameter[], backend: Backend = HOST): void {
     if (this.#m.length === 0) {
       for (const p of params) {
         // Same element type as the weight: float32 training keeps float32 moments, as Keras.
@@ -114,25 +118,20 @@ export class Adam implements Optimizer {
       }
     }
     const t = this.iterations + 1;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const eps = this.epsilon;
-    const oneMinusB1 = 1 - b1;
-    const oneMinusB2 = 1 - b2;
-    const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     for (let k = 0; k < params.length; k++) {
       const { value, grad } = params[k]!;
       if (!grad) continue;
-      const m = this.#m[k]!;
-      const v = this.#v[k]!;
-      for (let i = 0; i < value.length; i++) {
-        const g = grad[i]!;
-        const mi = m[i]! + (g - m[i]!) * oneMinusB1;
-        const vi = v[i]! + (g * g - v[i]!) * oneMinusB2;
-        m[i] = mi;
-        v[i] = vi;
-        value[i] = value[i]! - (alpha * mi) / (Math.sqrt(vi) + eps);
-      }
+      backend.adamUpdate({
+        value,
+        grad,
+        m: this.#m[k]!,
+        v: this.#v[k]!,
+        alpha,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+      });
     }
     this.iterations = t;
   }

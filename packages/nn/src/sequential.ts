@@ -15,7 +15,6 @@ import { Flatten } from './layers/flatten.js';
 import { type Layer, type LayerContext, rows, type Weight } from './layers/layer.js';
 import {
   argmaxRows,
-  countCorrect,
   crossEntropySum,
   type Labels,
   type LossName,
@@ -103,6 +102,9 @@ const BASE_NAMES: Record<ModelSpec['layers'][number]['type'], string> = {
   dropout: 'dropout',
 };
 
+/** Keras's clip of p before the log of the cross-entropy. */
+const EPS = KERAS_DEFAULTS.crossEntropyClip;
+
 export class Sequential implements TrainingEngine {
   readonly name: string;
   readonly spec: ModelSpec;
@@ -124,6 +126,8 @@ export class Sequential implements TrainingEngine {
   #capacity = 0;
   #xBatch: FloatArray = new Float32Array(0);
   #yBatch = new Int32Array(0);
+  /** The batch's labels as floats: the backend array the loss head reads. */
+  #labelBatch: Float32Array = new Float32Array(0);
   readonly #outputs: FloatArray[];
   #lastBatch = 0;
   /** The last step's sums, reused so that a training step allocates nothing. */
@@ -192,7 +196,7 @@ export class Sequential implements TrainingEngine {
       );
     }
     this.#classes = shape[0]!;
-    this.#head = lossHead(last, this.#classes, this.dtype);
+    this.#head = lossHead(last, this.#classes, this.dtype, this.backend);
     this.#trainable = this.weights.filter((w) => w.trainable);
     let seenWeights = false;
     this.#needInputGrad = this.layers.map((layer) => {
@@ -286,7 +290,29 @@ export class Sequential implements TrainingEngine {
 
   /** Copies of every weight, in Keras order (what `model.get_weights()` returns, flattened). */
   getWeights(): FloatArray[] {
-    return this.weights.map((w) => w.value.slice());
+    return this.weights.map((w) => this.backend.read(w.value).slice());
+  }
+
+  /**
+   * Brings every weight's host copy (`weights[i].value`) up to date. A device-resident backend
+   * keeps weights on its device while training; fit calls this after every epoch, and
+   * getWeights and the step API do it for what they hand out. Cheap on a host backend (nothing).
+   */
+  syncWeights(): void {
+    for (const w of this.weights) this.backend.read(w.value);
+  }
+
+  /** TrainingEngine: fit's end-of-epoch hook (before validation and callbacks). */
+  finishEpoch(): void {
+    this.syncWeights();
+  }
+
+  /**
+   * After changing `weights[i].value` in place (a finite-difference probe), tells the backend,
+   * so that a device-resident one uploads it before its next kernel. setWeights does this.
+   */
+  weightsChanged(...changed: Weight[]): void {
+    for (const w of changed.length > 0 ? changed : this.weights) this.backend.write(w.value);
   }
 
   /**
@@ -322,6 +348,7 @@ export class Sequential implements TrainingEngine {
     });
     data.forEach((values, i) => {
       all[i]!.value.set(values);
+      this.backend.write(all[i]!.value);
     });
   }
 
@@ -340,7 +367,8 @@ export class Sequential implements TrainingEngine {
     this.#ensureCapacity(samples);
     const xb = rows(this.#xBatch, samples * this.inputSize);
     xb.set(data.subarray(0, samples * this.inputSize));
-    return this.#forward(xb, samples, options.training ?? false);
+    this.backend.write(xb);
+    return this.backend.read(this.#forward(xb, samples, options.training ?? false));
   }
 
   /** Each layer's output after the last forward pass, in layer order. */
@@ -349,7 +377,7 @@ export class Sequential implements TrainingEngine {
       layer: l.name,
       className: l.className,
       shape: [this.#lastBatch, ...l.outputShape],
-      values: this.#outputs[i]!,
+      values: this.backend.read(this.#outputs[i]!),
     }));
   }
 
@@ -363,7 +391,7 @@ export class Sequential implements TrainingEngine {
     const { samples } = this.#checkInput(x, y, 'computeGradients');
     const probs = this.forward(x, { training: options.training ?? true });
     const loss = crossEntropySum(probs, y, samples, this.#classes) / samples;
-    this.#backward(probs, y, samples, 0);
+    this.#backward(probs, this.#labels(y, 0, samples), samples);
     return loss;
   }
 
@@ -378,7 +406,7 @@ export class Sequential implements TrainingEngine {
     this.#requireCompiled('tapGradients');
     const { samples } = this.#checkInput(x, y, 'tapGradients');
     const probs = this.forward(x, { training: options.training ?? true });
-    const outputs = this.#outputs.map((o) => Float32Array.from(o));
+    const outputs = this.#outputs.map((o) => Float32Array.from(this.backend.read(o)));
     const loss = crossEntropySum(probs, y, samples, this.#classes) / samples;
     const taps: LayerTaps = {
       loss,
@@ -386,18 +414,18 @@ export class Sequential implements TrainingEngine {
       gradOutputs: new Array(this.layers.length),
       gradInputs: new Array(this.layers.length),
     };
-    this.#backward(probs, y, samples, 0, taps);
+    this.#backward(probs, this.#labels(y, 0, samples), samples, taps);
     return taps;
   }
 
   /** The gradients of the last backward pass, one copy per trainable weight, in Keras order. */
   getGradients(): FloatArray[] {
-    return this.#trainable.map((w) => w.grad!.slice());
+    return this.#trainable.map((w) => this.backend.read(w.grad!).slice());
   }
 
   /** One optimizer step with the gradients of the last backward pass. */
   applyGradients(): void {
-    this.#requireCompiled('applyGradients').applyGradients(this.#trainable);
+    this.#requireCompiled('applyGradients').applyGradients(this.#trainable, this.backend);
   }
 
   /** Keras's train_on_batch: one step on the batch; loss and accuracy before the update. */
@@ -407,6 +435,7 @@ export class Sequential implements TrainingEngine {
     this.#ensureCapacity(samples);
     const xb = rows(this.#xBatch, samples * this.inputSize);
     xb.set(data.subarray(0, samples * this.inputSize));
+    this.backend.write(xb);
     const yb = this.#yBatch;
     for (let r = 0; r < samples; r++) yb[r] = y[r]!;
     const { lossSum, correct } = this.#trainStep(xb, yb, samples, 1, 1);
@@ -461,8 +490,10 @@ export class Sequential implements TrainingEngine {
     let lossSum = 0;
     let correct = 0;
     this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first, batch) => {
-      lossSum += crossEntropySum(probs, y, batch, this.#classes, first);
-      correct += countCorrect(probs, y, batch, this.#classes, first);
+      const labels = this.#labels(y, first, batch);
+      const sums = this.backend.lossAndCorrect(probs, labels, batch, this.#classes, EPS);
+      lossSum += sums.lossSum;
+      correct += sums.correct;
     });
     return { loss: lossSum / samples, accuracy: correct / samples };
   }
@@ -472,7 +503,7 @@ export class Sequential implements TrainingEngine {
     const { samples } = this.#checkInput(x, undefined, 'predict');
     const out = new Float32Array(samples * this.#classes);
     this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first) => {
-      out.set(probs, first * this.#classes);
+      out.set(this.backend.read(probs), first * this.#classes);
     });
     return out;
   }
@@ -482,7 +513,7 @@ export class Sequential implements TrainingEngine {
     const { samples } = this.#checkInput(x, undefined, 'predictClasses');
     const out = new Int32Array(samples);
     this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first) => {
-      argmaxRows(probs, this.#classes, out, first);
+      argmaxRows(this.backend.read(probs), this.#classes, out, first);
     });
     return out;
   }
@@ -510,31 +541,32 @@ export class Sequential implements TrainingEngine {
    * Backward from the loss through every layer; labels start at `offset` in `labels`. With
    * `taps`, every layer passes dL/dx down and each dL/dy and dL/dx is copied into `taps`.
    */
-  #backward(
-    probs: FloatArray,
-    labels: Labels,
-    batch: number,
-    offset: number,
-    taps?: LayerTaps,
-  ): void {
+  #backward(probs: FloatArray, labels: Float32Array, batch: number, taps?: LayerTaps): void {
     const last = this.layers.length - 1;
     const needInput = (i: number) => (taps ? true : this.#needInputGrad[i]!);
-    let grad: FloatArray | null = this.#head.backward(
-      probs,
-      labels,
-      batch,
-      offset,
-      needInput(last),
-    );
+    const copy = (a: FloatArray) => Float32Array.from(this.backend.read(a));
+    let grad: FloatArray | null = this.#head.backward(probs, labels, batch, needInput(last));
     if (taps) {
-      taps.gradOutputs[last] = Float32Array.from(this.#head.lastGradient(batch));
-      taps.gradInputs[last] = Float32Array.from(grad!);
+      taps.gradOutputs[last] = copy(this.#head.lastGradient(batch));
+      taps.gradInputs[last] = copy(grad!);
     }
     for (let i = last - 1; i >= 0 && grad; i--) {
-      if (taps) taps.gradOutputs[i] = Float32Array.from(grad);
+      if (taps) taps.gradOutputs[i] = copy(grad);
       grad = this.layers[i]!.backward(grad, batch, needInput(i));
-      if (taps) taps.gradInputs[i] = Float32Array.from(grad!);
+      if (taps) taps.gradInputs[i] = copy(grad!);
     }
+  }
+
+  /**
+   * `batch` labels from `offset` of `y` as floats in the model's label buffer (the array the
+   * loss head and lossAndCorrect read), handed to the backend as the batch's upload.
+   */
+  #labels(y: Labels, offset: number, batch: number): Float32Array {
+    if (this.#labelBatch.length < batch) this.#labelBatch = new Float32Array(batch);
+    const labels = rows(this.#labelBatch, batch) as Float32Array;
+    for (let r = 0; r < batch; r++) labels[r] = y[offset + r]!;
+    this.backend.write(labels);
+    return labels;
   }
 
   /**
@@ -549,13 +581,17 @@ export class Sequential implements TrainingEngine {
     epoch: number,
     step: number,
   ): BatchTotals {
+    const { backend } = this;
+    backend.write(xb);
+    const labels = this.#labels(yb, 0, batch);
     const probs = this.#forward(xb, batch, true);
-    const lossSum = crossEntropySum(probs, yb, batch, this.#classes);
+    // The one read-back of a step on a device-resident backend: two numbers.
+    const { lossSum, correct } = backend.lossAndCorrect(probs, labels, batch, this.#classes, EPS);
     if (!Number.isFinite(lossSum)) throw new NonFiniteLossError(epoch, step, lossSum / batch);
     this.#totals.lossSum = lossSum;
-    this.#totals.correct = countCorrect(probs, yb, batch, this.#classes);
-    this.#backward(probs, yb, batch, 0);
-    this.#optimizer!.applyGradients(this.#trainable);
+    this.#totals.correct = correct;
+    this.#backward(probs, labels, batch);
+    this.#optimizer!.applyGradients(this.#trainable, backend);
     return this.#totals;
   }
 
@@ -573,6 +609,7 @@ export class Sequential implements TrainingEngine {
       const batch = Math.min(batchSize, samples - first);
       const xb = rows(this.#xBatch, batch * inSize);
       xb.set(data.subarray(first * inSize, (first + batch) * inSize));
+      this.backend.write(xb);
       visit(this.#forward(xb, batch, false), first, batch);
     }
   }

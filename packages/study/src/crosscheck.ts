@@ -269,6 +269,10 @@ class PairedEngine implements TrainingEngine {
     this.custom.prepare(batchSize);
   }
 
+  finishEpoch(): void {
+    this.custom.finishEpoch();
+  }
+
   trainBatch(
     x: FloatArray,
     y: Int32Array,

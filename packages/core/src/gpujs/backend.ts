@@ -7,7 +7,14 @@ import {
   Input,
   WebAssemblyKernel,
 } from 'gpu.js';
-import type { Backend, FloatArray, MatmulOptions } from '../backend.js';
+import type {
+  AdamUpdateArgs,
+  Backend,
+  BatchNormBackwardArgs,
+  BatchNormForwardArgs,
+  FloatArray,
+  MatmulOptions,
+} from '../backend.js';
 import { JsBackend } from '../js-backend.js';
 import {
   DEFAULT_MATMUL_SHAPE,
@@ -36,7 +43,7 @@ export class GpuJsUnavailableError extends Error {
 export class GpuJsFallbackError extends Error {
   override readonly name = 'GpuJsFallbackError';
   constructor(
-    readonly requested: GpuJsMode,
+    readonly requested: string,
     readonly actual: string,
     readonly reason: string | null,
     what: string,
@@ -147,6 +154,7 @@ interface MatmulKernel {
  */
 export class GpuJsBackend implements Backend {
   readonly name: string;
+  readonly resident = false;
   readonly mode: GpuJsMode;
   readonly matmulShape: MatmulKernelShape;
   readonly #gpu: GPU;
@@ -365,6 +373,35 @@ export class GpuJsBackend implements Backend {
   sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     this.#js.sumRows(x, out, rows, cols);
   }
+  batchNormForward(args: BatchNormForwardArgs): void {
+    this.#js.batchNormForward(args);
+  }
+  batchNormBackward(args: BatchNormBackwardArgs): void {
+    this.#js.batchNormBackward(args);
+  }
+  softmaxCrossEntropyBackward(
+    probs: FloatArray,
+    labels: FloatArray,
+    out: FloatArray,
+    rows: number,
+    cols: number,
+  ): void {
+    this.#js.softmaxCrossEntropyBackward(probs, labels, out, rows, cols);
+  }
+  lossAndCorrect(probs: FloatArray, labels: FloatArray, rows: number, cols: number, clip: number) {
+    return this.#js.lossAndCorrect(probs, labels, rows, cols, clip);
+  }
+  sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void {
+    this.#js.sgdUpdate(value, grad, lr);
+  }
+  adamUpdate(args: AdamUpdateArgs): void {
+    this.#js.adamUpdate(args);
+  }
+  read<T extends FloatArray>(array: T): T {
+    return array;
+  }
+  write(_array: FloatArray): void {}
+  release(_array: FloatArray): void {}
 
   describe(): string {
     const how = {
@@ -376,7 +413,7 @@ export class GpuJsBackend implements Backend {
     return (
       `${this.name}: gpu.js ${how}; matmul kernels with ${s.rowsPerThread} output rows per ` +
       `thread, ${s.reads} reads, unroll ${s.unroll}, fused bias+ReLU; ` +
-      'elementwise ops and reductions run the js loops'
+      'elementwise ops, reductions, batch normalisation, the loss head and the optimizer updates run the js loops'
     );
   }
 

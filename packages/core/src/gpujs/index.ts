@@ -18,6 +18,14 @@ export {
   matmulKernelSource,
 } from './kernel-source.js';
 export {
+  GL_MODES,
+  type GlMode,
+  GpuJsGlBackend,
+  type GpuJsGlBackendOptions,
+  glModeAvailability,
+  type ResidentCounters,
+} from './resident.js';
+export {
   BACKEND_NAMES,
   type BackendName,
   type BackendSelection,

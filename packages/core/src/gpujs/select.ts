@@ -2,6 +2,7 @@ import type { Backend } from '../backend.js';
 import { BACKEND_NAMES } from '../backend-names.js';
 import { JsBackend } from '../js-backend.js';
 import { GPUJS_MODES, GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from './backend.js';
+import { GpuJsGlBackend, glModeAvailability } from './resident.js';
 
 export { BACKEND_NAMES, type BackendName } from '../backend-names.js';
 
@@ -66,6 +67,7 @@ export function createBackendWithSelection(
       `gpujs means its fastest mode available here (preference ${GPUJS_PREFERENCE.join(' > ')})`,
     );
   }
+  if (requested === 'gpujs:gl') return done(new GpuJsGlBackend(), 'requested');
   if (requested.startsWith('gpujs:')) {
     const mode = requested.slice('gpujs:'.length);
     if (!(GPUJS_MODES as readonly string[]).includes(mode))

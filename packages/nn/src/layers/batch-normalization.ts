@@ -25,8 +25,8 @@ backward, given dy (per column c, sums over the B rows):
 Weights, in Keras order: gamma (1s), beta (0s), moving_mean (0s), moving_variance (1s); the
 last two are not trainable: the forward pass updates them, not the optimizer.
 
-The per-column loops are written here rather than as backend kernels: they are cheap next to
-the matmuls, and a reader sees the whole algorithm in one place.
+The loops are backend kernels (batchNormForward/batchNormBackward; the readable ones are in
+core's js-backend.ts), so that a device-resident backend keeps the whole step on its device.
 `.slice(1, -1);
 
 export class BatchNormalization extends Layer {
@@ -90,97 +90,46 @@ export class BatchNormalization extends Layer {
   }
 
   forward(x: FloatArray, batch: number, training: boolean): FloatArray {
-    const c = this.inputSize;
-    const mean = this.#mean;
-    const invStd = this.#invStd;
-    const gamma = this.gamma.value;
-    const beta = this.beta.value;
-    const mm = this.movingMean.value;
-    const mv = this.movingVariance.value;
-    this.#lastTraining = training;
-    if (training) {
-      // Rows outer, columns inner: reads x in memory order.
-      mean.fill(0);
-      for (let r = 0; r < batch; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) mean[j] += x[o + j]!;
-      }
-      for (let j = 0; j < c; j++) mean[j] = mean[j]! / batch;
-      const variance = invStd; // accumulate σ² in place, then turn it into 1/sqrt(σ² + ε)
-      variance.fill(0);
-      for (let r = 0; r < batch; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) {
-          const d = x[o + j]! - mean[j]!;
-          variance[j] += d * d;
-        }
-      }
-      const m = this.momentum;
-      for (let j = 0; j < c; j++) {
-        const v = variance[j]! / batch;
-        mm[j] = mm[j]! * m + mean[j]! * (1 - m);
-        mv[j] = mv[j]! * m + v * (1 - m);
-        invStd[j] = 1 / Math.sqrt(v + this.epsilon);
-      }
-    } else {
-      for (let j = 0; j < c; j++) {
-        mean[j] = mm[j]!;
-        invStd[j] = 1 / Math.sqrt(mv[j]! + this.epsilon);
-      }
-    }
-    const n = batch * c;
+    const n = batch * this.inputSize;
     const xhat = rows(this.#xhat, n);
     const y = rows(this.#y, n);
-    for (let r = 0; r < batch; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        const h = (x[o + j]! - mean[j]!) * invStd[j]!;
-        xhat[o + j] = h;
-        y[o + j] = gamma[j]! * h + beta[j]!;
-      }
-    }
+    this.#lastTraining = training;
+    this.ctx.backend.batchNormForward({
+      x,
+      xhat,
+      y,
+      mean: this.#mean,
+      invStd: this.#invStd,
+      gamma: this.gamma.value,
+      beta: this.beta.value,
+      movingMean: this.movingMean.value,
+      movingVariance: this.movingVariance.value,
+      rows: batch,
+      cols: this.inputSize,
+      training,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+    });
     return y;
   }
 
   backward(dy: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null {
-    const c = this.inputSize;
-    const n = batch * c;
-    const xhat = rows(this.#xhat, n);
-    const sumDy = this.#sumDy;
-    const sumDyXhat = this.#sumDyXhat;
-    sumDy.fill(0);
-    sumDyXhat.fill(0);
-    for (let r = 0; r < batch; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        sumDy[j] += dy[o + j]!;
-        sumDyXhat[j] += dy[o + j]! * xhat[o + j]!;
-      }
-    }
-    const dGamma = this.gamma.grad!;
-    const dBeta = this.beta.grad!;
-    for (let j = 0; j < c; j++) {
-      dGamma[j] = sumDyXhat[j]!;
-      dBeta[j] = sumDy[j]!;
-    }
-    if (!needInputGrad) return null;
-    const gamma = this.gamma.value;
-    const invStd = this.#invStd;
-    const dx = rows(this.#dx, n);
-    if (this.#lastTraining) {
-      for (let r = 0; r < batch; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) {
-          const k = (gamma[j]! * invStd[j]!) / batch;
-          dx[o + j] = k * (batch * dy[o + j]! - sumDy[j]! - xhat[o + j]! * sumDyXhat[j]!);
-        }
-      }
-    } else {
-      for (let r = 0; r < batch; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) dx[o + j] = gamma[j]! * invStd[j]! * dy[o + j]!;
-      }
-    }
+    const n = batch * this.inputSize;
+    const dx = needInputGrad ? rows(this.#dx, n) : null;
+    this.ctx.backend.batchNormBackward({
+      dy,
+      xhat: rows(this.#xhat, n),
+      gamma: this.gamma.value,
+      invStd: this.#invStd,
+      sumDy: this.#sumDy,
+      sumDyXhat: this.#sumDyXhat,
+      dGamma: this.gamma.grad!,
+      dBeta: this.beta.grad!,
+      dx,
+      rows: batch,
+      cols: this.inputSize,
+      training: this.#lastTraining,
+    });
     return dx;
   }
 }

@@ -121,7 +121,12 @@ export class Dense extends Layer {
       dz = rows(this.#dz, n);
       this.ctx.backend.reluBackward(dy, y, dz);
     } else if (this.activation === 'softmax') {
+      // Only a loss other than the fused cross-entropy comes here: a host loop, its arrays
+      // brought back from (and dz handed to) a device-resident backend.
+      const { backend } = this.ctx;
       dz = rows(this.#dz, n);
+      backend.read(dy);
+      backend.read(y);
       const u = this.units;
       for (let r = 0; r < batch; r++) {
         const o = r * u;
@@ -129,6 +134,7 @@ export class Dense extends Layer {
         for (let c = 0; c < u; c++) dot += dy[o + c]! * y[o + c]!;
         for (let c = 0; c < u; c++) dz[o + c] = y[o + c]! * (dy[o + c]! - dot);
       }
+      backend.write(dz);
     } else {
       dz = dy;
     }

@@ -106,13 +106,15 @@ export class Dropout extends Layer {
     const y = rows(this.#y, n);
     const scale = 1 / (1 - this.rate);
     const fixed = this.#fixedKeep;
-    const { rng } = this.ctx;
+    const { rng, backend } = this.ctx;
+    // The mask is drawn here, on the host, from the layer's seeded stream (so every backend
+    // drops the same units); a device-resident backend uploads it with the batch.
     for (let i = 0; i < n; i++) {
       const keep = fixed ? fixed[i]! !== 0 : keepUnit(rng, this.rate);
-      const m = keep ? scale : 0;
-      mask[i] = m;
-      y[i] = x[i]! * m;
+      mask[i] = keep ? scale : 0;
     }
+    backend.write(mask);
+    backend.mul(x, mask, y);
     return y;
   }
 

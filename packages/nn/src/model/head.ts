@@ -9,36 +9,38 @@
  *
  * Chosen once, when the model is built, so the training step asks no questions of its layers.
  */
-import type { FloatArray } from '@fmnist/core';
+import type { Backend, FloatArray } from '@fmnist/core';
 import { allocate, type Dtype } from '../dtype.js';
 import { Dense } from '../layers/dense.js';
 import { type Layer, rows } from '../layers/layer.js';
-import { crossEntropyGradProbs, type Labels, softmaxCrossEntropyGradLogits } from '../losses.js';
+import { crossEntropyGradProbs } from '../losses.js';
 
 export interface LossHead {
   /** `softmax-cross-entropy` (fused) or `cross-entropy` (through the last layer's backward). */
   readonly kind: 'softmax-cross-entropy' | 'cross-entropy';
   allocate(batch: number): void;
-  /** Starts backward: writes the last layer's weight gradients and returns its dL/dx. */
+  /**
+   * Starts backward: writes the last layer's weight gradients and returns its dL/dx. `labels`
+   * holds the batch's class indices as floats, one per row (a backend array like any other).
+   */
   backward(
     probs: FloatArray,
-    labels: Labels,
+    labels: Float32Array,
     batch: number,
-    offset: number,
     needInputGrad: boolean,
   ): FloatArray | null;
   /** The gradient the head handed the last layer in the last backward (dL/dz or dL/dp). */
   lastGradient(batch: number): FloatArray;
 }
 
-export function lossHead(last: Layer, classes: number, dtype: Dtype): LossHead {
+export function lossHead(last: Layer, classes: number, dtype: Dtype, backend: Backend): LossHead {
   if (last instanceof Dense && last.activation === 'softmax') {
     return {
       kind: 'softmax-cross-entropy',
       allocate: () => {},
-      backward(probs, labels, batch, offset, needInputGrad) {
+      backward(probs, labels, batch, needInputGrad) {
         const dz = last.dzBuffer(batch);
-        softmaxCrossEntropyGradLogits(probs, labels, batch, classes, dz, offset);
+        backend.softmaxCrossEntropyBackward(probs, labels, dz, batch, classes);
         return last.backwardFromZ(dz, batch, needInputGrad);
       },
       lastGradient: (batch) => last.dzBuffer(batch),
@@ -50,9 +52,12 @@ export function lossHead(last: Layer, classes: number, dtype: Dtype): LossHead {
     allocate(batch) {
       if (dProbs.length < batch * classes) dProbs = allocate(dtype, batch * classes);
     },
-    backward(probs, labels, batch, offset, needInputGrad) {
+    backward(probs, labels, batch, needInputGrad) {
+      // Not the study's head (its models end in a softmax Dense): a host loop, with the
+      // probabilities brought back from a device-resident backend and dL/dp handed to it.
       const dp = rows(dProbs, batch * classes);
-      crossEntropyGradProbs(probs, labels, batch, classes, dp, offset);
+      crossEntropyGradProbs(backend.read(probs), labels, batch, classes, dp);
+      backend.write(dp);
       return last.backward(dp, batch, needInputGrad);
     },
     lastGradient: (batch) => rows(dProbs, batch * classes),

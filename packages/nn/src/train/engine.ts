@@ -51,6 +51,11 @@ export interface TrainingEngine extends CallbackModel {
     position: { epoch: number; step: number },
     masks?: DropoutMasks,
   ): BatchTotals;
+  /**
+   * After each epoch's last batch, before validation and callbacks: bring what callbacks read
+   * (the weights) back from a device-resident backend.
+   */
+  finishEpoch?(): void;
   /** Loss and accuracy over a whole set, in inference mode. */
   evaluate(x: InputData, y: Labels, options?: { batchSize?: number }): EvaluateResult;
 }

@@ -186,6 +186,7 @@ export async function fit(
       }
     }
     const logs = epochLogs(lossSum, correct, seen);
+    engine.finishEpoch?.();
     const trainEnd = performance.now();
     if (validation) {
       const v = engine.evaluate(validation[0], validation[1], { batchSize });

@@ -101,17 +101,20 @@ export function gradientCheck(
     let kinks = 0;
     let maxRelativeError = 0;
     model.trainableWeights.forEach((w, k) => {
-      const grad = Float64Array.from(w.grad!);
+      const grad = Float64Array.from(model.backend.read(w.grad!));
       const picked = pickEntries(grad, perWeight, rng.fork(k), GRADIENT_CHECK.floor);
       entries.set(
         w.name,
         picked.map((flat) => {
           const original = w.value[flat]!;
           w.value[flat] = original + h;
+          model.weightsChanged(w);
           const plus = lossAndPattern();
           w.value[flat] = original - h;
+          model.weightsChanged(w);
           const minus = lossAndPattern();
           w.value[flat] = original;
+          model.weightsChanged(w);
           const numeric = (plus.value - minus.value) / (2 * h);
           const kink = plus.pattern.some((on, i) => on !== minus.pattern[i]);
           const error = relativeError(grad[flat]!, numeric);
