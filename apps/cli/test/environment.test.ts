@@ -27,11 +27,11 @@ describe('environment variables, checked at start-up', () => {
   it.each([
     [
       { FMNIST_BACKEND: 'foo' },
-      'FMNIST_BACKEND=foo is not a backend; set it to one of js, gpujs, gpujs:webasm, gpujs:cpu, gpujs:headlessgl, auto, or unset it for gpujs.',
+      'FMNIST_BACKEND=foo is not a backend; set it to one of js, gpujs, gpujs:webasm, gpujs:cpu, gpujs:headlessgl, gpujs:gl, auto, or unset it for gpujs.',
     ],
     [
       { FMNIST_BACKEND: 'gpujs:foo' },
-      'FMNIST_BACKEND=gpujs:foo is not a backend; set it to one of js, gpujs, gpujs:webasm, gpujs:cpu, gpujs:headlessgl, auto, or unset it for gpujs.',
+      'FMNIST_BACKEND=gpujs:foo is not a backend; set it to one of js, gpujs, gpujs:webasm, gpujs:cpu, gpujs:headlessgl, gpujs:gl, auto, or unset it for gpujs.',
     ],
     [
       { FMNIST_TF_BACKEND: 'webgl' },

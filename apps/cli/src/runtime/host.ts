@@ -24,11 +24,13 @@ export interface TrainingHost {
 }
 
 /**
- * Child processes when FMNIST_BACKEND asks for a GL mode of gpu.js (its addon loads once per
- * process), worker threads otherwise.
+ * Child processes when FMNIST_BACKEND asks for a GL mode of gpu.js (gpujs:headlessgl or
+ * gpujs:gl: in Node both run on headless-gl, whose addon loads once per process) or for `auto`
+ * (which may pick gpujs:gl), worker threads otherwise.
  */
 export function isolationFor(env: Record<string, string | undefined>): Isolation {
-  return /headlessgl/.test(env[ENV_BACKEND] ?? '') ? 'process' : 'thread';
+  const backend = env[ENV_BACKEND]?.trim() ?? '';
+  return /headlessgl|^gpujs:gl$|^auto$/.test(backend) ? 'process' : 'thread';
 }
 
 const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);

@@ -130,10 +130,13 @@ function stepBuffers(): StepBuffers {
 }
 
 /**
- * `auto`: times one batch-32 training step's matmuls on js and on each gpu.js mode that is
- * available here (after one warm-up step that compiles the kernels) and keeps the fastest.
- * headlessgl is left out: bench/kernels measures it slowest on Mesa's software rasteriser and
- * its kernels take ~150 ms each to compile, which a probe should not cost.
+ * `auto`: times one batch-32 training step's matmuls on js, on each gpu.js host mode that is
+ * available here and on gpujs:gl where a GL context with float textures is (after one warm-up
+ * step that compiles the kernels and, for gpujs:gl, puts the operands on the device, as a
+ * training step finds them) and keeps the fastest. Each timed step ends with a read of its last
+ * product, which waits for a GPU to finish. headlessgl is left out: bench/kernels measures it
+ * slowest on Mesa's software rasteriser (it uploads and reads back every product) and its
+ * kernels take ~150 ms each to compile, which a probe should not cost.
  */
 function pickFastest(): {
   backend: Backend;
@@ -144,6 +147,7 @@ function pickFastest(): {
   for (const mode of ['webasm', 'cpu'] as const) {
     if (gpuJsModeAvailability(mode).available) candidates.push(new GpuJsBackend({ mode }));
   }
+  if (glModeAvailability().available) candidates.push(new GpuJsGlBackend());
   const buffers = stepBuffers();
   const probeMicros: Record<string, number> = {};
   let best: Backend = candidates[0]!;
@@ -154,6 +158,7 @@ function pickFastest(): {
     for (let rep = 0; rep < 5; rep++) {
       const t0 = performance.now();
       runStudyStep(backend, buffers);
+      backend.read(buffers[buffers.length - 1]!.out);
       samples.push((performance.now() - t0) * 1000);
     }
     samples.sort((x, y) => x - y);
