@@ -294,12 +294,19 @@ export class Sequential implements TrainingEngine {
   }
 
   /**
-   * Brings every weight's host copy (`weights[i].value`) up to date. A device-resident backend
-   * keeps weights on its device while training; fit calls this after every epoch, and
-   * getWeights and the step API do it for what they hand out. Cheap on a host backend (nothing).
+   * Brings every weight's host copy (`weights[i].value`, and `grad`) up to date. A
+   * device-resident backend keeps them on its device while training: fit calls this after
+   * every epoch (before validation and callbacks) and at the end, and every step-level call
+   * (trainOnBatch, computeGradients, tapGradients, applyGradients) before it returns, so
+   * `weights` is current whenever control comes back to the caller, except inside fit's
+   * per-batch callbacks, which should call this first if they look at weights. Nothing to do on
+   * a host backend.
    */
   syncWeights(): void {
-    for (const w of this.weights) this.backend.read(w.value);
+    for (const w of this.weights) {
+      this.backend.read(w.value);
+      if (w.grad) this.backend.read(w.grad);
+    }
   }
 
   /** TrainingEngine: fit's end-of-epoch hook (before validation and callbacks). */
@@ -392,6 +399,7 @@ export class Sequential implements TrainingEngine {
     const probs = this.forward(x, { training: options.training ?? true });
     const loss = crossEntropySum(probs, y, samples, this.#classes) / samples;
     this.#backward(probs, this.#labels(y, 0, samples), samples);
+    this.syncWeights();
     return loss;
   }
 
@@ -415,6 +423,7 @@ export class Sequential implements TrainingEngine {
       gradInputs: new Array(this.layers.length),
     };
     this.#backward(probs, this.#labels(y, 0, samples), samples, taps);
+    this.syncWeights();
     return taps;
   }
 
@@ -426,6 +435,7 @@ export class Sequential implements TrainingEngine {
   /** One optimizer step with the gradients of the last backward pass. */
   applyGradients(): void {
     this.#requireCompiled('applyGradients').applyGradients(this.#trainable, this.backend);
+    this.syncWeights();
   }
 
   /** Keras's train_on_batch: one step on the batch; loss and accuracy before the update. */
@@ -439,6 +449,7 @@ export class Sequential implements TrainingEngine {
     const yb = this.#yBatch;
     for (let r = 0; r < samples; r++) yb[r] = y[r]!;
     const { lossSum, correct } = this.#trainStep(xb, yb, samples, 1, 1);
+    this.syncWeights();
     return { loss: lossSum / samples, accuracy: correct / samples };
   }
 

@@ -1,5 +1,11 @@
 import { type Backend, JsBackend, Rng } from '@fmnist/core';
-import { GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from '@fmnist/core/gpujs';
+import {
+  GpuJsBackend,
+  GpuJsGlBackend,
+  type GpuJsMode,
+  glModeAvailability,
+  gpuJsModeAvailability,
+} from '@fmnist/core/gpujs';
 import { crop, findDataset, type ImageSet, readImageSet, scale } from '@fmnist/data/node';
 import { type LayerSpec, type ModelSpec, type OptimizerSpec, Sequential } from '@fmnist/nn';
 import fc from 'fast-check';
@@ -40,7 +46,8 @@ export interface CustomBackend {
 
 /**
  * js (the readable reference), and gpu.js in each mode Node runs: webasm (what the study
- * trains on), cpu, and headlessgl (needs a display: `xvfb-run -a`). FMNIST_PROP_BACKENDS=a,b
+ * trains on), cpu, headlessgl (needs a display: `xvfb-run -a`), and gpujs:gl, the
+ * device-resident mode on headless-gl (the same display). FMNIST_PROP_BACKENDS=a,b
  * picks some by name.
  */
 export function customBackends(): CustomBackend[] {
@@ -55,6 +62,13 @@ export function customBackends(): CustomBackend[] {
         : { name, unavailable: reason, runs },
     );
   }
+  const gl = glModeAvailability('headlessgl');
+  const glRuns = Math.max(2, Math.round(RUNS / 3));
+  all.push(
+    gl.available
+      ? { name: 'gpujs:gl', create: () => new GpuJsGlBackend({ mode: 'headlessgl' }), runs: glRuns }
+      : { name: 'gpujs:gl', unavailable: gl.reason, runs: glRuns },
+  );
   const picked = process.env.FMNIST_PROP_BACKENDS?.split(',').map((n) => n.trim());
   return picked ? all.filter((b) => picked.includes(b.name)) : all;
 }
