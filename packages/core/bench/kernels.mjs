@@ -13,7 +13,13 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPU } from 'gpu.js';
-import { GpuJsBackend, gpuJsModeAvailability, STUDY_STEP_MATMULS } from '../dist/gpujs/index.js';
+import {
+  GpuJsBackend,
+  GpuJsGlBackend,
+  glModeAvailability,
+  gpuJsModeAvailability,
+  STUDY_STEP_MATMULS,
+} from '../dist/gpujs/index.js';
 import { JsBackend, Rng } from '../dist/index.js';
 
 const quick = process.argv.includes('--quick');
@@ -75,6 +81,16 @@ function configurations() {
   });
   add('cpu', 'gpujs:cpu (default shape)', 'cpu');
   add('headlessgl', 'gpujs:headlessgl (default shape)', 'headlessgl', undefined, { slow: true });
+  const gl = glModeAvailability();
+  if (gl.available) {
+    list.push({
+      id: 'gl',
+      label: 'gpujs:gl, device-resident (operands stay on the device; read back per timing)',
+      backend: new GpuJsGlBackend(),
+      resident: true,
+      slow: true,
+    });
+  } else log(`skipping gl: ${gl.reason}`);
   return list;
 }
 
@@ -121,6 +137,8 @@ async function timeCalls(config, s, buf, budgetMs) {
     await call();
     calls++;
   } while (performance.now() - t0 < budgetMs);
+  // A GPU queues its draws: the time is only real once the result is back on the host.
+  if (config.resident) config.backend.read(buf.out);
   const wall = ((performance.now() - t0) * 1000) / calls;
   const cpu = process.cpuUsage(cpu0);
   return { wall, cpu: (cpu.user + cpu.system) / calls };
@@ -222,6 +240,8 @@ async function main() {
       };
     });
   const elementwise = elementwiseProbe();
+  const resident = configs.find((c) => c.resident);
+  const residentSteps = resident ? residentStep(resident.backend) : null;
 
   // The table.
   const ids = configs.map((c) => c.id);
@@ -250,6 +270,16 @@ async function main() {
       `gpu.js webasm kernel ${elementwise.webasmMicros.toFixed(1)} µs (why elementwise ops delegate to js)`,
   );
 
+  if (residentSteps) {
+    log('');
+    log(
+      `gpujs:gl, one training step's matmuls chained on the device: ${residentSteps.stepMicros.toFixed(0)} µs/step ` +
+        `with one read-back at the end (${residentSteps.readMicros.toFixed(0)} µs of it waiting in the read-back, ` +
+        `${(100 * residentSteps.readShare).toFixed(0)}%); reading back every product instead: ` +
+        `${residentSteps.everyProductMicros.toFixed(0)} µs/step`,
+    );
+  }
+
   const report = {
     date: new Date().toISOString(),
     loadAverage: os.loadavg(),
@@ -260,6 +290,7 @@ async function main() {
     results,
     step: { mflop: stepFlops / 1e6, perConfig: step },
     elementwise,
+    residentStep: residentSteps,
   };
   const file = join(here, '..', 'bench-results', 'kernels.json');
   mkdirSync(dirname(file), { recursive: true });
@@ -267,6 +298,59 @@ async function main() {
   log(`\nwrote ${file}`);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report)}\n`);
   for (const c of configs) c.backend.dispose();
+}
+
+/**
+ * gpujs:gl's step: the eight matmuls of a training step chained with their outputs on the
+ * device and one read-back at the end (where the host waits for the GPU), against the same with
+ * every product read back (what a host backend on a GPU does). Medians of `rounds` x 10 steps.
+ */
+function residentStep(backend) {
+  const bufs = STUDY_STEP_MATMULS.map((s, i) => ({ s, ...buffers({ ...s, bias: true }, 200 + i) }));
+  const run = (readEach) => {
+    for (const { s, a, b, bias, out } of bufs) {
+      backend.matmul(a, b, out, s.m, s.k, s.n, {
+        transposeA: s.transposeA ?? false,
+        transposeB: s.transposeB ?? false,
+        bias: s.bias ? bias : undefined,
+        relu: s.relu ?? false,
+      });
+      if (readEach) backend.read(out);
+    }
+  };
+  const last = bufs[bufs.length - 1].out;
+  run(true); // compile, and put every operand on the device
+  const step = [];
+  const read = [];
+  const every = [];
+  for (let r = 0; r < rounds; r++) {
+    let queued = 0;
+    let waited = 0;
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      run(false);
+      const t1 = performance.now();
+      backend.read(last);
+      const t2 = performance.now();
+      queued += t1 - t0;
+      waited += t2 - t1;
+    }
+    step.push(((queued + waited) * 1000) / 10);
+    read.push((waited * 1000) / 10);
+    const t3 = performance.now();
+    for (let i = 0; i < 10; i++) run(true);
+    every.push(((performance.now() - t3) * 1000) / 10);
+  }
+  const stepMicros = median(step);
+  const readMicros = median(read);
+  return {
+    backend: backend.name,
+    describe: backend.describe(),
+    stepMicros,
+    readMicros,
+    readShare: readMicros / stepMicros,
+    everyProductMicros: median(every),
+  };
 }
 
 main().then(

@@ -2,7 +2,9 @@
 /**
  * pnpm bench:train — one training epoch of the study's 392-128-64-10 MLP on the 50,000
  * top-half training images, batch 32, with SGD and with Adam, for
- *   - the custom engine on the `js` backend and on the best gpu.js backend core offers,
+ *   - the custom engine on the `js` backend, on the best gpu.js backend core offers, and on
+ *     gpujs:gl, the device-resident mode (with how much of the epoch waited in read-backs;
+ *     needs a GL context: run under `xvfb-run -a` where there is no display; skipped otherwise),
  *   - TensorFlow.js layers on its `wasm` and `cpu` backends (timed here, directly),
  *   - PyTorch on one CPU thread (bench/torch_train.py, Keras semantics), when python3 can
  *     import torch (Debian: apt-get install python3-torch); otherwise it says so and goes on,
@@ -20,7 +22,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL_RUNNERS = ['custom:js', 'custom:gpujs', 'tfjs:wasm', 'tfjs:cpu', 'torch:cpu1'];
+const ALL_RUNNERS = [
+  'custom:js',
+  'custom:gpujs',
+  'custom:gpujs:gl',
+  'tfjs:wasm',
+  'tfjs:cpu',
+  'torch:cpu1',
+];
+/** Runners that need a GL context (xvfb-run -a in Node without a display): skipped, with why. */
+const GL_RUNNERS = new Set(['custom:gpujs:gl', 'custom:gpujs:headlessgl']);
 const TARGET_RATIO = 0.5;
 /** Issue 13's target: the custom engine on gpu.js at most PyTorch's single thread. */
 const TORCH_TARGET_RATIO = 1.0;
@@ -69,7 +80,8 @@ async function runChild({ child, optimizer, limit, epochs }) {
   const { loadSubset } = await import('./fashion.mjs');
   const nn = await import('../dist/index.js');
   const data = loadSubset('train', 0, limit, 'top');
-  const [engine, backendName] = child.split(':');
+  const [engine, ...rest] = child.split(':');
+  const backendName = rest.join(':');
   const warmup = 256;
   let result;
   if (engine === 'torch') {
@@ -115,10 +127,28 @@ async function runChild({ child, optimizer, limit, epochs }) {
       batchSize: 32,
     });
     model.compile({ optimizer: optimizerSpec });
+    const before = { ...(backend.counters ?? {}) };
     const start = performance.now();
     const history = await model.fit(data.x, data.y, { epochs, batchSize: 32, seed: 1 });
     const seconds = (performance.now() - start) / 1000 / epochs;
     result = { backend: backend.name, seconds, history: history.history };
+    if (backend.resident) {
+      // What the device-resident mode sent back: the counters of the timed epochs only.
+      const c = backend.counters;
+      result.resident = {
+        describe: backend.describe(),
+        kernelCallsPerStep: round(
+          (c.kernelCalls - before.kernelCalls) / (epochs * Math.ceil(limit / 32)),
+          1,
+        ),
+        readbacksPerStep: round(
+          (c.readbacks - before.readbacks) / (epochs * Math.ceil(limit / 32)),
+          2,
+        ),
+        readbackShare: round((c.readbackMs - before.readbackMs) / (seconds * epochs * 1000), 3),
+        hostFallbacks: c.hostFallbacks - before.hostFallbacks,
+      };
+    }
   } else {
     const tf = await import('@tensorflow/tfjs-core');
     const tfl = await import('@tensorflow/tfjs-layers');
@@ -178,6 +208,7 @@ async function runChild({ child, optimizer, limit, epochs }) {
       accuracy: round(Number((result.history.accuracy ?? result.history.acc).at(-1)), 4),
       // PyTorch's own process, not the Node process that handed it the data.
       peakRssMB: round(result.peakRssMB ?? process.resourceUsage().maxRSS / 1024, 1),
+      ...(result.resident ? { resident: result.resident } : {}),
     })}\n`,
   );
 }
@@ -215,12 +246,20 @@ function runAll({ limit, only, optimizers, epochs }) {
       const line = child.stdout.trim().split('\n').at(-1);
       if (child.status !== 0 || !line) {
         const why = child.stderr.trim().split('\n').slice(-3).join(' | ');
+        if (GL_RUNNERS.has(runner) && /unavailable|cannot run/.test(why)) {
+          process.stderr.write(`skipped: ${why}\n`);
+          results.push({ runner, optimizer, skipped: why });
+          continue;
+        }
         process.stderr.write(`failed: ${why}\n`);
         results.push({ runner, optimizer, error: why });
         continue;
       }
       const r = { ...JSON.parse(line), loadAverage1m: round(loadavg()[0], 2) };
-      process.stderr.write(`${r.epochSeconds} s/epoch, peak RSS ${r.peakRssMB} MB\n`);
+      process.stderr.write(
+        `${r.epochSeconds} s/epoch, peak RSS ${r.peakRssMB} MB` +
+          `${r.resident ? `, ${(100 * r.resident.readbackShare).toFixed(1)}% waiting in read-backs` : ''}\n`,
+      );
       results.push(r);
     }
   }

@@ -114,6 +114,25 @@ export class GpuJsGlBackend implements Backend {
       );
     }
     this.#gpu = new GPU({ mode: this.mode });
+    this.#probe();
+  }
+
+  /**
+   * One value up and back before any work: creates the GL context (gpu.js makes it with the
+   * first kernel) and proves its float textures hold a 32-bit float exactly, which a context
+   * that quietly packed floats into bytes would not.
+   */
+  #probe(): void {
+    const probe = Float32Array.of(Math.fround(1 / 3));
+    const values = this.#dev(probe, 1, 1).toArray() as unknown as Float32Array[];
+    this.release(probe);
+    if (values[0]?.[0] !== probe[0]) {
+      throw new GpuJsUnavailableError(
+        `gpujs:gl on '${this.mode}': a 32-bit float did not survive a texture round trip ` +
+          `(${probe[0]} came back as ${values[0]?.[0]}); this GL has no usable float textures. ` +
+          "Choose another backend (e.g. FMNIST_BACKEND=gpujs:webasm or 'js').",
+      );
+    }
   }
 
   /** Textures the backend holds now (one per array with a current device copy). */
@@ -555,6 +574,8 @@ export class GpuJsGlBackend implements Backend {
       renderer = String(
         gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? renderer,
       );
+      const version = gl.getParameter(VERSION);
+      if (version) renderer += `, ${String(version)}`;
     } catch {
       // A context that will not say is still a context.
     }
@@ -777,6 +798,9 @@ export class GpuJsGlBackend implements Backend {
     if (this.#disposed) throw new Error('gpujs:gl backend was disposed; create a new one.');
   }
 }
+
+/** WebGL's VERSION parameter (core is built without the DOM's constants). */
+const VERSION = 0x1f02;
 
 const KERNEL_SETTINGS = {
   pipeline: true,
