@@ -408,7 +408,9 @@ describe('fit, as a loop', () => {
       batchSize: 2,
       shuffle: false,
       validationData: [x, y],
-      onBatchEnd: (b) => batches.push(b),
+      onBatchEnd: (b) => {
+        batches.push(b);
+      },
       onEpochEnd: (ev) => {
         epochs.push(ev);
       },

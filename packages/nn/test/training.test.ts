@@ -62,6 +62,30 @@ describe('fit', () => {
     expect(Buffer.from(a[0]!.buffer).equals(Buffer.from(c[0]!.buffer))).toBe(false);
   });
 
+  it('waits for a promise onBatchEnd returns before the next batch (how the lab page pauses)', async () => {
+    const { x, y } = toyData(12);
+    const model = new Sequential(tinySpec, { seed: 3, backend });
+    model.compile({ optimizer: { type: 'sgd', learningRate: 0.01 } });
+    const log: string[] = [];
+    await model.fit(x, y, {
+      epochs: 1,
+      batchSize: 4,
+      shuffle: false,
+      onBatchEnd: (e) => {
+        log.push(`end ${e.batch}`);
+        if (e.batch !== 0) return;
+        // A pause: released only after a macrotask, so a loop that did not wait would run on.
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            log.push('released');
+            resolve();
+          }, 20),
+        );
+      },
+    });
+    expect(log).toEqual(['end 0', 'released', 'end 1', 'end 2']);
+  });
+
   it('reports per-epoch running means weighted by batch size, with a short last batch', async () => {
     const { x, y } = toyData(10);
     const model = new Sequential(denseStack('toy', [2, 3], [128, 64]), { seed: 1, backend });
@@ -75,7 +99,9 @@ describe('fit', () => {
       epochs: 1,
       batchSize: 4,
       batchOrder: () => order,
-      onBatchEnd: (e) => batchSizes.push(e.batch),
+      onBatchEnd: (e) => {
+        batchSizes.push(e.batch);
+      },
     });
     let lossSum = 0;
     let correct = 0;

@@ -117,6 +117,12 @@ export interface TrainOptions {
   onEvent?: (event: TrainingEvent) => void;
   /** Batch events are many (1,563 per epoch); default: at most one per 200 ms. */
   batchEventIntervalMs?: number;
+  /**
+   * Called after each batch event; training waits for a returned promise before the next batch
+   * (the lab page yields to its messages here, and pauses). Time waited is not training time:
+   * it is left out of every timing.
+   */
+  between?: () => void | Promise<void>;
 }
 
 /** Inference batch: the training batch size, so gpu.js reuses the kernels it compiled for it. */
@@ -180,7 +186,16 @@ async function trainBuilt(
 
   const epochSeconds: number[] = [];
   let epochStart = 0;
-  const start = performance.now();
+  let start = performance.now();
+  const waited = (pending: void | Promise<void>) => {
+    if (!pending) return;
+    const t0 = performance.now();
+    return pending.then(() => {
+      const ms = performance.now() - t0;
+      epochStart += ms;
+      start += ms;
+    });
+  };
   const history = await fit(built.engine, sets.train.x, sets.train.y, {
     epochs: job.epochs,
     batchSize: job.batchSize,
@@ -203,6 +218,7 @@ async function trainBuilt(
         name: job.name,
         progress: { ...progress(e, e.batch + 1), secondsPerStep: e.secondsPerStep, logs: e.logs },
       });
+      return waited(options.between?.());
     },
     onEpochEnd: (e: EpochEvent) => {
       epochSeconds.push((performance.now() - epochStart) / 1000);

@@ -58,7 +58,11 @@ export interface FitOptions {
   /** Report accuracy (default true): Keras's metrics: ['accuracy']. */
   accuracy?: boolean;
   onEpochBegin?: (epoch: number) => void;
-  onBatchEnd?: (event: BatchEvent) => void;
+  /**
+   * After every batch. When it returns a promise, fit waits for it before the next batch (the
+   * lab page pauses training there), and the time waited is left out of the epoch's timings.
+   */
+  onBatchEnd?: (event: BatchEvent) => void | Promise<void>;
   onEpochEnd?: (event: EpochEvent) => void | Promise<void>;
 }
 
@@ -145,7 +149,7 @@ export async function fit(
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    const start = performance.now();
+    let start = performance.now();
     let afterFirstStep = start;
     const wantBatchEvents = options.onBatchEnd !== undefined || callbacks.some((c) => c.onBatchEnd);
     for (let step = 0; step < steps; step++) {
@@ -174,7 +178,7 @@ export async function fit(
       if (wantBatchEvents) {
         const logs = epochLogs(lossSum, correct, seen);
         const now = performance.now();
-        options.onBatchEnd?.({
+        const pending = options.onBatchEnd?.({
           epoch,
           batch: step,
           steps,
@@ -183,6 +187,13 @@ export async function fit(
           secondsPerStep: secondsPerStep(start, afterFirstStep, now, step + 1),
         });
         for (const cb of callbacks) cb.onBatchEnd?.(step, logs);
+        if (pending) {
+          const waitStart = performance.now();
+          await pending;
+          const waited = performance.now() - waitStart;
+          start += waited;
+          afterFirstStep += waited;
+        }
       }
     }
     const logs = epochLogs(lossSum, correct, seen);
