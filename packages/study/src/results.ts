@@ -20,7 +20,7 @@ import {
   type ModelComparisonRow,
   type Observation,
   trainValidationGap,
-} from '@fmnist/reports';
+} from '@fmnist/reports/comparisons';
 import {
   type Crop,
   FULL_SHAPE,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The TensorFlow.js backends this package can run on, best first. */
-export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type TfBackendName = 'tensorflow' | 'webgl' | 'wasm' | 'cpu';
 
 /** What actually ran: recorded in every result so a report can say which backend produced it. */
 export interface TfBackendInfo {
@@ -25,7 +25,9 @@ export function configureTfBackend(options: { wasmPaths?: string; prefer?: TfBac
 
 /**
  * Pick and initialise the TensorFlow.js backend once per process: tfjs-node (`tensorflow`)
- * when it loads, else WebAssembly (XNNPACK), else the plain-JS cpu backend.
+ * when it loads, else WebGL when a page registered it (it imports
+ * `@tensorflow/tfjs-backend-webgl`, as the lab page's worker does; Node never has it, and it is
+ * not listed as skipped there), else WebAssembly (XNNPACK), else the plain-JS cpu backend.
  *
  * tfjs-node is optional and not a dependency (its installer downloads libtensorflow from a host
  * that is unreachable here, see FACTS.md), so it is imported by a computed name inside
@@ -40,9 +42,10 @@ export function initTfBackend(prefer?: TfBackendName): Promise<TfBackendInfo> {
 }
 
 async function choose(prefer: TfBackendName | undefined): Promise<TfBackendInfo> {
-  const order: TfBackendName[] = ['tensorflow', 'wasm', 'cpu'];
+  const order: TfBackendName[] = ['tensorflow', 'webgl', 'wasm', 'cpu'];
   const skipped: string[] = [];
   for (const name of order.slice(prefer ? order.indexOf(prefer) : 0)) {
+    if (name === 'webgl' && tf.findBackendFactory('webgl') === null) continue;
     try {
       if (await tryBackend(name)) return { name, skipped };
       skipped.push(`${name}: did not initialise`);
@@ -69,6 +72,8 @@ async function tryBackend(name: TfBackendName): Promise<boolean> {
       if (tf.findBackendFactory('tensorflow') === null) return false;
       return tf.setBackend('tensorflow');
     }
+    case 'webgl':
+      return tf.setBackend('webgl');
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (settings.wasmPaths) wasm.setWasmPaths(settings.wasmPaths);
