@@ -46,6 +46,8 @@ async function choose(prefer: TfBackendName | undefined): Promise<TfBackendInfo>
   const skipped: string[] = [];
   for (const name of order.slice(prefer ? order.indexOf(prefer) : 0)) {
     if (name === 'webgl' && tf.findBackendFactory('webgl') === null) continue;
+    // tfjs-node is Node's alone: a page does not try it (nor list it as skipped).
+    if (name === 'tensorflow' && !isNode()) continue;
     try {
       if (await tryBackend(name)) return { name, skipped };
       skipped.push(`${name}: did not initialise`);
@@ -72,8 +74,11 @@ async function tryBackend(name: TfBackendName): Promise<boolean> {
       if (tf.findBackendFactory('tensorflow') === null) return false;
       return tf.setBackend('tensorflow');
     }
-    case 'webgl':
-      return tf.setBackend('webgl');
+    case 'webgl': {
+      if (!(await tf.setBackend('webgl'))) return false;
+      keepKerasEpsilon();
+      return true;
+    }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (settings.wasmPaths) wasm.setWasmPaths(settings.wasmPaths);
@@ -82,5 +87,28 @@ async function tryBackend(name: TfBackendName): Promise<boolean> {
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       return tf.setBackend('cpu');
+  }
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+/** Keras's fuzz factor, the cross-entropy's clip (SPEC: clip p to [1e-7, 1 - 1e-7]). */
+export const KERAS_EPSILON = 1e-7;
+
+/**
+ * tfjs-layers takes its fuzz factor from the first backend it meets, once: its epsilon(), which
+ * the WebGL backend gives as float16's 1e-4 whenever float32 rendering is enabled (its
+ * floatPrecision() answers 16 then). The cross-entropy would then clip p to [1e-4, 1 - 1e-4],
+ * not Keras's [1e-7, 1 - 1e-7], and the loss and every gradient of a confident model move by
+ * ~1e-4 (seen in the lab page: loss 0.64803 against 0.64792 on the same weights). Where the
+ * textures really are 32-bit floats, the backend is told Keras's value before tfjs-layers asks.
+ */
+function keepKerasEpsilon(): void {
+  const backend = tf.backend() as { epsilon(): number };
+  if (backend.epsilon() !== KERAS_EPSILON && tf.env().getBool('WEBGL_RENDER_FLOAT32_CAPABLE')) {
+    backend.epsilon = () => KERAS_EPSILON;
   }
 }
