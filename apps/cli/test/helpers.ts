@@ -9,7 +9,8 @@ import { type Browser, chromium } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Headless Chromium as the browser tests run it: no sandbox (root), no GPU, and none of the
+ * Headless Chromium as the browser tests run it: no sandbox (root), no GPU (WebGL runs on
+ * SwiftShader), and none of the
  * background connections this machine's closed network would refuse.
  */
 export function launchChromium(): Promise<Browser> {
@@ -19,6 +20,8 @@ export function launchChromium(): Promise<Browser> {
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
+      // WebGL on SwiftShader (a CPU Vulkan), which a GPU-less machine needs for gpujs:gl.
+      '--enable-unsafe-swiftshader',
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

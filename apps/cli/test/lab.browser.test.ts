@@ -42,7 +42,7 @@ function startLab(): Promise<{ child: ChildProcess; url: string; stderr: () => s
 
 /** What Node's js backend gets for the same job, seed and subset. */
 async function nodeAccuracy(
-  model: 'top' | 'base' | 'dropout',
+  model: 'top' | 'bottom' | 'base' | 'dropout',
   limit: number,
   epochs: number,
   seed: number,
@@ -78,22 +78,32 @@ describe.skipIf(skipReason !== '')(
       lab?.child.kill('SIGTERM');
     });
 
+    /** A new page at 1280x800 that records console errors and foreign requests. */
+    async function openLab() {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
+      page.on('pageerror', (e) => consoleErrors.push(e.message));
+      page.on('request', (r) => {
+        if (!r.url().startsWith(lab.url) && !r.url().startsWith('data:')) foreign.push(r.url());
+      });
+      await page.goto(lab.url);
+      return page;
+    }
+
+    /** Waits for the run's end: the 'done' message, or a failure in #message. */
+    const RUN_ENDED =
+      "document.querySelector('#accuracy').dataset.done === 'true' || document.querySelector('#message').textContent !== ''";
+
     it.each([
       ['top', 2000, 1],
       ['base', 2000, 2],
       ['dropout', 2000, 1],
     ] as const)(
-      'trains %s on %i images for %i epoch(s) in the page; test accuracy within 0.5 points of Node',
+      'trains %s on %i images for %i epoch(s) in the page on gpujs:gl (webgl2); test accuracy within 0.5 points of Node; checks pass',
       async (model, limit, epochs) => {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-        page.on('console', (m) => {
-          if (m.type() === 'error') consoleErrors.push(m.text());
-        });
-        page.on('pageerror', (e) => consoleErrors.push(e.message));
-        page.on('request', (r) => {
-          if (!r.url().startsWith(lab.url) && !r.url().startsWith('data:')) foreign.push(r.url());
-        });
-        await page.goto(lab.url);
+        const page = await openLab();
         await page.selectOption('#model', model);
         await page.fill('#seed', '42');
         await page.fill('#limit', String(limit));
@@ -102,15 +112,14 @@ describe.skipIf(skipReason !== '')(
         await page.focus('#train');
         await page.keyboard.press('Enter');
         // A string: the test's own types have no DOM.
-        await page.waitForFunction(
-          "document.querySelector('#accuracy').dataset.value !== undefined || document.querySelector('#message').textContent !== ''",
-          null,
-          { timeout: 240_000 },
-        );
+        await page.waitForFunction(RUN_ENDED, null, { timeout: 240_000 });
         expect(await page.textContent('#message')).toBe('');
         const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
+        // The device-resident mode on WebGL2, and the device WebGL reports (SwiftShader here).
         const backend = await page.textContent('#backend');
-        expect(backend).toMatch(/^gpujs:(webasm|cpu)$|^js$/);
+        expect(backend).toBe('gpujs:gl on webgl2');
+        const device = (await page.textContent('#backend-detail')) ?? '';
+        expect(device).toMatch(/SwiftShader/i);
         const report = await page.textContent('#report');
         expect(report).toContain('weighted avg');
         expect(report).toContain('Ankle boot');
@@ -120,18 +129,35 @@ describe.skipIf(skipReason !== '')(
         );
         expect(await page.textContent('#weights-stats')).toMatch(/^W \(392x128\): mean /);
         expect(await page.textContent('#formula-text')).toContain('Dense: a fully connected layer');
+        // Inside a layer: output and gradients of the picked layer on a batch of 32.
+        for (const id of ['#layer-output', '#layer-grad-out', '#layer-grad-in'])
+          expect(await page.textContent(id)).toMatch(/^mean -?\d/);
+        const layers = await page.$$eval('#layer option', (os) => os.map((o) => o.textContent));
+        expect(layers.length).toBeGreaterThanOrEqual(3);
         // explain's finite-difference check, on demand, on the trained weights.
         await page.click('#check');
         await page.waitForSelector('#check-result[data-passed]', { timeout: 60_000 });
         const check = await page.textContent('#check-result');
         expect(check).toMatch(/^passed: \d+ entries checked on a batch of 32/);
         expect(await page.getAttribute('#check-result', 'data-passed')).toBe('true');
+        // The cross-check button: TF.js in the page, from the same weights.
+        await page.click('#crosscheck');
+        await page.waitForSelector('#crosscheck-result[data-passed]', { timeout: 120_000 });
+        const cross = await page.textContent('#crosscheck-result');
+        const crossTable = await page.textContent('#crosscheck-table');
+        expect(cross, `${cross}\n${crossTable}`).toMatch(
+          /^within tolerance: TensorFlow\.js on (webgl|wasm)/,
+        );
+        expect(await page.getAttribute('#crosscheck-result', 'data-passed')).toBe('true');
+        expect(await page.$$eval('#crosscheck-table tbody tr', (rs) => rs.length)).toBeGreaterThan(
+          3,
+        );
         const node = await nodeAccuracy(model, limit, epochs, 42);
         expect(Math.abs(accuracy - node)).toBeLessThanOrEqual(0.005);
         const epochTimes = await page.textContent('#epoch-time');
         // For the note: what ran and how fast, printed with the test's output.
         console.log(
-          `lab page ${model}: ${backend}, seconds per epoch ${epochTimes}, test accuracy ${accuracy} (Node js: ${node}); ${check}`,
+          `lab page ${model}: ${backend} (${device.slice(0, 160)}), seconds per epoch ${epochTimes}, test accuracy ${accuracy} (Node js: ${node}); ${check}; ${cross}`,
         );
         mkdirSync(KEEP, { recursive: true });
         const shot = `${KEEP}lab-${model}-1280x800.png`;
@@ -143,6 +169,47 @@ describe.skipIf(skipReason !== '')(
       },
       300_000,
     );
+
+    it('runs Part 1 (top, then bottom) with a stop and a resume; its comparison table and disagreement images appear', async () => {
+      const page = await openLab();
+      await page.selectOption('#model', 'part1');
+      await page.fill('#seed', '7');
+      await page.fill('#limit', '1000');
+      await page.fill('#epochs', '1');
+      await page.click('#train');
+      // Stop as soon as a batch has run; the worker pauses between two batches.
+      await page.waitForFunction(
+        "/step [1-9]/.test(document.querySelector('#progress').textContent)",
+        null,
+        { timeout: 120_000 },
+      );
+      await page.click('#stop');
+      await page.waitForFunction("!document.querySelector('#resume').disabled", null, {
+        timeout: 60_000,
+      });
+      expect(await page.textContent('#progress')).toMatch(/^paused: /);
+      const pausedAt = await page.textContent('#progress');
+      await page.waitForTimeout(500);
+      // Paused means paused: nothing moves while it is.
+      expect(await page.textContent('#progress')).toBe(pausedAt);
+      await page.click('#resume');
+      await page.waitForFunction(RUN_ENDED, null, { timeout: 240_000 });
+      expect(await page.textContent('#message')).toBe('');
+      const comparison = (await page.textContent('#comparison')) ?? '';
+      expect(comparison).toContain('Part 1: which half carries the information');
+      expect(comparison).toContain('F1 top');
+      expect(await page.$$eval('#comparison .thumbs canvas', (cs) => cs.length)).toBeGreaterThan(0);
+      // The last model's accuracy is bottom's, and it equals Node's for the same seed.
+      expect(await page.getAttribute('#accuracy', 'data-model')).toBe('bottom');
+      const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
+      const node = await nodeAccuracy('bottom', 1000, 1, 7);
+      expect(Math.abs(accuracy - node)).toBeLessThanOrEqual(0.005);
+      mkdirSync(KEEP, { recursive: true });
+      await page.screenshot({ path: `${KEEP}lab-part1-1280x800.png`, fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: `${KEEP}lab-part1-390x844.png`, fullPage: true });
+      await page.close();
+    }, 300_000);
 
     it('logged no console error and requested nothing from another host', () => {
       expect(consoleErrors).toEqual([]);

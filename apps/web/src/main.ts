@@ -1,9 +1,11 @@
 /**
- * The lab page: a form for one training run, live curves (uPlot), the classification report
- * at the end. Training runs in a Web Worker (worker.ts) so the page stays responsive; Stop
- * terminates it.
+ * The lab page: a form for one training run (a model, Part 1's pair or all of Part 2), live
+ * curves (uPlot), inside-a-layer views, the classification report of each model and the part's
+ * comparison at the end. Training runs in a Web Worker (worker.ts) so the page stays
+ * responsive; Stop pauses it between two batches and Resume carries on from there; Train starts
+ * a new run.
  */
-import { MODEL_NAMES, type ModelName, stats } from '@fmnist/study/training';
+import { stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
@@ -11,18 +13,32 @@ import {
   BATCH_NORMALIZATION_FORMULA,
   DENSE_FORMULA,
   DROPOUT_FORMULA,
+  FLATTEN_FORMULA,
   LOSS_FORMULA,
   OPTIMIZER_FORMULA,
 } from '@fmnist/nn';
-import type { FromWorker, TrainRequest } from './protocol.js';
+import type { Histogram, LayerView } from './inspect.js';
+import { summaryLine } from './inspect.js';
+import type {
+  CrosscheckResult,
+  FromWorker,
+  Part1View,
+  Part2View,
+  Run,
+  TrainRequest,
+} from './protocol.js';
 import {
   addEvent,
   bestEpoch,
   type Curves,
+  crosscheckLine,
   emptyCurves,
+  formatNumber,
   formatSeconds,
+  formulaFor,
   parseWhole,
   progressLine,
+  RUN_CHOICES,
 } from './state.js';
 import { statsLine, unitImage, type WeightsSnapshot } from './weights-view.js';
 
@@ -31,15 +47,19 @@ const form = $<HTMLFormElement>('controls');
 const modelSelect = $<HTMLSelectElement>('model');
 const trainButton = $<HTMLButtonElement>('train');
 const stopButton = $<HTMLButtonElement>('stop');
+const resumeButton = $<HTMLButtonElement>('resume');
 const checkButton = $<HTMLButtonElement>('check');
+const crosscheckButton = $<HTMLButtonElement>('crosscheck');
+const layerSelect = $<HTMLSelectElement>('layer');
 const message = $<HTMLParagraphElement>('message');
 
-for (const name of MODEL_NAMES) {
+for (const { value, label } of RUN_CHOICES) {
   const option = document.createElement('option');
-  option.value = name;
-  option.textContent = name;
+  option.value = value;
+  option.textContent = label;
   modelSelect.append(option);
 }
+modelSelect.value = 'top';
 
 const CHART_HEIGHT = 220;
 const width = (el: HTMLElement) => Math.max(260, el.clientWidth);
@@ -135,6 +155,7 @@ const FORMULAS: Record<string, string> = {
   dense: DENSE_FORMULA,
   'batch-normalization': BATCH_NORMALIZATION_FORMULA,
   dropout: DROPOUT_FORMULA,
+  flatten: FLATTEN_FORMULA,
   loss: LOSS_FORMULA,
   optimizer: OPTIMIZER_FORMULA,
 };
@@ -180,24 +201,227 @@ function drawWeights(s: WeightsSnapshot, epoch: number, step: number) {
   $('weights-stats').textContent = `W (${s.inputs}x${s.units}): ${statsLine(stats(s.kernel))}`;
 }
 
-let worker: Worker | null = null;
+// --- inside a layer ------------------------------------------------------------------------
 
-function setRunning(running: boolean) {
-  trainButton.disabled = running;
-  checkButton.disabled = true;
-  stopButton.disabled = !running;
-  for (const el of form.querySelectorAll('input, select'))
-    (el as HTMLInputElement).disabled = running;
+let layers: LayerView[] = [];
+
+function drawHistogram(id: string, h: Histogram) {
+  const canvas = $<HTMLCanvasElement>(id);
+  const ctx = canvas.getContext('2d')!;
+  const { width: w, height: hgt } = canvas;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, hgt);
+  const top = Math.max(1, ...h.counts);
+  const bw = w / h.counts.length;
+  ctx.fillStyle = '#1f77b4';
+  h.counts.forEach((c, i) => {
+    const bh = (c / top) * (hgt - 14);
+    ctx.fillRect(i * bw + 1, hgt - 12 - bh, bw - 2, bh);
+  });
+  ctx.fillStyle = '#444';
+  ctx.font = '10px system-ui, sans-serif';
+  ctx.textAlign = 'left';
+  ctx.fillText(formatNumber(h.min, 3), 2, hgt - 1);
+  ctx.textAlign = 'right';
+  ctx.fillText(formatNumber(h.max, 3), w - 2, hgt - 1);
 }
 
-/** The run ended; a finished run keeps its worker, which holds the model for the check. */
+function showLayer() {
+  const view = layers.find((l) => l.name === layerSelect.value) ?? layers[0];
+  if (!view) return;
+  drawHistogram('hist-output', view.output.histogram);
+  drawHistogram('hist-grad-out', view.gradOutput.histogram);
+  drawHistogram('hist-grad-in', view.gradInput.histogram);
+  $('layer-output').textContent = summaryLine(view.output.stats);
+  $('layer-grad-out').textContent = summaryLine(view.gradOutput.stats);
+  $('layer-grad-in').textContent = summaryLine(view.gradInput.stats);
+  $('layer-params').textContent = view.parameters.length
+    ? view.parameters.map((p) => `${p.name.padEnd(16)} ${summaryLine(p.stats)}`).join('\n')
+    : `${view.className}: no parameters beside its weights`;
+}
+
+function onLayers(next: LayerView[]) {
+  const names = next.map((l) => l.name).join();
+  if (names !== layers.map((l) => l.name).join()) {
+    const keep = layerSelect.value;
+    layerSelect.replaceChildren(
+      ...next.map((l) => {
+        const option = document.createElement('option');
+        option.value = l.name;
+        option.textContent = `${l.name} (${l.className})`;
+        return option;
+      }),
+    );
+    layerSelect.value = next.some((l) => l.name === keep) ? keep : (next[1]?.name ?? next[0]!.name);
+    layerSelect.disabled = false;
+  }
+  layers = next;
+  showLayer();
+}
+
+layerSelect.addEventListener('change', () => {
+  const view = layers.find((l) => l.name === layerSelect.value);
+  if (view) {
+    formulaSelect.value = formulaFor(view.className);
+    showFormula();
+  }
+  showLayer();
+});
+
+// --- results and comparisons ---------------------------------------------------------------
+
+function table(head: string[], rows: (string | number)[][], caption: string): HTMLTableElement {
+  const t = document.createElement('table');
+  const c = t.createCaption();
+  c.textContent = caption;
+  const tr = t.createTHead().insertRow();
+  for (const h of head) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = h;
+    tr.append(th);
+  }
+  const body = t.createTBody();
+  for (const r of rows) {
+    const row = body.insertRow();
+    for (const cell of r) row.insertCell().textContent = String(cell);
+  }
+  return t;
+}
+
+function showPart1(view: Part1View) {
+  const box = $('comparison');
+  const images = view.disagreements.map((d) => {
+    const fig = document.createElement('figure');
+    const cap = document.createElement('figcaption');
+    cap.textContent = `${d.title}: ${d.count.toLocaleString('en-US')} test images; the first ${d.images.length}`;
+    fig.append(cap);
+    const row = document.createElement('div');
+    row.className = 'thumbs';
+    for (const img of d.images) {
+      const canvas = document.createElement('canvas');
+      canvas.width = 28;
+      canvas.height = 28;
+      canvas.title = img.caption;
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', img.caption);
+      const data = new ImageData(28, 28);
+      img.pixels.forEach((p, i) => {
+        data.data.set([255 - p, 255 - p, 255 - p, 255], i * 4);
+      });
+      canvas.getContext('2d')!.putImageData(data, 0, 0);
+      const item = document.createElement('div');
+      const label = document.createElement('span');
+      label.textContent = img.caption;
+      item.append(canvas, label);
+      row.append(item);
+    }
+    fig.append(row);
+    return fig;
+  });
+  const notes = document.createElement('ul');
+  for (const o of view.observations)
+    notes.append(Object.assign(document.createElement('li'), { textContent: o }));
+  box.replaceChildren(
+    Object.assign(document.createElement('h3'), {
+      textContent: 'Part 1: which half carries the information',
+    }),
+    table(
+      ['class', 'F1 top', 'F1 bottom', 'top − bottom'],
+      view.perClass.map((r) => [
+        r.class,
+        formatNumber(r.top),
+        formatNumber(r.bottom),
+        formatNumber(r.top - r.bottom),
+      ]),
+      'Per class, on the test set',
+    ),
+    notes,
+    ...images,
+  );
+}
+
+function showPart2(view: Part2View) {
+  const notes = document.createElement('ul');
+  for (const o of view.observations)
+    notes.append(Object.assign(document.createElement('li'), { textContent: o }));
+  $('comparison').replaceChildren(
+    Object.assign(document.createElement('h3'), {
+      textContent: 'Part 2: the regularised models compared',
+    }),
+    table(
+      [
+        'model',
+        'test accuracy',
+        'macro F1',
+        'best epoch',
+        'epochs run',
+        'loss gap',
+        'accuracy gap',
+        'parameters',
+        'time',
+      ],
+      view.rows.map((r) => [
+        r.name,
+        formatNumber(r.testAccuracy),
+        formatNumber(r.macroF1),
+        r.bestEpoch,
+        r.epochsRun,
+        formatNumber(r.lossGap, 3),
+        formatNumber(r.accuracyGap, 3),
+        r.params.toLocaleString('en-US'),
+        formatSeconds(r.seconds),
+      ]),
+      'Gaps at the final epoch: validation minus training loss, training minus validation accuracy',
+    ),
+    notes,
+  );
+}
+
+function showCrosscheck(r: CrosscheckResult) {
+  const el = $('crosscheck-result');
+  el.textContent = crosscheckLine(r);
+  el.dataset.passed = String(r.ok);
+  $('crosscheck-table').replaceChildren(
+    table(
+      ['layer', 'compared', 'max |diff|', 'max relative', 'within tolerance'],
+      r.rows.map((x) => [
+        x.layer,
+        x.what,
+        x.maxAbs.toExponential(2),
+        x.maxRel.toExponential(2),
+        x.ok ? 'yes' : 'NO',
+      ]),
+      `The custom engine against TensorFlow.js (${r.tfBackend}) on ${r.model}'s trained weights`,
+    ),
+  );
+  crosscheckButton.disabled = false;
+}
+
+let worker: Worker | null = null;
+
+/** idle (nothing or a finished run), running, or paused between two batches. */
+function setState(state: 'idle' | 'running' | 'paused') {
+  trainButton.disabled = state === 'running';
+  stopButton.disabled = state !== 'running';
+  resumeButton.disabled = state !== 'paused';
+  if (state !== 'idle') {
+    checkButton.disabled = true;
+    crosscheckButton.disabled = true;
+  }
+  for (const el of form.querySelectorAll('input, select'))
+    (el as HTMLInputElement).disabled = state === 'running';
+}
+
+/** The run ended; a finished run keeps its worker, which holds the model for the checks. */
 function finish(note: string, keepWorker = false) {
   if (!keepWorker) {
     worker?.terminate();
     worker = null;
   }
-  setRunning(false);
+  setState('idle');
   checkButton.disabled = !keepWorker;
+  crosscheckButton.disabled = !keepWorker;
   $('progress').textContent = note;
 }
 
@@ -207,12 +431,18 @@ function onMessage(data: FromWorker) {
       $('progress').textContent = data.text;
       break;
     case 'backend':
-      $('backend').textContent = data.backend;
-      $('backend').title = data.detail;
+      $('backend').textContent = data.label;
+      $('backend').dataset.name = data.backend;
+      $('backend-detail').textContent = data.detail;
       break;
     case 'event': {
-      addEvent(curves, data.event);
       const event = data.event;
+      if (event.type === 'model-begin') {
+        curves = emptyCurves();
+        $('current-model').textContent = event.name;
+        $('epoch-time').textContent = '–';
+      }
+      addEvent(curves, event);
       if (event.type === 'batch' || event.type === 'epoch-end') {
         $('progress').textContent = progressLine(event.progress);
       }
@@ -225,15 +455,40 @@ function onMessage(data: FromWorker) {
     case 'weights':
       drawWeights(data.snapshot, data.epoch, data.step);
       break;
-    case 'done': {
+    case 'layers':
+      onLayers(data.layers);
+      break;
+    case 'paused':
+      setState('paused');
+      $('progress').textContent =
+        `paused: ${$('progress').textContent} (Resume carries on from here)`;
+      break;
+    case 'resumed':
+      setState('running');
+      break;
+    case 'model-done': {
       const { model } = data;
+      const of = data.of > 1 ? ` (model ${data.index} of ${data.of})` : '';
       $('accuracy').textContent =
-        `${model.name}: test accuracy ${data.accuracy.toFixed(4)} after ${model.epochsRun} epoch(s), best epoch ${model.bestEpoch}, on ${model.backend}.`;
+        `${model.name}${of}: test accuracy ${data.accuracy.toFixed(4)} after ${model.epochsRun} epoch(s), best epoch ${model.bestEpoch}, on ${model.backend}.`;
       $('accuracy').dataset.value = String(data.accuracy);
+      $('accuracy').dataset.model = model.name;
       $('report').textContent = data.report;
-      finish(`done in ${formatSeconds(model.seconds)}`, true);
       break;
     }
+    case 'part1':
+      showPart1(data.view);
+      break;
+    case 'part2':
+      showPart2(data.view);
+      break;
+    case 'done':
+      $('accuracy').dataset.done = 'true';
+      finish(`done in ${formatSeconds(data.seconds)}`, true);
+      break;
+    case 'crosscheck':
+      showCrosscheck(data.result);
+      break;
     case 'check': {
       const r = data.result;
       const passed = r.maxRelativeError < r.bound;
@@ -259,7 +514,7 @@ function readRequest(): TrainRequest | string {
   const epochs = parseWhole($<HTMLInputElement>('epochs').value, 'Epochs', 1, 100);
   for (const r of [seed, limit, epochs]) if ('error' in r) return r.error;
   return {
-    model: modelSelect.value as ModelName,
+    run: modelSelect.value as Run,
     seed: (seed as { value: number }).value,
     limit: (limit as { value: number }).value,
     epochs: (epochs as { value: number }).value,
@@ -276,11 +531,13 @@ form.addEventListener('submit', (event) => {
   message.textContent = '';
   curves = emptyCurves();
   $('report').textContent = '';
+  $('comparison').replaceChildren();
   $('accuracy').textContent = 'Training…';
   delete $('accuracy').dataset.value;
+  delete $('accuracy').dataset.done;
   $('epoch-time').textContent = '–';
   redraw();
-  setRunning(true);
+  setState('running');
   worker?.terminate();
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
@@ -299,4 +556,20 @@ checkButton.addEventListener('click', () => {
   worker.postMessage({ type: 'check' });
 });
 
-stopButton.addEventListener('click', () => finish('stopped (start again with Train)'));
+crosscheckButton.addEventListener('click', () => {
+  if (!worker) return;
+  crosscheckButton.disabled = true;
+  $('crosscheck-result').textContent = 'loading TensorFlow.js and comparing…';
+  delete $('crosscheck-result').dataset.passed;
+  worker.postMessage({ type: 'crosscheck' });
+});
+
+// Stop pauses between two batches (the worker says when it has); Resume carries on.
+stopButton.addEventListener('click', () => {
+  stopButton.disabled = true;
+  worker?.postMessage({ type: 'pause' });
+});
+resumeButton.addEventListener('click', () => {
+  resumeButton.disabled = true;
+  worker?.postMessage({ type: 'resume' });
+});

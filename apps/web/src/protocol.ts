@@ -1,17 +1,26 @@
 /** What the page and its training worker say to each other (postMessage, structured clone). */
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
+import type { LayerView } from './inspect.js';
 import type { WeightsSnapshot } from './weights-view.js';
 
-/** One training run as the page asks for it: like `fmnist part1/part2 --model --seed --limit`. */
+/** A run: one of the study's models, Part 1's pair (top, then bottom) or all four of Part 2. */
+export type Run = ModelName | 'part1' | 'part2';
+
+/** One training run as the page asks for it: like `fmnist part1/part2 [--model] --seed --limit`. */
 export interface TrainRequest {
-  model: ModelName;
+  run: Run;
   seed: number;
   /** Training images (the first N of the 50,000), like --limit. */
   limit: number;
   epochs: number;
 }
 
-export type ToWorker = { type: 'train'; request: TrainRequest } | { type: 'check' };
+export type ToWorker =
+  | { type: 'train'; request: TrainRequest }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'check' }
+  | { type: 'crosscheck' };
 
 /** explain's finite-difference check of the trained model's backward pass, on one batch. */
 export interface CheckResult {
@@ -30,12 +39,76 @@ export interface CheckResult {
   }[];
 }
 
+/** One row of the page's cross-check table: a quantity, its largest difference, its verdict. */
+export interface CrosscheckRow {
+  layer: string;
+  what: string;
+  maxAbs: number;
+  maxRel: number;
+  ok: boolean;
+}
+
+export interface CrosscheckResult {
+  model: string;
+  /** The TensorFlow.js backend that ran (webgl, wasm or cpu) and what was skipped before it. */
+  tfBackend: string;
+  skipped: string[];
+  batch: number;
+  loss: { custom: number; tf: number; difference: number; ok: boolean };
+  rows: CrosscheckRow[];
+  ok: boolean;
+}
+
+/** Part 1's comparison: per class, top against bottom, and where one is right and one wrong. */
+export interface Part1View {
+  perClass: { class: string; top: number; bottom: number }[];
+  observations: string[];
+  disagreements: {
+    title: string;
+    count: number;
+    images: { pixels: Uint8Array; caption: string }[];
+  }[];
+}
+
+/** Part 2's comparison table, as the report has it. */
+export interface Part2View {
+  rows: {
+    name: string;
+    testAccuracy: number;
+    macroF1: number;
+    bestEpoch: number;
+    epochsRun: number;
+    lossGap: number;
+    accuracyGap: number;
+    params: number;
+    seconds: number;
+  }[];
+  observations: string[];
+}
+
 export type FromWorker =
   | { type: 'status'; text: string }
-  | { type: 'backend'; backend: string; detail: string }
+  /** backend: the name results carry (gpujs:gl); label: with its GL mode; detail: the device. */
+  | { type: 'backend'; backend: string; label: string; detail: string }
   | { type: 'event'; event: TrainingEvent }
   /** The first Dense layer's kernel as it trains (at most twice a second). */
   | { type: 'weights'; snapshot: WeightsSnapshot; epoch: number; step: number }
-  | { type: 'done'; model: TrainedModel; testLabels: Uint8Array; report: string; accuracy: number }
+  /** Every layer on the inspection batch, as it trains (at most twice a second). */
+  | { type: 'layers'; layers: LayerView[]; epoch: number; step: number }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | {
+      type: 'model-done';
+      model: TrainedModel;
+      report: string;
+      accuracy: number;
+      /** Which of the run's models this was, 1-based, and how many there are. */
+      index: number;
+      of: number;
+    }
+  | { type: 'part1'; view: Part1View }
+  | { type: 'part2'; view: Part2View }
+  | { type: 'done'; seconds: number }
   | { type: 'check'; result: CheckResult }
+  | { type: 'crosscheck'; result: CrosscheckResult }
   | { type: 'error'; message: string };

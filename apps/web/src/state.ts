@@ -87,3 +87,52 @@ export function parseWhole(
   }
   return { value };
 }
+
+/** The runs the page offers, as the form lists them: each part whole, then each model. */
+export const RUN_CHOICES: readonly { value: string; label: string }[] = [
+  { value: 'part1', label: 'Part 1: top, then bottom' },
+  { value: 'part2', label: 'Part 2: all four models' },
+  ...['top', 'bottom', 'base', 'early-stopping', 'batch-norm', 'dropout'].map((m) => ({
+    value: m,
+    label: m,
+  })),
+];
+
+/** Which formula explains a layer class (the select's values). */
+export function formulaFor(className: string): string {
+  switch (className) {
+    case 'Dense':
+      return 'dense';
+    case 'BatchNormalization':
+      return 'batch-normalization';
+    case 'Dropout':
+      return 'dropout';
+    default:
+      return 'flatten';
+  }
+}
+
+/** A number for a table cell: fixed digits, or exponent form for tiny and huge ones. */
+export function formatNumber(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x !== 0 && (Math.abs(x) < 10 ** -digits || Math.abs(x) >= 1e6)) return x.toExponential(2);
+  return x.toFixed(digits);
+}
+
+/** The cross-check's one-line verdict, as the page prints it. */
+export function crosscheckLine(r: {
+  ok: boolean;
+  tfBackend: string;
+  batch: number;
+  rows: { ok: boolean }[];
+  loss: { difference: number };
+  /** Backends passed over before the one that ran, each with its reason. */
+  skipped?: string[];
+}): string {
+  const failed = r.rows.filter((x) => !x.ok).length;
+  const skipped = r.skipped?.length ? ` Passed over: ${r.skipped.join('; ')}.` : '';
+  return (
+    `${r.ok ? 'within tolerance' : 'OUT OF TOLERANCE'}: TensorFlow.js on ${r.tfBackend}, a batch of ${r.batch}; ` +
+    `${r.rows.length - failed} of ${r.rows.length} comparisons within tolerance, loss differs by ${r.loss.difference.toExponential(2)}.${skipped}`
+  );
+}

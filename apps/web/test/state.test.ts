@@ -75,3 +75,59 @@ describe('the lab page: text', () => {
     }
   });
 });
+
+describe('the lab page: runs, formulas, numbers and the cross-check line', () => {
+  it('offers both parts whole, then every model', async () => {
+    const { RUN_CHOICES } = await import('../src/state.js');
+    expect(RUN_CHOICES.map((r) => r.value)).toEqual([
+      'part1',
+      'part2',
+      'top',
+      'bottom',
+      'base',
+      'early-stopping',
+      'batch-norm',
+      'dropout',
+    ]);
+  });
+  it('picks the formula of a layer class, Flatten for anything else', async () => {
+    const { formulaFor } = await import('../src/state.js');
+    expect(formulaFor('Dense')).toBe('dense');
+    expect(formulaFor('BatchNormalization')).toBe('batch-normalization');
+    expect(formulaFor('Dropout')).toBe('dropout');
+    expect(formulaFor('Flatten')).toBe('flatten');
+  });
+  it('formats numbers fixed, with exponents for the tiny and the huge', async () => {
+    const { formatNumber } = await import('../src/state.js');
+    expect(formatNumber(0.81234567)).toBe('0.8123');
+    expect(formatNumber(0)).toBe('0.0000');
+    expect(formatNumber(3.2e-7)).toBe('3.20e-7');
+    expect(formatNumber(61642, 0)).toBe('61642');
+    expect(formatNumber(Number.NaN)).toBe('NaN');
+  });
+  it('says how many comparisons held and which backend ran', async () => {
+    const { crosscheckLine } = await import('../src/state.js');
+    const line = crosscheckLine({
+      ok: false,
+      tfBackend: 'webgl',
+      batch: 32,
+      rows: [{ ok: true }, { ok: false }, { ok: true }],
+      loss: { difference: 1.5e-7 },
+    });
+    expect(line).toBe(
+      'OUT OF TOLERANCE: TensorFlow.js on webgl, a batch of 32; 2 of 3 comparisons within tolerance, loss differs by 1.50e-7.',
+    );
+    expect(
+      crosscheckLine({
+        ok: true,
+        tfBackend: 'wasm',
+        batch: 32,
+        rows: [{ ok: true }],
+        loss: { difference: 0 },
+        skipped: ['webgl: too coarse'],
+      }),
+    ).toBe(
+      'within tolerance: TensorFlow.js on wasm, a batch of 32; 1 of 1 comparisons within tolerance, loss differs by 0.00e+0. Passed over: webgl: too coarse.',
+    );
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Inside a layer, as the page shows it: for one batch, each layer's output, the gradient
+ * arriving at it (dL/dy) and the gradient it passes down (dL/dx), each as its statistics and a
+ * histogram; BatchNormalization's parameters and moving statistics. Pure functions, tested in
+ * vitest; the worker computes the views, the page draws them.
+ */
+import { type Stats, stats } from '@fmnist/study/training';
+
+export interface Histogram {
+  min: number;
+  max: number;
+  /** counts[i]: values in [min + i·w, min + (i+1)·w), the last bin closed; w = (max − min)/bins. */
+  counts: number[];
+}
+
+export interface Summary {
+  stats: Stats;
+  histogram: Histogram;
+  count: number;
+}
+
+export interface LayerView {
+  name: string;
+  className: string;
+  output: Summary;
+  gradOutput: Summary;
+  gradInput: Summary;
+  /** BatchNormalization: γ, β, moving mean and variance, one line each. */
+  parameters: { name: string; stats: Stats }[];
+}
+
+/** `bins` equal bins over [min, max]; every value lands in one (NaN and ±∞ are not counted). */
+export function histogram(values: ArrayLike<number>, bins = 24): Histogram {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const counts = new Array<number>(bins).fill(0);
+  if (min > max) return { min: 0, max: 0, counts };
+  const width = (max - min) / bins;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    const bin = width === 0 ? 0 : Math.min(bins - 1, Math.floor((v - min) / width));
+    counts[bin]!++;
+  }
+  return { min, max, counts };
+}
+
+export function summarize(values: ArrayLike<number>, bins = 24): Summary {
+  return { stats: stats(values), histogram: histogram(values, bins), count: values.length };
+}
+
+/** `mean 0.0123 · std 0.456 · min −1.23 · max 2.34 · 41.2% zero`, as the page prints a summary. */
+export function summaryLine(s: Stats): string {
+  const n = (x: number) =>
+    Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : x.toFixed(4);
+  return `mean ${n(s.mean)} · std ${n(s.std)} · min ${n(s.min)} · max ${n(s.max)} · ${(100 * s.fractionZero).toFixed(1)}% zero`;
+}
