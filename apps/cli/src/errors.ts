@@ -7,6 +7,7 @@
  *   2  the command line is wrong (unknown command or option, bad option value)
  */
 import { DataError } from '@fmnist/data';
+import { OutputFolderError } from '@fmnist/files/node';
 import { ModelFileError, NonFiniteLossError } from '@fmnist/nn';
 import { ReportInputError } from '@fmnist/reports';
 import { CommanderError } from 'commander';
@@ -46,6 +47,7 @@ export const USER_FACING_ERRORS: readonly (abstract new (...args: never[]) => Er
   ReportInputError,
   NonFiniteLossError,
   ModelFileError,
+  OutputFolderError,
 ];
 
 /**

@@ -9,6 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsBackend } from '@fmnist/core';
+import { MANIFEST } from '@fmnist/files/node';
 import { describe, expect, it } from 'vitest';
 import { denseStack } from '../src/dense-stack.js';
 import { ModelFileError } from '../src/errors.js';
@@ -65,7 +66,7 @@ describe('saveModel / loadModel (TF.js Layers format)', () => {
       const dir = join(tmp(), spec.name);
       const written = await saveModel(model, dir, { metadata: { fmnist: { crop: 'top' } } });
       expect(written).toEqual([WEIGHTS_SHARD, MODEL_JSON]);
-      expect(readdirSync(dir).sort()).toEqual([WEIGHTS_SHARD, MODEL_JSON].sort());
+      expect(readdirSync(dir).sort()).toEqual([MANIFEST, WEIGHTS_SHARD, MODEL_JSON].sort());
       const loaded = await loadModel(dir, { backend });
       expect(loaded.spec).toEqual(model.spec);
       expect((await readModelFolder(dir)).metadata).toEqual({ fmnist: { crop: 'top' } });
@@ -149,25 +150,33 @@ describe('saveModel / loadModel (TF.js Layers format)', () => {
     expect(bits(decoded.weights.map((w) => w.data))).toBe(bits(model.getWeights()));
   });
 
-  it('replaces an earlier saved model atomically and leaves no temporary folder', async () => {
+  it('replaces an earlier saved model whole, keeps a file the user added, leaves no temporary folder', async () => {
     const root = tmp();
     const dir = join(root, 'm');
     await saveModel(await trained(SPECS[0]!), dir);
     const second = await trained(SPECS[2]!);
+    writeFileSync(join(dir, 'README.txt'), 'what this model is');
     await saveModel(second, dir);
     expect(readdirSync(root)).toEqual(['m']);
+    expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toBe('what this model is');
     expect((await loadModel(dir, { backend })).spec.name).toBe('dropout');
   });
 
-  it('refuses to write over a folder of other files, or a file', async () => {
+  it('refuses to write over a folder fmnist did not write (even a TF.js model), or a file', async () => {
     const root = tmp();
     mkdirSync(join(root, 'notes'));
     writeFileSync(join(root, 'notes', 'thesis.tex'), 'mine');
     const model = await trained(SPECS[0]!);
     await expect(saveModel(model, join(root, 'notes'))).rejects.toThrow(
-      /holds files other than a saved model \(thesis\.tex\); choose a new or empty folder/,
+      /^Could not write the model to .*notes: .*notes is not empty and was not written by fmnist \(it has no \.fmnist-manifest\.json\), so nothing in it will be replaced; choose a new or empty folder for the model$/,
     );
     expect(readFileSync(join(root, 'notes', 'thesis.tex'), 'utf8')).toBe('mine');
+    // A model saved by TF.js itself is the user's too.
+    mkdirSync(join(root, 'tfjs'));
+    writeFileSync(join(root, 'tfjs', MODEL_JSON), '{}');
+    writeFileSync(join(root, 'tfjs', 'weights.bin'), 'w');
+    await expect(saveModel(model, join(root, 'tfjs'))).rejects.toThrow(/was not written by fmnist/);
+    expect(readdirSync(join(root, 'tfjs')).sort()).toEqual([MODEL_JSON, 'weights.bin']);
     writeFileSync(join(root, 'file'), 'x');
     await expect(saveModel(model, join(root, 'file'))).rejects.toThrow(/is a file, not a folder/);
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,13 +53,16 @@ describe('writeReport', () => {
     expect(md).toContain('- [Results &amp; &lt;things&gt;](#results-things)');
   });
 
-  it('replaces an earlier report only with a complete new one', async () => {
+  it('replaces an earlier report with a complete new one, keeping the files the user added', async () => {
     const out = join(root, 'replace');
     await writeReport(out, tinyDocument('Old'));
-    await writeFile(join(out, 'figures', 'stale.png'), 'left from an older run');
-    await writeReport(out, tinyDocument('New'));
+    await writeFile(join(out, 'figures', 'mine.png'), 'added by the user');
+    await writeFile(join(out, 'notes.md'), 'my notes');
+    const written = await writeReport(out, tinyDocument('New'));
     expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<title>New</title>');
-    expect(await readdir(join(out, 'figures'))).not.toContain('stale.png');
+    expect(await readFile(join(out, 'figures', 'mine.png'), 'utf8')).toBe('added by the user');
+    expect(await readFile(join(out, 'notes.md'), 'utf8')).toBe('my notes');
+    expect(written.kept.sort()).toEqual(['figures/mine.png', 'notes.md']);
     expect(await hidden(root)).toEqual([]);
   });
 
@@ -70,7 +74,12 @@ describe('writeReport', () => {
     await mkdir(precious);
     await writeFile(join(precious, 'thesis.tex'), 'years of work');
     await expect(writeReport(precious, tinyDocument())).rejects.toThrow(
-      /is not empty and holds no report/,
+      /is not empty and was not written by fmnist/,
+    );
+    // A file named like a report's does not make a folder a report.
+    await writeFile(join(precious, 'results.json'), '{}');
+    await expect(writeReport(precious, tinyDocument())).rejects.toThrow(
+      /is not empty and was not written by fmnist/,
     );
     expect(await readFile(join(precious, 'thesis.tex'), 'utf8')).toBe('years of work');
     const file = join(root, 'a-file');
@@ -147,14 +156,17 @@ describe('writeReport', () => {
     expect(await readdir(root)).not.toContain('bad-names');
   });
 
-  it('clears temporary folders left by killed runs, but not those of live ones', async () => {
+  it('clears half-written folders left by killed runs, but not those of live ones', async () => {
     const parent = join(root, 'stale');
     await mkdir(parent);
+    const key = createHash('sha256').update('report').digest('hex').slice(0, 12);
     // Process ids above the kernel's pid_max (4194304 at most) can never be alive.
-    await mkdir(join(parent, '.report.tmp-99999999-abc'));
-    await mkdir(join(parent, '.report.old-99999999-0123abcd'));
-    await mkdir(join(parent, `.report.tmp-${process.pid}-live`));
+    await mkdir(join(parent, `.fmnist-new-${key}-99999999-0123abcd`));
+    await mkdir(join(parent, `.fmnist-new-${key}-${process.pid}-0123abcd`));
     await writeReport(join(parent, 'report'), tinyDocument());
-    expect((await readdir(parent)).sort()).toEqual([`.report.tmp-${process.pid}-live`, 'report']);
+    expect((await readdir(parent)).sort()).toEqual([
+      `.fmnist-new-${key}-${process.pid}-0123abcd`,
+      'report',
+    ]);
   });
 });

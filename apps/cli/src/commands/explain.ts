@@ -14,6 +14,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { UsageError } from '../errors.js';
 import { writeExplanationPage } from '../explain/index.js';
+import { claimOutFolder } from '../out-folder.js';
 
 export const DEFAULT_EXPLAIN_BATCH = 32;
 export const DEFAULT_EXPLAIN_HTML_DIR = 'fmnist-explain';
@@ -74,7 +75,25 @@ export const explainCommand: CommandModule = {
         );
       }
     }
-    const data = await context.loadData({ dataDir: options.dataDir });
+    const htmlDir =
+      options.html === undefined
+        ? undefined
+        : `${typeof options.html === 'string' ? options.html : DEFAULT_EXPLAIN_HTML_DIR}/${model}`;
+    // Claimed before the work, as --out is: a folder that cannot take the page is found now.
+    const folder =
+      htmlDir === undefined
+        ? undefined
+        : await claimOutFolder(htmlDir, {
+            command: `fmnist explain --model ${model}`,
+            expectedBytes: 2 ** 21,
+            dataDir: options.dataDir,
+            context,
+            label: `--html ${htmlDir}`,
+          });
+    const data = await context.loadData({ dataDir: options.dataDir }).catch(async (error) => {
+      await folder?.release();
+      throw error;
+    });
     const explanation = await explainModel({
       model,
       data,
@@ -82,12 +101,14 @@ export const explainCommand: CommandModule = {
       batchSize: options.batch as number,
       reference: options.reference !== false,
       onProgress: context.log,
+    }).catch(async (error) => {
+      await folder?.release();
+      throw error;
     });
     const result = explanation.result;
     let html: string | null = null;
-    if (options.html !== undefined) {
-      const dir = typeof options.html === 'string' ? options.html : DEFAULT_EXPLAIN_HTML_DIR;
-      html = await writeExplanationPage(explanation, `${dir}/${model}`);
+    if (folder !== undefined) {
+      html = await writeExplanationPage(explanation, folder);
       context.log(`wrote ${html}`);
     }
     const shown = only

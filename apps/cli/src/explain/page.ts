@@ -4,7 +4,9 @@
  * cannot show: the first Dense layer's weights and gradients as one heat map per unit, a
  * histogram of every layer's output, and batch normalisation's statistics before and after.
  */
+
 import { join } from 'node:path';
+import type { OutputFolder } from '@fmnist/files/node';
 import {
   type Block,
   type FigureBlock,
@@ -457,9 +459,12 @@ export async function explainPageFiles(
   }));
 }
 
-/** Writes an explanation already computed as a page folder; returns its report.html. */
-export async function writeExplanationPage(explanation: Explanation, dir: string): Promise<string> {
-  const written = await writeReport(dir, await explainDocument(explanation));
+/** Writes an explanation already computed into a claimed page folder; returns its report.html. */
+export async function writeExplanationPage(
+  explanation: Explanation,
+  folder: OutputFolder,
+): Promise<string> {
+  const written = await writeReport(folder.dir, await explainDocument(explanation), { folder });
   return join(written.dir, 'report.html');
 }
 

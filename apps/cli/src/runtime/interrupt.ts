@@ -19,6 +19,11 @@ export interface InterruptScope {
   register(workers: readonly TrainingHost[]): void;
   /** What is happening now, for the message ("training base, epoch 3"). */
   setStage(stage: string): void;
+  /**
+   * The report is being written: a signal now waits for it (a moment) and says whether it was
+   * finished, rather than leaving it half-swapped for the next run to put right.
+   */
+  finishing(writing: Promise<unknown>): void;
 }
 
 export async function withInterrupt<T>(
@@ -29,6 +34,7 @@ export async function withInterrupt<T>(
   let workers: readonly TrainingHost[] = [];
   let stage = 'starting';
   let stopping = false;
+  let writing: Promise<unknown> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     // A second Ctrl-C while the workers stop changes nothing.
     if (stopping) return;
@@ -41,10 +47,16 @@ export async function withInterrupt<T>(
       Promise.all(workers.map((w) => w.terminate())),
       new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS)),
     ]);
+    const written = (writing ?? Promise.reject()).then(
+      () => true,
+      () => false,
+    );
     // Exiting here, not throwing: the main thread may be inside a long synchronous step.
-    void stop.finally(() => {
+    void Promise.all([stop, written]).then(([, finished]) => {
       io.stderr.write(
-        `\nfmnist: ${what} while ${stage}; nothing new was written to ${out}. Run the command again to start over.\n`,
+        finished
+          ? `\nfmnist: ${what} while ${stage}; the report in ${out} was finished first and is whole.\n`
+          : `\nfmnist: ${what} while ${stage}; nothing new was written to ${out}. Run the command again to start over.\n`,
       );
       process.exit(code);
     });
@@ -58,6 +70,9 @@ export async function withInterrupt<T>(
       },
       setStage: (s) => {
         stage = s;
+      },
+      finishing: (p) => {
+        writing = p;
       },
     });
   } finally {

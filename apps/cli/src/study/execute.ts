@@ -3,15 +3,13 @@
  * and/or train the planned models (in the worker), turn the results into JSON, text and the
  * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
  */
-import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
+import { claimOutFolder } from '../out-folder.js';
 import { dataSection } from '../report/data-section.js';
 import { type RunInfo, reportDocument } from '../report/document.js';
 import { explainPages } from '../report/explain-section.js';
@@ -19,7 +17,7 @@ import { epochs } from '../report/figures.js';
 import { part1Section } from '../report/part1-section.js';
 import { part2Section } from '../report/part2-section.js';
 import { part1Text, part2Text } from '../report/text.js';
-import { withInterrupt } from '../runtime/interrupt.js';
+import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { dataSteps } from '../steps/data.js';
 import { VERSION } from '../version.js';
@@ -57,11 +55,27 @@ export async function executeStudy(
   const model = typeof options.model === 'string' ? options.model : undefined;
   // Checked before anything is loaded: a wrong --model is a usage error, exit 2.
   const jobs = planJobs(PARTS[name], { epochs: options.epochs, model });
-  await checkOutFolder(out);
+  const command = `fmnist ${name}${commandLineTail(options)}`;
+  // Claimed before anything is loaded: a folder that cannot take the report is found now, and
+  // no other run writes it until this one is done.
+  const folder = await claimOutFolder(out, {
+    command,
+    expectedBytes: expectedReportBytes(name, jobs.length, options.saveModels === true),
+    dataDir: options.dataDir,
+    context,
+  });
   const withData = name === 'data' || name === 'study';
   const quiet = name === 'data';
 
-  return withInterrupt(context.io, out, async (scope) => {
+  return withInterrupt(context.io, out, (scope) =>
+    // The folder is given up when the work fails (a written one releases itself).
+    run(scope).catch(async (error: unknown) => {
+      await folder.release();
+      throw error;
+    }),
+  );
+
+  async function run(scope: InterruptScope): Promise<CommandOutput> {
     const durations: Record<string, number> = {};
     const lap = (phase: string, since: number) => {
       durations[phase] = (performance.now() - since) / 1000;
@@ -91,7 +105,6 @@ export async function executeStudy(
     let backendDetail = '';
     let lanes = 0;
     const attachments: ReportAttachment[] = [];
-    const command = `fmnist ${name}${commandLineTail(options)}`;
     if (jobs.length > 0) {
       scope.setStage('training');
       // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.
@@ -198,7 +211,10 @@ export async function executeStudy(
     };
     json.run = run;
     const document = reportDocument(TITLES[name], run, sections, json);
-    const written = await writeReport(out, document, { attachments });
+    const writing = writeReport(out, document, { attachments, folder });
+    // A signal now lets the report finish (it is whole in a moment) before the run stops.
+    scope.finishing(writing);
+    const written = await writing;
     json.report = { dir: written.dir, files: written.files };
     if (!quiet) {
       context.log(
@@ -214,73 +230,19 @@ export async function executeStudy(
           ? { ...(json.data as object), report: json.report }
           : json;
     return { json: document_json, text: `${text.join('\n\n')}\n` };
-  });
+  }
 }
-
-/** Files whose presence marks a folder as an earlier report (which writeReport replaces). */
-const REPORT_FILES = ['report.html', 'results.json', 'report.md'];
 
 /**
- * writeReport refuses to replace a folder that is not an earlier report; finding that out
- * after minutes of training would waste them, so it is checked first, as a usage error.
+ * What a report usually takes on disk, with room to spare, checked against the free space
+ * before the work: the data figures about 1 MiB, a trained model's section about 0.5 MiB and its
+ * explain page about 1 MiB, a saved model about 0.5 MiB.
  */
-async function checkOutFolder(out: string): Promise<void> {
-  const target = resolve(out);
-  const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw unwritable(out, target, error);
-  });
-  if (info) {
-    if (!info.isDirectory()) {
-      throw new UsageError(`--out ${out} is a file, not a folder. Choose a new or empty folder`);
-    }
-    const entries = await readdir(target);
-    if (entries.length > 0 && !entries.some((e) => REPORT_FILES.includes(e))) {
-      throw new UsageError(
-        `--out ${out} is not empty and holds no earlier report, whose files the report would replace. Choose a new or empty folder`,
-      );
-    }
-  }
-  // The report is written beside its target first, then renamed into place: the nearest
-  // folder that exists must take a new entry. Tried now, with an empty folder removed at once.
-  let parent = dirname(target);
-  for (;;) {
-    const found = await stat(parent).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw unwritable(out, parent, error);
-    });
-    if (found) {
-      if (!found.isDirectory()) {
-        throw new UsageError(
-          `--out ${out} cannot be made: ${parent} is a file, not a folder. Choose another --out`,
-        );
-      }
-      break;
-    }
-    const up = dirname(parent);
-    if (up === parent) break;
-    parent = up;
-  }
-  try {
-    await rmdir(await mkdtemp(join(parent, '.fmnist-write-check-')));
-  } catch (error) {
-    throw unwritable(out, parent, error as NodeJS.ErrnoException);
-  }
-}
-
-/** --out cannot be written: the system's reason, and what to do. */
-function unwritable(out: string, where: string, error: NodeJS.ErrnoException): UsageError {
-  const why =
-    error.code === 'EACCES' || error.code === 'EPERM'
-      ? 'permission denied'
-      : error.code === 'ENOTDIR'
-        ? 'a part of the path is a file, not a folder'
-        : error.code === 'EROFS'
-          ? 'the file system is read-only'
-          : `could not create a folder there (${error.code ?? error.message})`;
-  return new UsageError(
-    `--out ${out} cannot be written (${where}: ${why}). Choose a folder you can write to`,
-  );
+function expectedReportBytes(name: StudyCommandName, models: number, saveModels: boolean): number {
+  const MiB = 2 ** 20;
+  const data = name === 'data' || name === 'study' ? 1 : 0;
+  const explain = name === 'study' ? models : 0;
+  return (data + models * 0.5 + explain + (saveModels ? models * 0.5 : 0) + 1) * MiB;
 }
 
 function correctShare(predictions: Int32Array, labels: Uint8Array): number {

@@ -3,14 +3,14 @@
  * weights shard; see io/tfjs-format.ts), read back by `tf.loadLayersModel` and by
  * `loadModel` here.
  *
- * Written atomically: into a temporary folder beside the target, model.json last, then renamed
- * into place (an earlier saved model is set aside first and removed after), so a crash never
- * leaves a half-written model where a good one was.
+ * Written by @fmnist/files: whole, into a folder beside the target renamed into place, so a
+ * crash never leaves a half-written model where a good one was; a folder is replaced only when
+ * fmnist wrote it, and files a user added to it are kept.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { Backend } from '@fmnist/core';
+import { type FolderFile, OutputFolderError, writeOutputFolder } from '@fmnist/files/node';
 import type { Dtype } from '../dtype.js';
 import { ModelFileError } from '../errors.js';
 import {
@@ -22,31 +22,28 @@ import {
 } from '../io/tfjs-format.js';
 import { Sequential } from '../sequential.js';
 
-/** Writes the files of an encoded model into `dir` (atomically); returns the names written. */
-export async function writeModelFolder(dir: string, files: LayersModelFiles): Promise<string[]> {
-  const target = resolve(dir);
-  await checkReplaceable(target);
-  const parent = dirname(target);
-  const temp = join(parent, `.${basename(target)}.tmp-${process.pid}-${hex()}`);
-  const written: string[] = [];
+/** Writes the files of an encoded model into `dir` (whole); returns the names written. */
+export async function writeModelFolder(
+  dir: string,
+  files: LayersModelFiles,
+  writer: { command?: string; version?: string } = {},
+): Promise<string[]> {
+  const contents: FolderFile[] = [...files.shards].map(([path, content]) => ({ path, content }));
+  // model.json last: a reader that finds it finds its shards.
+  contents.push({ path: MODEL_JSON, content: `${JSON.stringify(files.modelJson, null, 2)}\n` });
   try {
-    await mkdir(parent, { recursive: true });
-    await mkdir(temp);
-    for (const [name, bytes] of files.shards) {
-      await writeFile(join(temp, name), bytes);
-      written.push(name);
-    }
-    await writeFile(join(temp, MODEL_JSON), `${JSON.stringify(files.modelJson, null, 2)}\n`);
-    written.push(MODEL_JSON);
-    await swapIntoPlace(temp, target);
+    const written = await writeOutputFolder(dir, contents, {
+      what: 'model',
+      command: writer.command ?? 'fmnist',
+      version: writer.version ?? '',
+    });
+    return written.files;
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    if (error instanceof ModelFileError) throw error;
-    throw new ModelFileError(
-      `Could not write the model to ${dir}: ${(error as Error).message}; choose a folder you can write to.`,
-    );
+    if (error instanceof OutputFolderError) {
+      throw new ModelFileError(`Could not write the model to ${dir}: ${error.message}`);
+    }
+    throw error;
   }
-  return written;
 }
 
 /** Saves the model into the folder `dir` in TF.js's Layers format (atomically). */
@@ -125,48 +122,4 @@ export async function loadModel(
   const model = new Sequential(decoded.spec, options);
   model.setWeights(decoded.weights);
   return model;
-}
-
-/** A saved model's folder holds model.json and its .bin shards, nothing else. */
-async function checkReplaceable(target: string): Promise<void> {
-  const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new ModelFileError(
-      `Could not write the model to ${target}: ${error.code ?? error.message}; choose a folder you can write to.`,
-    );
-  });
-  if (!info) return;
-  if (!info.isDirectory()) {
-    throw new ModelFileError(
-      `${target} is a file, not a folder; choose a new folder for the model.`,
-    );
-  }
-  const foreign = (await readdir(target)).filter((e) => e !== MODEL_JSON && !e.endsWith('.bin'));
-  if (foreign.length > 0) {
-    throw new ModelFileError(
-      `${target} holds files other than a saved model (${foreign.slice(0, 3).join(', ')}); choose a new or empty folder for the model.`,
-    );
-  }
-}
-
-async function swapIntoPlace(temp: string, target: string): Promise<void> {
-  const aside = join(dirname(target), `.${basename(target)}.old-${process.pid}-${hex()}`);
-  let movedAside = false;
-  try {
-    await rename(target, aside);
-    movedAside = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  try {
-    await rename(temp, target);
-  } catch (error) {
-    if (movedAside) await rename(aside, target);
-    throw error;
-  }
-  if (movedAside) await rm(aside, { recursive: true, force: true });
-}
-
-function hex(): string {
-  return randomBytes(4).toString('hex');
 }

@@ -1,12 +1,10 @@
 /**
- * Writes a report folder atomically: everything goes into a temporary folder beside `outDir`,
- * and only when all of it is written is it renamed into place. An interrupted run leaves at
- * most a hidden temporary folder, never a half report that looks whole, and an existing report
- * is replaced only by a complete one.
+ * Writes a report folder whole: the files are made here (reportFiles) and written by
+ * @fmnist/files, which builds the folder beside `outDir` and renames it into place only when
+ * all of it is written, replaces a folder only when fmnist wrote it, and keeps the files a
+ * user added to it.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { type OutputFolder, openOutputFolder } from '@fmnist/files/node';
 import {
   collectFigures,
   figureFiles,
@@ -21,10 +19,10 @@ export interface WrittenReport {
   dir: string;
   /** Every file written, relative to `dir`, in the order written. */
   files: string[];
+  /** Files of the user's that were in the folder and were kept. */
+  kept: string[];
 }
 
-/** Files whose presence says a folder is a report this package wrote, safe to replace. */
-const REPORT_MARKERS = ['report.html', 'results.json', 'report.md'];
 const FIGURE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** A file that goes into the report folder with the report, e.g. `models/base/model.json`. */
@@ -37,6 +35,13 @@ export interface ReportAttachment {
 export interface WriteReportOptions {
   /** Written before the report's own files, so they appear (atomically) with it or not at all. */
   attachments?: readonly ReportAttachment[];
+  /** The folder, claimed before the long work (openOutputFolder); claimed now when absent. */
+  folder?: OutputFolder;
+  /** The command that wrote it and its version, recorded in the folder's manifest. */
+  command?: string;
+  version?: string;
+  /** Notes for the user (files of theirs kept, an interrupted run's folder put back). */
+  log?: (line: string) => void;
 }
 
 const ATTACHMENT_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -71,37 +76,27 @@ export function reportFiles(
   return files;
 }
 
+/**
+ * Writes the report into `outDir` (see @fmnist/files: replaced only when fmnist wrote it, the
+ * user's own files in it kept, swapped in whole). A caller with long work to do first claims
+ * the folder with `openOutputFolder` before the work and passes it as `options.folder`.
+ */
 export async function writeReport(
   outDir: string,
   doc: ReportDocument,
   options: WriteReportOptions = {},
 ): Promise<WrittenReport> {
-  const target = resolve(outDir);
-  const parent = dirname(target);
-  const base = basename(target);
   const contents = reportFiles(doc, options.attachments);
-  await checkReplaceable(target);
-
-  await mkdir(parent, { recursive: true });
-  await removeStaleTemporaries(parent, base);
-  // mkdir, not mkdtemp: mkdtemp's folder is 0700, and the report would keep that mode; this one
-  // gets the mode any new folder gets (0777 less the umask), as the folder it replaces had.
-  const temp = join(parent, `.${base}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  await mkdir(temp);
-  const files: string[] = [];
-  try {
-    await mkdir(join(temp, 'figures'));
-    for (const file of contents) {
-      await mkdir(dirname(join(temp, file.path)), { recursive: true });
-      await writeFile(join(temp, file.path), file.content);
-      files.push(file.path);
-    }
-    await swapIntoPlace(temp, target, parent, base);
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
-  return { dir: target, files };
+  const folder =
+    options.folder ??
+    (await openOutputFolder(outDir, {
+      what: 'report',
+      command: options.command ?? 'fmnist',
+      version: options.version ?? '',
+      log: options.log,
+    }));
+  const written = await folder.write(contents);
+  return { dir: written.dir, files: written.files, kept: written.kept };
 }
 
 /** Typed arrays become plain arrays in results.json, rather than {"0":..,"1":..} objects. */
@@ -148,81 +143,4 @@ function checkAttachments(attachments: readonly ReportAttachment[]): void {
     }
     seen.add(path);
   }
-}
-
-/**
- * Refuses to replace anything but an earlier report or an empty folder, so `--out .` or a typo
- * never deletes someone's files.
- */
-async function checkReplaceable(target: string): Promise<void> {
-  const info = await stat(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (!info) return;
-  if (!info.isDirectory()) {
-    throw new ReportInputError(
-      `${target} exists and is not a folder; choose another output folder.`,
-    );
-  }
-  const entries = await readdir(target);
-  if (entries.length > 0 && !entries.some((e) => REPORT_MARKERS.includes(e))) {
-    throw new ReportInputError(
-      `${target} is not empty and holds no report (no ${REPORT_MARKERS.join(', ')}); choose an empty or new output folder, as its files would be replaced.`,
-    );
-  }
-}
-
-/**
- * Moves the finished folder into place. POSIX rename cannot replace a non-empty folder, so an
- * existing report is first renamed aside, then the new one in, then the old one removed; if the
- * second rename fails, the old report is put back.
- */
-async function swapIntoPlace(
-  temp: string,
-  target: string,
-  parent: string,
-  base: string,
-): Promise<void> {
-  const aside = join(parent, `.${base}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let movedAside = false;
-  try {
-    await rename(target, aside);
-    movedAside = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  try {
-    await rename(temp, target);
-  } catch (error) {
-    if (movedAside) await rename(aside, target);
-    throw error;
-  }
-  if (movedAside) await rm(aside, { recursive: true, force: true });
-}
-
-/**
- * Removes temporary and set-aside folders left by runs that were killed (their process is gone),
- * so interrupted runs do not pile up hidden folders. Those of live processes are left alone.
- */
-async function removeStaleTemporaries(parent: string, base: string): Promise<void> {
-  const pattern = new RegExp(`^\\.${escapeRegExp(base)}\\.(?:tmp|old)-(\\d+)-`);
-  for (const entry of await readdir(parent)) {
-    const pid = Number(pattern.exec(entry)?.[1]);
-    if (pid && !isAlive(pid)) await rm(join(parent, entry), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
