@@ -20,6 +20,8 @@ export interface CommandOutput {
    * status is 1, so scripts and CI cannot mistake a failed check for a pass.
    */
   failedCheck?: string;
+  /** The exit status when the command ended another way than success (a signal: 130, 143). */
+  exitCode?: number;
 }
 
 /** The options a command receives: the shared ones it took, plus its own. */

@@ -26,6 +26,14 @@ export class LabServerError extends Error {
   override readonly name = 'LabServerError';
 }
 
+/** The command printed its output and ends with this status (a server stopped by a signal). */
+export class EndedWithStatus extends Error {
+  override readonly name = 'EndedWithStatus';
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+  }
+}
+
 /** A check the command makes failed; its output has been printed already. */
 export class CheckFailedError extends Error {
   override readonly name = 'CheckFailedError';
@@ -118,6 +126,7 @@ export function reportError(
     }
     return { line: `fmnist: ${sentence(what)}${suggestion} ${help}`, exitCode: EXIT_USAGE };
   }
+  if (error instanceof EndedWithStatus) return { line: undefined, exitCode: error.exitCode };
   if (error instanceof UsageError) {
     return { line: `fmnist: ${sentence(oneLine(error.message))} ${help}`, exitCode: EXIT_USAGE };
   }

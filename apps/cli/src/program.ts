@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { type CommandEntry, type CommandModule, type CommandOptions, isLazy } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type Io } from './context.js';
-import { CheckFailedError } from './errors.js';
+import { CheckFailedError, EndedWithStatus } from './errors.js';
 import { addCommonOptions } from './options.js';
 import { VERSION } from './version.js';
 
@@ -27,6 +27,7 @@ function register(program: Command, module: CommandModule, io: Io): void {
     // One document, written once: a consumer can parse stdout whole.
     io.stdout.write(options.json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
     if (output.failedCheck !== undefined) throw new CheckFailedError(output.failedCheck);
+    if (output.exitCode !== undefined) throw new EndedWithStatus(output.exitCode);
   });
 }
 

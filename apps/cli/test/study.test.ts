@@ -178,7 +178,7 @@ describe('bad command lines: one line, exit 2, nothing trained', () => {
     const run = await fmnist(['part1', '--out', dir, '--limit', '10']);
     expect(run.code).toBe(2);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/not empty and holds no earlier report/);
+    expect(run.stderr).toMatch(/not empty and was not written by fmnist/);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
   });
 });

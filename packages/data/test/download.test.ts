@@ -58,6 +58,23 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-length': bytes.length });
         res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
         return;
+      case 'endless': {
+        // No length, and bytes for ever: only the size cap ends it.
+        res.writeHead(200);
+        const chunk = Buffer.alloc(64 * 1024, 0x1f);
+        const pump = () => {
+          while (res.write(chunk)) if (res.destroyed) return;
+          res.once('drain', pump);
+        };
+        res.on('close', () => res.removeAllListeners('drain'));
+        pump();
+        return;
+      }
+      case 'huge':
+        // Announces a gigabyte.
+        res.writeHead(200, { 'content-length': String(10 ** 9) });
+        res.write(bytes);
+        return;
       case 'stall':
         res.writeHead(200, { 'content-length': bytes.length });
         res.write(bytes.subarray(0, 10)); // then nothing, ever
@@ -182,6 +199,31 @@ describe('download failures leave nothing half-written', () => {
     expect(error.code).toBe('download-failed');
     expect(error.message).toMatch(/no data for 0 s|aborted/);
     expect(listing(cacheDir)).toEqual([]);
+  });
+
+  it('a mirror that streams for ever is cut off at the official size: nothing fills the disk', async () => {
+    const { cacheDir, events, options } = await isolated(['endless']);
+    const error = await dataErrorOf(loadFashionMnist(options));
+    expect(error.code).toBe('download-failed');
+    expect(error.message).toMatch(
+      new RegExp(`it sent more than the official file's ${DATASET_FILES[0]!.bytes} bytes`),
+    );
+    const received = events.filter((e) => e.type === 'progress').at(-1);
+    expect(received?.type === 'progress' && received.receivedBytes).toBeLessThanOrEqual(
+      DATASET_FILES[0]!.bytes,
+    );
+    expect(listing(cacheDir)).toEqual([]);
+  });
+
+  it('a mirror announcing more than the official size is given up on before reading', async () => {
+    const { cacheDir, events, options } = await isolated(['huge', 'good']);
+    const data = await loadFashionMnist(options);
+    expect(data.train.count).toBe(50);
+    const failed = events.find((e) => e.type === 'mirror-failed');
+    expect(failed?.type === 'mirror-failed' && failed.reason).toMatch(
+      /^it announces \d+ bytes; the official file has 26421856$/,
+    );
+    expect(listing(cacheDir)).toEqual(DATASET_FILES.map((f) => `${f.name}.gz`).sort());
   });
 
   it('offline: a clear one-line error naming where to put the files', async () => {

@@ -3,17 +3,25 @@
 // (--data-dir, FASHION_MNIST_DIR, the cache, Debian's package, else downloaded first) and
 // checked before the server starts; the page fetches the four files from /data/<key> and
 // unpacks them itself.
+//
+// It stays on this machine unless asked: a --host that is not a loopback address needs
+// --allow-remote too; a request whose Host header names another site is refused (a page on
+// another site that rebinds its name to 127.0.0.1 must not read the data or drive the lab);
+// no other site may frame it; it answers GET and HEAD only.
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetFileKey } from '@fmnist/data';
 import { InvalidArgumentError, Option } from 'commander';
 import sirv from 'sirv';
 import type { CommandModule } from '../command.js';
-import { LabServerError } from '../errors.js';
+import { LabServerError, UsageError } from '../errors.js';
+import { EXIT_INTERRUPTED, EXIT_TERMINATED } from '../runtime/interrupt.js';
 
 export const DEFAULT_LAB_PORT = 8765;
 export const DEFAULT_LAB_HOST = '127.0.0.1';
@@ -61,6 +69,71 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
+/** Whether `host` is this machine only: 127.0.0.0/8, ::1 (also as ::ffff:127.x), localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/** Listening on every interface: the URL then names this machine's loopback address. */
+function isWildcard(host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/**
+ * The Host headers the server answers: the address it serves and, on loopback, the other
+ * names of this machine's loopback; with --allow-remote, also IP literals and the host name.
+ * Any other name is a page of another site pointed at this server (DNS rebinding).
+ */
+function hostAllowed(header: string | undefined, host: string, port: number): boolean {
+  if (header === undefined) return false;
+  let name: string;
+  let headerPort: number;
+  try {
+    const url = new URL(`http://${header}/`);
+    if (url.username || url.password || url.pathname !== '/') return false;
+    name = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    headerPort = url.port === '' ? 80 : Number(url.port);
+  } catch {
+    return false;
+  }
+  if (headerPort !== port) return false;
+  if (isLoopback(name)) return true;
+  if (name === host.replace(/^\[|\]$/g, '').toLowerCase()) return true;
+  return !isLoopback(host) && (isIP(name) !== 0 || name === hostname().toLowerCase());
+}
+
+/** The URLs at which other machines may reach a server on every interface. */
+function networkUrls(port: number): string[] {
+  const urls: string[] = [];
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.internal) continue;
+      urls.push(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}/`);
+    }
+  }
+  return urls;
+}
+
+/**
+ * Checks --host before anything starts: an empty or non-loopback address serves the data and
+ * the lab to the network, which only --allow-remote says the user means.
+ */
+export function checkLabHost(host: string, allowRemote: boolean): void {
+  if (isLoopback(host) || allowRemote) return;
+  const what =
+    host === ''
+      ? 'an empty --host listens on every interface'
+      : isWildcard(host)
+        ? `--host ${host} listens on every interface`
+        : `--host ${host} is not a loopback address`;
+  throw new UsageError(
+    `${what}, so other machines could reach the lab; use --host 127.0.0.1 (the default), or add --allow-remote if you mean to serve it to the network`,
+  );
+}
+
 /** Starts the server; resolves once it listens, or rejects with a LabServerError. */
 export function startLabServer(options: {
   pageDir: string;
@@ -69,19 +142,31 @@ export function startLabServer(options: {
   port: number;
 }): Promise<LabServer> {
   const page = sirv(options.pageDir, { dev: false, etag: true, gzip: false });
+  let port = options.port;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // No page of this server is meant to be framed or to load anything from elsewhere.
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader(
       'Content-Security-Policy',
-      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'",
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'",
     );
+    if (!hostAllowed(req.headers.host, options.host, port)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`This server answers only for its own address (port ${port} on this machine).\n`);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Only GET and HEAD.\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = /^\/data\/([A-Za-z]+)$/.exec(url.pathname);
     if (match) {
       const key = match[1] as DatasetFileKey;
       const file = DATA_KEYS.includes(key) ? options.files[key] : undefined;
-      if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      if (!file) {
         res.writeHead(404).end();
         return;
       }
@@ -135,8 +220,12 @@ export function startLabServer(options: {
     });
     server.listen(options.port, options.host, () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
-      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      port = typeof address === 'object' && address ? address.port : options.port;
+      const host = isWildcard(options.host)
+        ? '127.0.0.1'
+        : options.host.includes(':')
+          ? `[${options.host}]`
+          : options.host;
       resolve({
         url: `http://${host}:${port}/`,
         close: () =>
@@ -171,29 +260,54 @@ export const labCommand: CommandModule = {
           .argParser(parsePort)
           .default(DEFAULT_LAB_PORT),
       )
-      .addOption(new Option('--host <address>', 'address to listen on').default(DEFAULT_LAB_HOST))
+      .addOption(
+        new Option(
+          '--host <address>',
+          'address to listen on (a loopback address unless --allow-remote)',
+        ).default(DEFAULT_LAB_HOST),
+      )
+      .addOption(
+        new Option(
+          '--allow-remote',
+          'let --host be an address other machines reach (0.0.0.0, a LAN address): the data and the lab are then served to the network',
+        ),
+      )
       .addOption(new Option('--open', "open the page in the desktop's browser")),
   async run(options, context) {
+    const host = String(options.host ?? DEFAULT_LAB_HOST);
+    checkLabHost(host, options.allowRemote === true);
+    // Listening for the signals before anything is printed: a Ctrl-C right after the URL
+    // appears must stop the server the same way (130), not kill the process.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
     const pageDir = labPageDir();
     const data = await context.loadData({ dataDir: options.dataDir });
     const server = await startLabServer({
       pageDir,
       files: data.location.files,
-      host: String(options.host ?? DEFAULT_LAB_HOST),
+      host,
       port: Number(options.port ?? DEFAULT_LAB_PORT),
     });
+    if (!isLoopback(host)) {
+      const port = Number(new URL(server.url).port);
+      const others = isWildcard(host) ? networkUrls(port) : [server.url];
+      context.log(
+        `warning: the lab is served to the network (--host ${host === '' ? "''" : host} --allow-remote): anyone who reaches ${others.length > 0 ? others.join(', ') : `port ${port} of this machine`} can use it and read the data`,
+      );
+    }
     context.log(
       `fmnist lab: serving ${server.url} (data from ${data.location.dir}); Ctrl-C stops it`,
     );
     if (options.open) openBrowser(server.url, context.log);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await stopped;
     await server.close();
     return {
       json: { url: server.url, stoppedBy: signal },
-      text: `fmnist lab: stopped (${signal})`,
+      text: `fmnist lab: stopped (${signal})\n`,
+      // The shell's convention, as for every command a signal stops: 130 SIGINT, 143 SIGTERM.
+      exitCode: signal === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED,
     };
   },
 };

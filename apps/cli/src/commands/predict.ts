@@ -199,7 +199,75 @@ async function readImages(file: string): Promise<ImageSet> {
   return { ...idx, labels: new Uint8Array(idx.count) };
 }
 
+/**
+ * A PNG's header (IHDR, always the first chunk): its size and kind, read before anything is
+ * inflated, so that a small file declaring 30000x30000 pixels is refused without decoding it.
+ */
+function pngHeader(
+  bytes: Uint8Array,
+): { width: number; height: number; depth: number; colorType: number } | undefined {
+  if (bytes.length < 33) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const type = String.fromCharCode(...bytes.subarray(12, 16));
+  if (type !== 'IHDR') return undefined;
+  return {
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    depth: bytes[24]!,
+    colorType: bytes[25]!,
+  };
+}
+
+/** The bytes of a PNG's image data chunks (IDAT) together, walking the chunk lengths. */
+function pngDataBytes(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let total = 0;
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    if (String.fromCharCode(...bytes.subarray(at + 4, at + 8)) === 'IDAT') total += length;
+    at += 12 + length;
+  }
+  return total;
+}
+
+/**
+ * A 28x28 8-bit grayscale image is 812 bytes before compression (a filter byte per row), which
+ * deflate never makes much larger: more image data than this is a decompression bomb.
+ */
+const MAX_PNG_DATA_BYTES = 4096;
+
 function pngImage(file: string, bytes: Uint8Array): ImageSet {
+  const header = pngHeader(bytes);
+  if (header === undefined) {
+    throw new UsageError(`--images ${file} is a damaged PNG (no IHDR header). Export it again`);
+  }
+  const kinds: Record<number, string | undefined> = {
+    0: undefined,
+    2: 'an RGB image',
+    3: 'a palette (indexed-colour) image',
+    4: 'grayscale with alpha',
+    6: 'an RGBA image',
+  };
+  const kind =
+    header.colorType in kinds ? kinds[header.colorType] : `colour type ${header.colorType}`;
+  if (header.width !== 28 || header.height !== 28 || kind !== undefined || header.depth !== 8) {
+    const what = [
+      header.width !== 28 || header.height !== 28 ? `${header.width}x${header.height}` : undefined,
+      kind,
+      header.depth !== 8 ? `${header.depth}-bit` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    throw new UsageError(
+      `--images ${file} is ${what}; predict takes 28x28 8-bit grayscale PNGs, as Fashion-MNIST's images are. Convert it first (e.g. ImageMagick: magick ${file} -resize 28x28! -colorspace Gray -depth 8 out.png)`,
+    );
+  }
+  const data = pngDataBytes(bytes);
+  if (data > MAX_PNG_DATA_BYTES) {
+    throw new UsageError(
+      `--images ${file} holds ${data} bytes of image data, more than a 28x28 grayscale image can compress to (a decompression bomb?). Export it again`,
+    );
+  }
   let png: ReturnType<typeof decodePng>;
   try {
     png = decodePng(bytes);
@@ -208,26 +276,9 @@ function pngImage(file: string, bytes: Uint8Array): ImageSet {
       `--images ${file} is a damaged PNG (${(error as Error).message}). Export it again`,
     );
   }
-  const kind =
-    png.palette !== undefined
-      ? 'a palette (indexed-colour) image'
-      : png.channels === 1
-        ? undefined
-        : png.channels === 2
-          ? 'grayscale with alpha'
-          : png.channels === 3
-            ? 'an RGB image'
-            : 'an RGBA image';
-  if (png.width !== 28 || png.height !== 28 || kind !== undefined || png.depth !== 8) {
-    const what = [
-      png.width !== 28 || png.height !== 28 ? `${png.width}x${png.height}` : undefined,
-      kind,
-      png.depth !== 8 ? `${png.depth}-bit` : undefined,
-    ]
-      .filter(Boolean)
-      .join(', ');
+  if (png.width !== 28 || png.height !== 28 || png.channels !== 1 || png.depth !== 8) {
     throw new UsageError(
-      `--images ${file} is ${what}; predict takes 28x28 8-bit grayscale PNGs, as Fashion-MNIST's images are. Convert it first (e.g. ImageMagick: magick ${file} -resize 28x28! -colorspace Gray -depth 8 out.png)`,
+      `--images ${file} is a damaged PNG (its header and data disagree). Export it again`,
     );
   }
   return {

@@ -20,10 +20,11 @@ export interface InterruptScope {
   /** What is happening now, for the message ("training base, epoch 3"). */
   setStage(stage: string): void;
   /**
-   * The report is being written: a signal now waits for it (a moment) and says whether it was
-   * finished, rather than leaving it half-swapped for the next run to put right.
+   * Writes the report: not at all once a signal came (the run is stopping); else a signal
+   * during the write waits for it (a moment) and says it was finished, rather than leaving it
+   * half-swapped for the next run to put right.
    */
-  finishing(writing: Promise<unknown>): void;
+  finishing<T>(write: () => Promise<T>): Promise<T>;
 }
 
 export async function withInterrupt<T>(
@@ -71,8 +72,15 @@ export async function withInterrupt<T>(
       setStage: (s) => {
         stage = s;
       },
-      finishing: (p) => {
-        writing = p;
+      finishing: async <T>(write: () => Promise<T>): Promise<T> => {
+        // A signal that came while the main thread was busy (the explain pages are long
+        // synchronous steps) is handled on the next turn of the event loop: take that turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        // Stopping: the handler exits once the workers are gone; nothing new is started.
+        if (stopping) return new Promise<T>(() => {});
+        const started = write();
+        writing = started;
+        return started;
       },
     });
   } finally {

@@ -211,10 +211,11 @@ export async function executeStudy(
     };
     json.run = run;
     const document = reportDocument(TITLES[name], run, sections, json);
-    const writing = writeReport(out, document, { attachments, folder });
-    // A signal now lets the report finish (it is whole in a moment) before the run stops.
-    scope.finishing(writing);
-    const written = await writing;
+    // A signal during the write lets it finish (it is whole in a moment) before the run stops.
+    const written = await scope.finishing(() => {
+      scope.setStage('writing the report');
+      return writeReport(out, document, { attachments, folder });
+    });
     json.report = { dir: written.dir, files: written.files };
     if (!quiet) {
       context.log(

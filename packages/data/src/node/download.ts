@@ -18,6 +18,7 @@ import {
   type DatasetFile,
   type DatasetFileKey,
   DEBIAN_PACKAGE,
+  OFFICIAL_BYTES,
   OFFICIAL_MIRRORS,
   OFFICIAL_SHA256,
 } from '../files.js';
@@ -39,6 +40,12 @@ export interface DownloadOptions {
   onProgress?: (event: DownloadEvent) => void;
   /** A mirror that sends nothing for this long is given up on (ms); 30 s by default. */
   stallTimeoutMs?: number;
+  /**
+   * The most bytes each file may have; the official files' sizes by default. A mirror that
+   * announces or sends more is given up on at once, so one that streams forever cannot fill
+   * the disk.
+   */
+  maxBytes?: Readonly<Record<DatasetFileKey, number>>;
 }
 
 function describeFailure(error: unknown): string {
@@ -60,6 +67,7 @@ async function fetchToFile(
   url: string,
   tmp: string,
   file: string,
+  maxBytes: number,
   options: DownloadOptions,
 ): Promise<{ sha256: string; bytes: number }> {
   const stallMs = options.stallTimeoutMs ?? 30_000;
@@ -84,14 +92,21 @@ async function fetchToFile(
     }
     const length = Number(response.headers.get('content-length'));
     const totalBytes = Number.isFinite(length) && length > 0 ? length : undefined;
+    if (totalBytes !== undefined && totalBytes > maxBytes) {
+      throw new Error(`it announces ${totalBytes} bytes; the official file has ${maxBytes}`);
+    }
     options.onProgress?.({ type: 'start', file, url, totalBytes });
     const hash = createHash('sha256');
     let receivedBytes = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         arm();
-        hash.update(chunk);
         receivedBytes += chunk.length;
+        if (receivedBytes > maxBytes) {
+          done(new Error(`it sent more than the official file's ${maxBytes} bytes`));
+          return;
+        }
+        hash.update(chunk);
         options.onProgress?.({ type: 'progress', file, receivedBytes, totalBytes });
         done(null, chunk);
       },
@@ -176,7 +191,8 @@ export async function downloadFile(
     // A leading dot and a random part: never picked up as data, never shared between runs.
     const tmp = join(cacheDir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
     try {
-      const got = await fetchToFile(url, tmp, name, options);
+      const maxBytes = (options.maxBytes ?? OFFICIAL_BYTES)[file.key];
+      const got = await fetchToFile(url, tmp, name, maxBytes, options);
       if (got.sha256 !== expected) {
         badChecksum = { url, sha256: got.sha256 };
         throw new ChecksumMismatch(`SHA-256 ${got.sha256} is not the official ${expected}`);

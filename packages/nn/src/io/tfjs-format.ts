@@ -188,6 +188,17 @@ function kerasConfig(layer: LayerSpec, name: string): Record<string, unknown> {
 const ACTIVATIONS: readonly Activation[] = ['relu', 'softmax', 'linear'];
 const SUPPORTED = 'Flatten, Dense (relu, softmax or linear), BatchNormalization and Dropout';
 
+/**
+ * The most weights a model may have here: 50 million (200 MB of float32), far above any dense
+ * network on Fashion-MNIST (the study's largest has 109,386), so that a small model.json
+ * declaring a huge layer is refused before any of it is allocated.
+ */
+export const MAX_MODEL_WEIGHTS = 50_000_000;
+/** No Layers model.json nests deeper than this; deeper JSON is refused before it is walked. */
+const MAX_JSON_DEPTH = 64;
+/** The most weights files one model.json may list (TF.js writes 4 MB shards: 200 MB is 50). */
+export const MAX_SHARDS = 256;
+
 type RawLayer = { class_name?: unknown; className?: unknown; config?: unknown };
 
 /**
@@ -214,6 +225,9 @@ export function decodeLayersModel(
     }
   }
   if (!isObject(doc)) return fail('is not a JSON object; point at a TF.js Layers model.json');
+  if (depthOver(doc, MAX_JSON_DEPTH)) {
+    fail(`nests its JSON more than ${MAX_JSON_DEPTH} levels deep, which no Layers model.json does`);
+  }
   if (doc.format !== undefined && doc.format !== 'layers-model') {
     fail(
       `has format '${String(doc.format)}', not 'layers-model': only TF.js Layers models load here (a graph model has no layers to rebuild)`,
@@ -247,7 +261,7 @@ export function decodeLayersModel(
     const cls = isObject(raw) ? (raw.class_name ?? raw.className) : undefined;
     const cfg = isObject(raw) && isObject(raw.config) ? raw.config : {};
     const name = typeof cfg.name === 'string' ? cfg.name : `layer ${index}`;
-    const at = `layer ${index} '${name}' (${String(cls)})`;
+    const at = `layer ${index} '${short(name)}' (${short(String(cls))})`;
     const declared = cfg.batch_input_shape ?? cfg.batch_shape ?? cfg.batchInputShape;
     if (declared !== undefined && declared !== null) {
       if (
@@ -255,12 +269,16 @@ export function decodeLayersModel(
         declared.length < 2 ||
         !declared.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)
       ) {
-        fail(`${at} declares the input shape ${JSON.stringify(declared)}; expected [null, ...]`);
+        fail(
+          `${at} declares the input shape ${short(JSON.stringify(declared))}; expected [null, ...]`,
+        );
       }
       inputShape ??= (declared as number[]).slice(1);
     }
     if (cfg.dtype !== undefined && cfg.dtype !== 'float32' && !isFloat32Policy(cfg.dtype)) {
-      fail(`${at} has dtype ${JSON.stringify(cfg.dtype)}; the custom engine computes in float32`);
+      fail(
+        `${at} has dtype ${short(JSON.stringify(cfg.dtype))}; the custom engine computes in float32`,
+      );
     }
     switch (cls) {
       case 'InputLayer':
@@ -272,11 +290,13 @@ export function decodeLayersModel(
         const activation = cfg.activation ?? 'linear';
         if (!ACTIVATIONS.includes(activation as Activation)) {
           fail(
-            `${at} has activation ${JSON.stringify(activation)}; the custom engine has relu, softmax and linear`,
+            `${at} has activation ${short(JSON.stringify(activation))}; the custom engine has relu, softmax and linear`,
           );
         }
         if (!Number.isInteger(cfg.units) || (cfg.units as number) <= 0) {
-          fail(`${at} has units ${JSON.stringify(cfg.units)}; expected a positive whole number`);
+          fail(
+            `${at} has units ${short(JSON.stringify(cfg.units))}; expected a positive whole number`,
+          );
         }
         layers.push({
           type: 'dense',
@@ -289,7 +309,9 @@ export function decodeLayersModel(
       case 'BatchNormalization': {
         const axis = Array.isArray(cfg.axis) && cfg.axis.length === 1 ? cfg.axis[0] : cfg.axis;
         if (axis !== undefined && axis !== -1 && axis !== 1) {
-          fail(`${at} normalises axis ${JSON.stringify(cfg.axis)}; only the last axis (-1) loads`);
+          fail(
+            `${at} normalises axis ${short(JSON.stringify(cfg.axis))}; only the last axis (-1) loads`,
+          );
         }
         if (cfg.center === false || cfg.scale === false) {
           fail(
@@ -313,7 +335,7 @@ export function decodeLayersModel(
       case 'Dropout': {
         const rate = cfg.rate;
         if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-          fail(`${at} has rate ${JSON.stringify(rate)}; expected a number in [0, 1)`);
+          fail(`${at} has rate ${short(JSON.stringify(rate))}; expected a number in [0, 1)`);
         }
         if (cfg.noise_shape !== undefined && cfg.noise_shape !== null) {
           fail(`${at} has a noise_shape; only plain Dropout (one mask entry per unit) loads`);
@@ -323,7 +345,7 @@ export function decodeLayersModel(
       }
       default:
         fail(
-          `${at}: the layer class ${JSON.stringify(cls)} is not supported; the custom engine builds ${SUPPORTED}`,
+          `${at}: the layer class ${short(JSON.stringify(cls))} is not supported; the custom engine builds ${SUPPORTED}`,
         );
     }
     layerNames.push(name);
@@ -332,6 +354,46 @@ export function decodeLayersModel(
     fail('declares no input shape (batch_input_shape on the first layer); save the model with one');
   }
   const spec: ModelSpec = { name: modelName, inputShape: inputShape as number[], layers };
+
+  // The manifest's shape and the size of the model, checked before any layer is built: a small
+  // model.json may declare a layer of millions of units, or list one shard thousands of times.
+  const manifest = doc.weightsManifest;
+  if (!Array.isArray(manifest)) fail('has no weightsManifest; save the model with its weights');
+  const listed = new Set<string>();
+  let shardBytes = 0;
+  for (const group of manifest as unknown[]) {
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      fail('has a weightsManifest group without paths and weights lists');
+    }
+    for (const path of (group as { paths: unknown[] }).paths) {
+      if (typeof path !== 'string') fail(`lists the weights file ${short(JSON.stringify(path))}`);
+      if (listed.has(path as string)) {
+        fail(
+          `lists the weights file '${short(path as string)}' more than once; each is listed once`,
+        );
+      }
+      listed.add(path as string);
+      if (listed.size > MAX_SHARDS) fail(`lists more than ${MAX_SHARDS} weights files`);
+      const bytes = shard(path as string);
+      if (bytes === undefined) {
+        fail(
+          `lists the weights file '${short(path as string)}', which is missing; copy it beside model.json`,
+        );
+      }
+      shardBytes += (bytes as Uint8Array).length;
+    }
+  }
+  const count = weightCount(spec);
+  if (count > MAX_MODEL_WEIGHTS) {
+    fail(
+      `declares ${formatCount(count)} weights, more than the ${formatCount(MAX_MODEL_WEIGHTS)} a model may have here; it is not a dense network for Fashion-MNIST`,
+    );
+  }
+  if (4 * count > shardBytes) {
+    fail(
+      `declares ${formatCount(count)} weights (${formatCount(4 * count)} bytes), but its weights files hold ${formatCount(shardBytes)}: too few for this model (the weights file is truncated; save the model again)`,
+    );
+  }
 
   // The shapes this engine expects, from a model built on the spec (which also checks the
   // layers fit together: a BatchNormalization on 2-D input, a stack without a flat output).
@@ -352,8 +414,6 @@ export function decodeLayersModel(
   }
 
   // The manifest: every entry float32, unquantised; the shards in order hold them end to end.
-  const manifest = doc.weightsManifest;
-  if (!Array.isArray(manifest)) fail('has no weightsManifest; save the model with its weights');
   const stored = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const group of manifest as unknown[]) {
     if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
@@ -362,7 +422,7 @@ export function decodeLayersModel(
     const g = group as { paths: unknown[]; weights: unknown[] };
     const parts: Uint8Array[] = [];
     for (const path of g.paths) {
-      if (typeof path !== 'string') fail(`lists the weights file ${JSON.stringify(path)}`);
+      if (typeof path !== 'string') fail(`lists the weights file ${short(JSON.stringify(path))}`);
       const bytes = shard(path as string);
       if (bytes === undefined) {
         fail(`lists the weights file '${path}', which is missing; copy it beside model.json`);
@@ -383,7 +443,7 @@ export function decodeLayersModel(
         fail(`stores weight '${e.name}' quantised; save it without quantisation`);
       }
       if (!e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        fail(`gives weight '${e.name}' the shape ${JSON.stringify(e.shape)}`);
+        fail(`gives weight '${e.name}' the shape ${short(JSON.stringify(e.shape))}`);
       }
       const count = e.shape.reduce((a, b) => a * b, 1);
       if (offset + 4 * count > bytes.length) {
@@ -418,6 +478,12 @@ export function decodeLayersModel(
         `gives weight '${key}' the shape [${found.shape.join(', ')}], but the layer needs [${want.shape.join(', ')}]`,
       );
     }
+    const bad = found.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      fail(
+        `holds ${found.data[bad]} in weight '${key}' (entry ${bad}): a model with NaN or infinite weights predicts nothing; save it again from a run whose loss stayed finite`,
+      );
+    }
     used.add(key as string);
     return found;
   });
@@ -431,6 +497,46 @@ export function decodeLayersModel(
     generatedBy: typeof doc.generatedBy === 'string' ? doc.generatedBy : null,
     metadata: isObject(doc.userDefinedMetadata) ? doc.userDefinedMetadata : null,
   };
+}
+
+/**
+ * The weights a spec's layers hold, counted from the shapes alone (nothing allocated): Dense
+ * in x units + units, BatchNormalization 4 per feature. An upper bound where a layer would not
+ * build; a number past MAX_SAFE_INTEGER is as good as infinite here.
+ */
+function weightCount(spec: ModelSpec): number {
+  let width = spec.inputShape.reduce((a, b) => a * b, 1);
+  let count = 0;
+  for (const layer of spec.layers) {
+    if (layer.type === 'dense') {
+      count += width * layer.units + (layer.useBias === false ? 0 : layer.units);
+      width = layer.units;
+    } else if (layer.type === 'batchNormalization') {
+      count += 4 * width;
+    }
+  }
+  return count;
+}
+
+/** Whether `value` nests arrays and objects deeper than `limit` (walked without recursion). */
+function depthOver(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function formatCount(n: number): string {
+  return Number.isFinite(n) ? n.toLocaleString('en-US') : String(n);
+}
+
+/** A value from the file, cut so that a message stays one readable line. */
+function short(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
