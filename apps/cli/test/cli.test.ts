@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fmnist } from './helpers.js';
+import { fmnist, MAIN } from './helpers.js';
 
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
 const realData = existsSync(join(SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
@@ -167,4 +167,38 @@ describe('broken data and bad command lines', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   }, 120_000);
+});
+
+describe('standard output that cannot be written', () => {
+  it('a full device (/dev/full): one line on stderr, exit 1, no stack trace', () => {
+    const run = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${MAIN}" data --json --limit 100 --out "$1" > /dev/full`,
+        'sh',
+        join(mkdtempSync(join(tmpdir(), 'fmnist-full-')), 'r'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, FASHION_MNIST_DIR: SYSTEM_DIR } },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /fmnist: could not write the output to standard output \(no space left on the device it goes to\)\. Send it somewhere with room/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a reader that goes away (| head): ends quietly', () => {
+    const run = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${MAIN}" data --json --limit 100 --out "$1" | head -c 10 > /dev/null`,
+        'sh',
+        join(mkdtempSync(join(tmpdir(), 'fmnist-pipe-')), 'r'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, FASHION_MNIST_DIR: SYSTEM_DIR } },
+    );
+    expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
 });

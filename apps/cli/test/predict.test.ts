@@ -3,7 +3,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { deflateSync, gunzipSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fmnist } from './helpers.js';
@@ -93,6 +93,45 @@ describe('--save-models, then fmnist predict', () => {
     expect(text.stdout).toMatch(/^.*first\.png: [\w/ -]+ \(0\.\d{3}\); top 3: .+, .+, .+\n$/);
   });
 
+  it("reads a PNG's size from its header: a small file declaring 30000x30000 pixels, or a 28x28 one inflating to 100 MB, is refused before decoding", async () => {
+    const model = join(out, 'models', 'top');
+    const chunk = (type: string, data: Uint8Array) => {
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(data.length);
+      const tail = Buffer.alloc(4);
+      tail.writeUInt32BE(crc32(body));
+      return Buffer.concat([head, body, tail]);
+    };
+    const png = (width: number, height: number, idat: Uint8Array) => {
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(width, 0);
+      ihdr.writeUInt32BE(height, 4);
+      ihdr[8] = 8; // bit depth
+      ihdr[9] = 0; // grayscale
+      return Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', idat),
+        chunk('IEND', new Uint8Array(0)),
+      ]);
+    };
+    const huge = join(dir, 'huge.png');
+    writeFileSync(huge, png(30000, 30000, deflateSync(Buffer.alloc(30001 * 64))));
+    const bomb = join(dir, 'bomb.png');
+    writeFileSync(bomb, png(28, 28, deflateSync(Buffer.alloc(100 * 2 ** 20))));
+    const first = await fmnist(['predict', '--model', model, '--images', huge]);
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(
+      /huge\.png is 30000x30000; predict takes 28x28 8-bit grayscale PNGs/,
+    );
+    const second = await fmnist(['predict', '--model', model, '--images', bomb]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(
+      /bomb\.png holds \d+ bytes of image data, more than a 28x28 grayscale image can compress to/,
+    );
+  });
+
   it('refuses what it cannot read or feed, in one line', async () => {
     const model = join(out, 'models', 'top');
     const rgb = join(dir, 'rgb.png');
@@ -143,3 +182,13 @@ describe('--save-models, then fmnist predict', () => {
     );
   });
 });
+
+/** PNG's CRC-32 (ISO 3309), for hand-made chunks. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}

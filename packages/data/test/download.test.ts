@@ -1,10 +1,19 @@
 // The download path for real: a local HTTP server on 127.0.0.1 serves small generated IDX
 // files, as a good mirror, a missing one, a redirecting one, one serving a corrupted file,
 // one cutting the transfer short and one that stalls.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +35,19 @@ const sha256 = Object.fromEntries(
       .digest('hex'),
   ]),
 ) as Record<DatasetFileKey, string>;
+
+const canMount = (() => {
+  const probe = mkdtempSync(join(tmpdir(), 'fmnist-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmdirSync(probe);
+  }
+})();
 
 let server: Server;
 let base: string;
@@ -225,6 +247,37 @@ describe('download failures leave nothing half-written', () => {
     );
     expect(listing(cacheDir)).toEqual(DATASET_FILES.map((f) => `${f.name}.gz`).sort());
   });
+
+  it.skipIf(!canMount)(
+    `a read-only cache: one line naming the read-only folder, before any download${canMount ? '' : ' (skipped: mounting a read-only tmpfs needs root)'}`,
+    async () => {
+      const root = await tempDir();
+      const ro = join(root, 'ro');
+      mkdirSync(ro);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro]);
+      try {
+        const before = requests.length;
+        for (const cacheDir of [join(ro, 'fmnist-lab'), ro]) {
+          const error = await dataErrorOf(
+            loadFashionMnist({
+              cacheDir,
+              systemDir: join(root, 'none'),
+              env: {},
+              download: { mirrors: [`${base}/good/`], sha256 },
+            }),
+          );
+          expect(error.message).toMatch(
+            new RegExp(
+              `^Cannot write the cache folder ${cacheDir} to download train-images-idx3-ubyte\\.gz into \\(${ro}: the file system is read-only\\)\\. Put the four`,
+            ),
+          );
+        }
+        expect(requests.length).toBe(before);
+      } finally {
+        execFileSync('umount', [ro]);
+      }
+    },
+  );
 
   it('offline: a clear one-line error naming where to put the files', async () => {
     const closed = createServer();

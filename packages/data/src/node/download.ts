@@ -7,8 +7,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -156,6 +156,44 @@ export async function removeStaleTemporaries(cacheDir: string): Promise<string[]
   return removed;
 }
 
+/**
+ * Why a folder cannot be made or written, in words. mkdir -p on a read-only file system says
+ * ENOENT (the first missing folder is never made), so the nearest folder that exists is asked.
+ */
+async function whyUnwritable(dir: string, error: unknown): Promise<string> {
+  let code = (error as NodeJS.ErrnoException).code;
+  let where = dir;
+  if (code === 'ENOENT') {
+    let child = dir;
+    let parent = dirname(dir);
+    while (
+      parent !== child &&
+      !(await stat(parent).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      child = parent;
+      parent = dirname(parent);
+    }
+    try {
+      await mkdir(child);
+      await rmdir(child);
+    } catch (inner) {
+      code = (inner as NodeJS.ErrnoException).code ?? code;
+      where = parent;
+    }
+  }
+  const words: Record<string, string> = {
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOSPC: 'the disk is full',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+  };
+  return code && words[code] ? `${where}: ${words[code]}` : describeFailure(error);
+}
+
 function offlineFix(cacheDir: string): string {
   return (
     `Put the four Fashion-MNIST files in ${cacheDir} (or in a folder named by --data-dir or ${ENV_DATA_DIR}), ` +
@@ -175,10 +213,17 @@ export async function downloadFile(
   const dest = join(cacheDir, name);
   try {
     await mkdir(cacheDir, { recursive: true });
+    // Proved writable before any byte is fetched (a read-only cache fails here, not per mirror).
+    const probe = join(
+      cacheDir,
+      `.write-check.${process.pid}.${randomBytes(4).toString('hex')}.part`,
+    );
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe, { force: true });
   } catch (error) {
     throw new DataError(
       'download-failed',
-      `Cannot create the cache folder ${cacheDir} to download ${name} into (${describeFailure(error)})`,
+      `Cannot write the cache folder ${cacheDir} to download ${name} into (${await whyUnwritable(cacheDir, error)})`,
       offlineFix(cacheDir),
       { file: cacheDir, cause: error },
     );
