@@ -6,8 +6,10 @@ import base from './stryker.config.mjs';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   ...base,
-  vitest: { configFile: 'packages/files/vitest.config.mjs', related: false },
+  vitest: { configFile: 'vitest.mutation-files.config.mjs', related: false },
   mutate: ['packages/files/src/node/output-folder.ts'],
+  // The tests that kill a child process mid-swap run the built module in that child: keep it.
+  ignorePatterns: [...base.ignorePatterns, '!packages/files/dist/**'],
   tsconfigFile: 'packages/files/tsconfig.json',
   htmlReporter: { fileName: 'reports/mutation-files/index.html' },
   jsonReporter: { fileName: 'reports/mutation-files/mutation.json' },

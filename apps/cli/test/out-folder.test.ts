@@ -104,6 +104,18 @@ describe('--out replaces only what fmnist wrote', () => {
     expect(tree(dir)).toEqual(before);
   });
 
+  it('a report of an earlier fmnist (no manifest) is refused with its own explanation, untouched', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ run: { command: 'fmnist study' } }));
+    writeFileSync(join(dir, 'report.html'), '<html>old</html>');
+    const run = await fmnist(['data', '--limit', '100', '--out', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^fmnist: --out .* holds a report written by an earlier fmnist, before reports carried a manifest, so fmnist cannot tell its files from yours; /,
+    );
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe('<html>old</html>');
+  });
+
   it("a folder with the user's own report.md and thesis.tex is refused", async () => {
     const dir = scratch();
     writeFileSync(join(dir, 'report.md'), 'my report');
