@@ -15,7 +15,13 @@ describe('the sample report, end to end', () => {
     const outDir = keep ?? join(scratch, 'report');
     const written = await writeReport(outDir, await buildDemoDocument());
     const names = await readdir(written.dir);
-    expect(names.sort()).toEqual(['figures', 'report.html', 'report.md', 'results.json']);
+    expect(names.sort()).toEqual([
+      '.fmnist-manifest.json',
+      'figures',
+      'report.html',
+      'report.md',
+      'results.json',
+    ]);
 
     const html = await readFile(join(written.dir, 'report.html'), 'utf8');
     // Self-contained: nothing is fetched. (SVG's xmlns="http://www.w3.org/2000/svg" is a name,
