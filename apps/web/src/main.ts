@@ -9,14 +9,6 @@ import { stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
-import {
-  BATCH_NORMALIZATION_FORMULA,
-  DENSE_FORMULA,
-  DROPOUT_FORMULA,
-  FLATTEN_FORMULA,
-  LOSS_FORMULA,
-  OPTIMIZER_FORMULA,
-} from '@fmnist/nn';
 import type { Histogram, LayerView } from './inspect.js';
 import { summaryLine } from './inspect.js';
 import type {
@@ -33,6 +25,7 @@ import {
   type Curves,
   crosscheckLine,
   emptyCurves,
+  FORMULA_CHOICES,
   formatNumber,
   formatSeconds,
   formulaFor,
@@ -151,17 +144,11 @@ function redraw() {
   });
 }
 
-const FORMULAS: Record<string, string> = {
-  dense: DENSE_FORMULA,
-  'batch-normalization': BATCH_NORMALIZATION_FORMULA,
-  dropout: DROPOUT_FORMULA,
-  flatten: FLATTEN_FORMULA,
-  loss: LOSS_FORMULA,
-  optimizer: OPTIMIZER_FORMULA,
-};
 const formulaSelect = $<HTMLSelectElement>('formula');
+for (const choice of FORMULA_CHOICES) formulaSelect.add(new Option(choice.label, choice.value));
 const showFormula = () => {
-  $('formula-text').textContent = FORMULAS[formulaSelect.value] ?? '';
+  $('formula-text').textContent =
+    FORMULA_CHOICES.find((c) => c.value === formulaSelect.value)?.formula ?? '';
 };
 formulaSelect.addEventListener('change', showFormula);
 showFormula();

@@ -3,7 +3,8 @@
  * (per batch and per epoch), the best epoch as the report marks it, and the numbers as the
  * page writes them.
  */
-import type { EpochLogs, TrainingEvent } from '@fmnist/study/training';
+import { LAYER_TYPES, LOSS_FORMULA, layerTypeOfKerasClass, OPTIMIZER_FORMULA } from '@fmnist/nn';
+import { type EpochLogs, MODEL_NAMES, type TrainingEvent } from '@fmnist/study/training';
 
 export interface Curves {
   /** Batch curves: x is the epoch as a fraction (1.5 = half-way through epoch 2). */
@@ -92,24 +93,22 @@ export function parseWhole(
 export const RUN_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'part1', label: 'Part 1: top, then bottom' },
   { value: 'part2', label: 'Part 2: all four models' },
-  ...['top', 'bottom', 'base', 'early-stopping', 'batch-norm', 'dropout'].map((m) => ({
-    value: m,
-    label: m,
-  })),
+  ...MODEL_NAMES.map((m) => ({ value: m, label: m })),
 ];
 
-/** Which formula explains a layer class (the select's values). */
+/**
+ * The formulas the page shows, as the select lists them: each registered layer type (by its
+ * Keras class name, quoted from its module), then the loss and the optimizers.
+ */
+export const FORMULA_CHOICES: readonly { value: string; label: string; formula: string }[] = [
+  ...LAYER_TYPES.map((t) => ({ value: t.kerasClass, label: t.kerasClass, formula: t.formula })),
+  { value: 'loss', label: 'the loss', formula: LOSS_FORMULA },
+  { value: 'optimizer', label: 'the optimizers', formula: OPTIMIZER_FORMULA },
+];
+
+/** Which formula explains a layer class (the select's values); Flatten's for an unknown one. */
 export function formulaFor(className: string): string {
-  switch (className) {
-    case 'Dense':
-      return 'dense';
-    case 'BatchNormalization':
-      return 'batch-normalization';
-    case 'Dropout':
-      return 'dropout';
-    default:
-      return 'flatten';
-  }
+  return layerTypeOfKerasClass(className)?.kerasClass ?? 'Flatten';
 }
 
 /** A number for a table cell: fixed digits, or exponent form for tiny and huge ones. */

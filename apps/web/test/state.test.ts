@@ -92,10 +92,11 @@ describe('the lab page: runs, formulas, numbers and the cross-check line', () =>
   });
   it('picks the formula of a layer class, Flatten for anything else', async () => {
     const { formulaFor } = await import('../src/state.js');
-    expect(formulaFor('Dense')).toBe('dense');
-    expect(formulaFor('BatchNormalization')).toBe('batch-normalization');
-    expect(formulaFor('Dropout')).toBe('dropout');
-    expect(formulaFor('Flatten')).toBe('flatten');
+    expect(formulaFor('Dense')).toBe('Dense');
+    expect(formulaFor('BatchNormalization')).toBe('BatchNormalization');
+    expect(formulaFor('Dropout')).toBe('Dropout');
+    expect(formulaFor('Flatten')).toBe('Flatten');
+    expect(formulaFor('Conv2D')).toBe('Flatten');
   });
   it('formats numbers fixed, with exponents for the tiny and the huge', async () => {
     const { formatNumber } = await import('../src/state.js');

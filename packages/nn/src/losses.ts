@@ -2,7 +2,7 @@ import type { FloatArray } from '@fmnist/core';
 import { KERAS_DEFAULTS } from './spec.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const LOSS_FORMULA = `

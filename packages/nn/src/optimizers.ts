@@ -3,7 +3,7 @@ import { InvalidArgumentError } from './errors.js';
 import { KERAS_DEFAULTS, type OptimizerSpec } from './spec.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const OPTIMIZER_FORMULA = `

@@ -8,11 +8,10 @@ import {
   ShapeMismatchError,
   WeightsMismatchError,
 } from './errors.js';
-import { BatchNormalization } from './layers/batch-normalization.js';
-import { Dense } from './layers/dense.js';
 import { Dropout } from './layers/dropout.js';
-import { Flatten } from './layers/flatten.js';
 import { type Layer, type LayerContext, rows, type Weight } from './layers/layer.js';
+import type { LayerType } from './layers/layer-type.js';
+import { layerType } from './layers/registry.js';
 import {
   argmaxRows,
   crossEntropySum,
@@ -35,7 +34,7 @@ import type {
 import { checkCount, type FitOptions, fit } from './train/fit.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const SEQUENTIAL_FORMULA = `
@@ -95,13 +94,6 @@ export interface LayerTaps {
 
 export type WeightInput = ArrayLike<number> | { shape: readonly number[]; data: ArrayLike<number> };
 
-const BASE_NAMES: Record<ModelSpec['layers'][number]['type'], string> = {
-  flatten: 'flatten',
-  dense: 'dense',
-  batchNormalization: 'batch_normalization',
-  dropout: 'dropout',
-};
-
 /** Keras's clip of p before the log of the cross-entropy. */
 const EPS = KERAS_DEFAULTS.crossEntropyClip;
 
@@ -149,42 +141,18 @@ export class Sequential implements TrainingEngine {
       );
     }
     spec.layers.forEach((layerSpec, i) => {
-      const name = namer.next(BASE_NAMES[layerSpec.type] ?? layerSpec.type);
+      let type: LayerType;
+      try {
+        type = layerType(layerSpec);
+      } catch (error) {
+        throw new InvalidArgumentError(
+          `Model '${spec.name}': ${(error as Error).message.replace(/;/, ` at position ${i};`)}`,
+        );
+      }
+      const name = namer.next(type.baseName);
       // Each layer draws from its own fork, so adding a layer does not change the others.
       const ctx: LayerContext = { backend: this.backend, dtype: this.dtype, rng: root.fork(i + 1) };
-      let layer: Layer;
-      switch (layerSpec.type) {
-        case 'flatten':
-          layer = new Flatten(name, shape);
-          break;
-        case 'dense':
-          layer = new Dense(
-            name,
-            shape,
-            layerSpec.units,
-            layerSpec.activation,
-            layerSpec.useBias ?? true,
-            ctx,
-          );
-          break;
-        case 'batchNormalization':
-          layer = new BatchNormalization(
-            name,
-            shape,
-            layerSpec.momentum ?? KERAS_DEFAULTS.batchNormalization.momentum,
-            layerSpec.epsilon ?? KERAS_DEFAULTS.batchNormalization.epsilon,
-            ctx,
-          );
-          break;
-        case 'dropout':
-          layer = new Dropout(name, shape, layerSpec.rate, ctx);
-          break;
-        default:
-          throw new InvalidArgumentError(
-            `Model '${spec.name}': unknown layer type '${(layerSpec as { type: string }).type}' ` +
-              `at position ${i}; use 'flatten', 'dense', 'batchNormalization' or 'dropout'.`,
-          );
-      }
+      const layer = type.build(layerSpec, name, shape, ctx);
       this.layers.push(layer);
       shape = layer.outputShape;
     });

@@ -44,7 +44,7 @@ export type OptimizerSpec =
   | { type: 'sgd'; learningRate: number }
   | { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
 
-/** Keras 3 defaults the engines must match (SPEC.md, "Keras semantics to match"). */
+/** Keras 3 defaults the engines must match (docs/study.md, "The rules of Keras 3 that both engines follow"). */
 export const KERAS_DEFAULTS = {
   batchNormalization: { momentum: 0.99, epsilon: 1e-3 },
   adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },

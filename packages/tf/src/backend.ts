@@ -30,7 +30,7 @@ export function configureTfBackend(options: { wasmPaths?: string; prefer?: TfBac
  * not listed as skipped there), else WebAssembly (XNNPACK), else the plain-JS cpu backend.
  *
  * tfjs-node is optional and not a dependency (its installer downloads libtensorflow from a host
- * that is unreachable here, see FACTS.md), so it is imported by a computed name inside
+ * at install time, which fails where only the npm registry is reachable), so it is imported by a computed name inside
  * try/catch. `prefer` forces a starting point further down the list, e.g. `cpu` for tests that
  * want tfjs's readable kernels; configureTfBackend({ prefer }) does the same for every call.
  * tfjs has one active backend per process, so the first call decides; later calls get its

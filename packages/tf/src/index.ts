@@ -5,7 +5,7 @@ export {
   type TfBackendInfo,
   type TfBackendName,
 } from './backend.js';
-export { buildTfModel } from './build.js';
+export { buildTfModel, TF_LAYER_BUILDERS } from './build.js';
 export {
   type Difference,
   describeDifference,

@@ -19,8 +19,10 @@
  */
 import { JsBackend } from '@fmnist/core';
 import { ModelFileError } from '../errors.js';
+import type { LayerType } from '../layers/layer-type.js';
+import { LOADABLE_LAYERS, layerType, layerTypeOfKerasClass } from '../layers/registry.js';
 import { Sequential } from '../sequential.js';
-import { type Activation, KERAS_DEFAULTS, type LayerSpec, type ModelSpec } from '../spec.js';
+import type { LayerSpec, ModelSpec } from '../spec.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_SHARD = 'group1-shard1of1.bin';
@@ -70,18 +72,6 @@ export interface DecodedModel {
   metadata: Record<string, unknown> | null;
 }
 
-const KERAS_CLASS: Record<LayerSpec['type'], string> = {
-  flatten: 'Flatten',
-  dense: 'Dense',
-  batchNormalization: 'BatchNormalization',
-  dropout: 'Dropout',
-};
-
-const GLOROT_UNIFORM = {
-  class_name: 'VarianceScaling',
-  config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
-};
-
 // -----------------------------------------------------------------------------------------
 // writing
 
@@ -100,12 +90,13 @@ export function encodeLayersModel(
   const spec = model.spec;
   const layers = spec.layers.map((layer, i) => {
     const name = model.layers[i]!.name;
-    const config = kerasConfig(layer, name);
+    const type = layerType(layer);
+    const config = type.toConfig(layer, name);
     if (i === 0) {
       config.batch_input_shape = [null, ...spec.inputShape];
       config.dtype = 'float32';
     }
-    return { class_name: KERAS_CLASS[layer.type], config };
+    return { class_name: type.kerasClass, config };
   });
   const weights = model.weights;
   const total = weights.reduce((n, w) => n + w.value.length, 0);
@@ -140,53 +131,10 @@ export function encodeLayersModel(
   };
 }
 
-function kerasConfig(layer: LayerSpec, name: string): Record<string, unknown> {
-  switch (layer.type) {
-    case 'flatten':
-      return { name, trainable: true };
-    case 'dense':
-      return {
-        units: layer.units,
-        activation: layer.activation,
-        use_bias: layer.useBias ?? true,
-        kernel_initializer: GLOROT_UNIFORM,
-        bias_initializer: { class_name: 'Zeros', config: {} },
-        kernel_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
-        name,
-        trainable: true,
-      };
-    case 'batchNormalization':
-      return {
-        axis: -1,
-        momentum: layer.momentum ?? KERAS_DEFAULTS.batchNormalization.momentum,
-        epsilon: layer.epsilon ?? KERAS_DEFAULTS.batchNormalization.epsilon,
-        center: true,
-        scale: true,
-        beta_initializer: { class_name: 'Zeros', config: {} },
-        gamma_initializer: { class_name: 'Ones', config: {} },
-        moving_mean_initializer: { class_name: 'Zeros', config: {} },
-        moving_variance_initializer: { class_name: 'Ones', config: {} },
-        beta_regularizer: null,
-        gamma_regularizer: null,
-        beta_constraint: null,
-        gamma_constraint: null,
-        name,
-        trainable: true,
-      };
-    case 'dropout':
-      return { rate: layer.rate, noise_shape: null, seed: null, name, trainable: true };
-  }
-}
-
 // -----------------------------------------------------------------------------------------
 // reading
 
-const ACTIVATIONS: readonly Activation[] = ['relu', 'softmax', 'linear'];
-const SUPPORTED = 'Flatten, Dense (relu, softmax or linear), BatchNormalization and Dropout';
+const SUPPORTED = LOADABLE_LAYERS;
 
 /**
  * The most weights a model may have here: 50 million (200 MB of float32), far above any dense
@@ -280,74 +228,19 @@ export function decodeLayersModel(
         `${at} has dtype ${short(JSON.stringify(cfg.dtype))}; the custom engine computes in float32`,
       );
     }
-    switch (cls) {
-      case 'InputLayer':
-        return;
-      case 'Flatten':
-        layers.push({ type: 'flatten' });
-        break;
-      case 'Dense': {
-        const activation = cfg.activation ?? 'linear';
-        if (!ACTIVATIONS.includes(activation as Activation)) {
-          fail(
-            `${at} has activation ${short(JSON.stringify(activation))}; the custom engine has relu, softmax and linear`,
-          );
-        }
-        if (!Number.isInteger(cfg.units) || (cfg.units as number) <= 0) {
-          fail(
-            `${at} has units ${short(JSON.stringify(cfg.units))}; expected a positive whole number`,
-          );
-        }
-        layers.push({
-          type: 'dense',
-          units: cfg.units as number,
-          activation: activation as Activation,
-          ...(cfg.use_bias === false ? { useBias: false } : {}),
-        });
-        break;
-      }
-      case 'BatchNormalization': {
-        const axis = Array.isArray(cfg.axis) && cfg.axis.length === 1 ? cfg.axis[0] : cfg.axis;
-        if (axis !== undefined && axis !== -1 && axis !== 1) {
-          fail(
-            `${at} normalises axis ${short(JSON.stringify(cfg.axis))}; only the last axis (-1) loads`,
-          );
-        }
-        if (cfg.center === false || cfg.scale === false) {
-          fail(
-            `${at} has center or scale off; only BatchNormalization with both (Keras's default) loads`,
-          );
-        }
-        layers.push({
-          type: 'batchNormalization',
-          // Keras's defaults stay implicit, so a spec round-trips unchanged.
-          ...(typeof cfg.momentum === 'number' &&
-          cfg.momentum !== KERAS_DEFAULTS.batchNormalization.momentum
-            ? { momentum: cfg.momentum }
-            : {}),
-          ...(typeof cfg.epsilon === 'number' &&
-          cfg.epsilon !== KERAS_DEFAULTS.batchNormalization.epsilon
-            ? { epsilon: cfg.epsilon }
-            : {}),
-        });
-        break;
-      }
-      case 'Dropout': {
-        const rate = cfg.rate;
-        if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-          fail(`${at} has rate ${short(JSON.stringify(rate))}; expected a number in [0, 1)`);
-        }
-        if (cfg.noise_shape !== undefined && cfg.noise_shape !== null) {
-          fail(`${at} has a noise_shape; only plain Dropout (one mask entry per unit) loads`);
-        }
-        layers.push({ type: 'dropout', rate: rate as number });
-        break;
-      }
-      default:
-        fail(
-          `${at}: the layer class ${short(JSON.stringify(cls))} is not supported; the custom engine builds ${SUPPORTED}`,
-        );
+    if (cls === 'InputLayer') return;
+    const type = layerTypeOfKerasClass(String(cls));
+    if (type === undefined) {
+      fail(
+        `${at}: the layer class ${short(JSON.stringify(cls))} is not supported; the custom engine builds ${SUPPORTED}`,
+      );
     }
+    layers.push(
+      (type as LayerType).fromConfig(cfg, {
+        fail: (why) => fail(`${at} ${why}`),
+        show: (value) => short(JSON.stringify(value)),
+      }),
+    );
     layerNames.push(name);
   });
   if (inputShape === undefined) {

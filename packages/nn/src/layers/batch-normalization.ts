@@ -1,9 +1,11 @@
 import type { FloatArray } from '@fmnist/core';
 import { allocate } from '../dtype.js';
+import { type BatchNormalizationSpec, KERAS_DEFAULTS } from '../spec.js';
 import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+import type { LayerType } from './layer-type.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const BATCH_NORMALIZATION_FORMULA = `
@@ -133,3 +135,60 @@ export class BatchNormalization extends Layer {
     return dx;
   }
 }
+
+const DEFAULTS = KERAS_DEFAULTS.batchNormalization;
+
+export const batchNormalizationType: LayerType<BatchNormalizationSpec> = {
+  type: 'batchNormalization',
+  kerasClass: 'BatchNormalization',
+  baseName: 'batch_normalization',
+  file: 'layers/batch-normalization.ts',
+  formula: BATCH_NORMALIZATION_FORMULA,
+  loads: 'BatchNormalization',
+  build: (spec, name, inputShape, ctx) =>
+    new BatchNormalization(
+      name,
+      inputShape,
+      spec.momentum ?? DEFAULTS.momentum,
+      spec.epsilon ?? DEFAULTS.epsilon,
+      ctx,
+    ),
+  weightNames: () => ['gamma', 'beta', 'moving_mean', 'moving_variance'],
+  toConfig: (spec, name) => ({
+    axis: -1,
+    momentum: spec.momentum ?? DEFAULTS.momentum,
+    epsilon: spec.epsilon ?? DEFAULTS.epsilon,
+    center: true,
+    scale: true,
+    beta_initializer: { class_name: 'Zeros', config: {} },
+    gamma_initializer: { class_name: 'Ones', config: {} },
+    moving_mean_initializer: { class_name: 'Zeros', config: {} },
+    moving_variance_initializer: { class_name: 'Ones', config: {} },
+    beta_regularizer: null,
+    gamma_regularizer: null,
+    beta_constraint: null,
+    gamma_constraint: null,
+    name,
+    trainable: true,
+  }),
+  fromConfig: (config, { fail, show }) => {
+    const axis =
+      Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;
+    if (axis !== undefined && axis !== -1 && axis !== 1) {
+      fail(`normalises axis ${show(config.axis)}; only the last axis (-1) loads`);
+    }
+    if (config.center === false || config.scale === false) {
+      fail("has center or scale off; only BatchNormalization with both (Keras's default) loads");
+    }
+    return {
+      type: 'batchNormalization',
+      // Keras's defaults stay implicit, so a spec round-trips unchanged.
+      ...(typeof config.momentum === 'number' && config.momentum !== DEFAULTS.momentum
+        ? { momentum: config.momentum }
+        : {}),
+      ...(typeof config.epsilon === 'number' && config.epsilon !== DEFAULTS.epsilon
+        ? { epsilon: config.epsilon }
+        : {}),
+    };
+  },
+};

@@ -1,10 +1,11 @@
 import type { FloatArray, MatmulOptions } from '@fmnist/core';
 import { allocate } from '../dtype.js';
-import type { Activation } from '../spec.js';
+import type { Activation, DenseSpec } from '../spec.js';
 import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+import type { LayerType } from './layer-type.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const DENSE_FORMULA = `
@@ -168,3 +169,55 @@ export class Dense extends Layer {
     return rows(this.#dz, batch * this.units);
   }
 }
+
+/** The activations Dense computes, by their Keras names. */
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'softmax', 'linear'];
+
+/** Keras's Glorot-uniform initializer as TF.js writes it into model.json. */
+const GLOROT_UNIFORM = {
+  class_name: 'VarianceScaling',
+  config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null },
+};
+
+export const denseType: LayerType<DenseSpec> = {
+  type: 'dense',
+  kerasClass: 'Dense',
+  baseName: 'dense',
+  file: 'layers/dense.ts',
+  formula: DENSE_FORMULA,
+  loads: `Dense (${ACTIVATIONS.slice(0, -1).join(', ')} or ${ACTIVATIONS.at(-1)})`,
+  build: (spec, name, inputShape, ctx) =>
+    new Dense(name, inputShape, spec.units, spec.activation, spec.useBias ?? true, ctx),
+  weightNames: (spec) => (spec.useBias === false ? ['kernel'] : ['kernel', 'bias']),
+  toConfig: (spec, name) => ({
+    units: spec.units,
+    activation: spec.activation,
+    use_bias: spec.useBias ?? true,
+    kernel_initializer: GLOROT_UNIFORM,
+    bias_initializer: { class_name: 'Zeros', config: {} },
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+    name,
+    trainable: true,
+  }),
+  fromConfig: (config, { fail, show }) => {
+    const activation = config.activation ?? 'linear';
+    if (!ACTIVATIONS.includes(activation as Activation)) {
+      fail(
+        `has activation ${show(activation)}; the custom engine has ${ACTIVATIONS.slice(0, -1).join(', ')} and ${ACTIVATIONS.at(-1)}`,
+      );
+    }
+    if (!Number.isInteger(config.units) || (config.units as number) <= 0) {
+      fail(`has units ${show(config.units)}; expected a positive whole number`);
+    }
+    return {
+      type: 'dense',
+      units: config.units as number,
+      activation: activation as Activation,
+      ...(config.use_bias === false ? { useBias: false } : {}),
+    };
+  },
+};

@@ -1,9 +1,11 @@
 import type { FloatArray, Rng } from '@fmnist/core';
 import { allocate } from '../dtype.js';
+import type { DropoutSpec } from '../spec.js';
 import { Layer, type LayerContext, rows } from './layer.js';
+import type { LayerType } from './layer-type.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const DROPOUT_FORMULA = `
@@ -127,3 +129,31 @@ export class Dropout extends Layer {
     return dx;
   }
 }
+
+export const dropoutType: LayerType<DropoutSpec> = {
+  type: 'dropout',
+  kerasClass: 'Dropout',
+  baseName: 'dropout',
+  file: 'layers/dropout.ts',
+  formula: DROPOUT_FORMULA,
+  loads: 'Dropout',
+  build: (spec, name, inputShape, ctx) => new Dropout(name, inputShape, spec.rate, ctx),
+  weightNames: () => [],
+  toConfig: (spec, name) => ({
+    rate: spec.rate,
+    noise_shape: null,
+    seed: null,
+    name,
+    trainable: true,
+  }),
+  fromConfig: (config, { fail, show }) => {
+    const rate = config.rate;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      fail(`has rate ${show(rate)}; expected a number in [0, 1)`);
+    }
+    if (config.noise_shape !== undefined && config.noise_shape !== null) {
+      fail('has a noise_shape; only plain Dropout (one mask entry per unit) loads');
+    }
+    return { type: 'dropout', rate: rate as number };
+  },
+};

@@ -1,8 +1,10 @@
 import type { FloatArray } from '@fmnist/core';
+import type { FlattenSpec } from '../spec.js';
 import { Layer } from './layer.js';
+import type { LayerType } from './layer-type.js';
 
 /**
- * The maths of this module, at the top of its file as STYLE.md asks; `fmnist explain` quotes it
+ * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
  * word for word.
  */
 export const FLATTEN_FORMULA = `
@@ -31,3 +33,16 @@ export class Flatten extends Layer {
     return needInputGrad ? dy : null;
   }
 }
+
+export const flattenType: LayerType<FlattenSpec> = {
+  type: 'flatten',
+  kerasClass: 'Flatten',
+  baseName: 'flatten',
+  file: 'layers/flatten.ts',
+  formula: FLATTEN_FORMULA,
+  loads: 'Flatten',
+  build: (_spec, name, inputShape) => new Flatten(name, inputShape),
+  weightNames: () => [],
+  toConfig: (_spec, name) => ({ name, trainable: true }),
+  fromConfig: () => ({ type: 'flatten' }),
+};

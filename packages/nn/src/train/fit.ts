@@ -1,5 +1,5 @@
 /**
- * fit: the one epoch loop, for any TrainingEngine (Keras's `fit` semantics, SPEC.md):
+ * fit: the one epoch loop, for any TrainingEngine (Keras's `fit` semantics, docs/study.md):
  *
  *   every epoch   the sample order is reshuffled (one seeded shuffle, below), or taken from
  *                 `batchOrder`; batches of `batchSize`, the last one possibly short

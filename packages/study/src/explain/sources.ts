@@ -1,18 +1,11 @@
 /**
  * Where each piece of the engine's maths is written down: the FORMULA constant at the top of
- * its module in packages/nn (STYLE.md: forward and backward side by side, the maths of both on
- * top). The explanation quotes that constant word for word rather than keeping a copy that could
- * drift, and it is imported, so moving a file cannot silently drop it.
+ * its module in packages/nn (forward and backward side by side, the maths of both on top; see
+ * docs/architecture.md). The explanation quotes that constant word for word rather than keeping
+ * a copy that could drift: each layer type's comes from the layer registry, so a new type is
+ * explained without a line here.
  */
-import {
-  BATCH_NORMALIZATION_FORMULA,
-  DENSE_FORMULA,
-  DROPOUT_FORMULA,
-  FLATTEN_FORMULA,
-  LOSS_FORMULA,
-  OPTIMIZER_FORMULA,
-  SEQUENTIAL_FORMULA,
-} from '@fmnist/nn';
+import { LAYER_TYPES, LOSS_FORMULA, OPTIMIZER_FORMULA, SEQUENTIAL_FORMULA } from '@fmnist/nn';
 
 /** A module of packages/nn and the maths at its top. */
 export interface SourceFormula {
@@ -23,13 +16,9 @@ export interface SourceFormula {
 }
 
 const SOURCES: Readonly<Record<string, { file: string; formula: string }>> = {
-  Flatten: { file: 'layers/flatten.ts', formula: FLATTEN_FORMULA },
-  Dense: { file: 'layers/dense.ts', formula: DENSE_FORMULA },
-  BatchNormalization: {
-    file: 'layers/batch-normalization.ts',
-    formula: BATCH_NORMALIZATION_FORMULA,
-  },
-  Dropout: { file: 'layers/dropout.ts', formula: DROPOUT_FORMULA },
+  ...Object.fromEntries(
+    LAYER_TYPES.map((t) => [t.kerasClass, { file: t.file, formula: t.formula }]),
+  ),
   loss: { file: 'losses.ts', formula: LOSS_FORMULA },
   optimizer: { file: 'optimizers.ts', formula: OPTIMIZER_FORMULA },
   model: { file: 'sequential.ts', formula: SEQUENTIAL_FORMULA },
@@ -43,7 +32,7 @@ export function sourceFormula(key: SourceKey): SourceFormula {
   const source = SOURCES[key];
   if (!source) {
     throw new RangeError(
-      `No formula is known for '${key}'; add it to SOURCES in packages/study/src/explain/sources.ts.`,
+      `No formula is known for '${key}'; register the layer type in packages/nn/src/layers/registry.ts.`,
     );
   }
   return { path: `packages/nn/src/${source.file}`, formula: source.formula.split('\n') };
