@@ -1,5 +1,5 @@
 /**
- * The study's six models, defined once (SPEC.md, Parts 1 and 2): architecture, optimizer,
+ * The study's six models, defined once (docs/study.md, Parts 1 and 2): architecture, optimizer,
  * epochs, batch size, early stopping, the input crop, and the seed policy. The CLI, the lab
  * page and the cross-check all train what this file plans.
  *

@@ -1,5 +1,5 @@
 /**
- * What computes runs in a browser as in Node (STYLE.md): each package's main entry is bundled
+ * What computes runs in a browser as in Node (docs/architecture.md): each package's main entry is bundled
  * with esbuild for the browser, and the bundle must need no Node built-in (`node:fs`, `zlib`,
  * `worker_threads`...): esbuild cannot resolve one for the browser, unless a package's own
  * `browser` field maps it away (as tfjs-backend-wasm does for its Node-only branches). Node-only

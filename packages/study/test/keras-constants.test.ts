@@ -1,5 +1,5 @@
 /**
- * The Keras 3 constants the study depends on (SPEC.md, "Keras semantics to match"), pinned as
+ * The Keras 3 constants the study depends on (docs/study.md, "The rules of Keras 3 that both engines follow"), pinned as
  * literals here and read back from both engines, each from its own code: a wrong or changed
  * constant in either engine fails this test, even where the two would still agree.
  */

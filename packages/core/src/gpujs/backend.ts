@@ -25,7 +25,7 @@ import {
 import { type KernelRows, unpackFlat, unpackRows } from './unpack.js';
 import { type DirectModule, directModule, keepFlatResult } from './wasm-direct.js';
 
-/** The gpu.js modes this backend runs in (the ones that work in Node; see FACTS.md). */
+/** The gpu.js modes this backend runs in (the ones that work in Node; why the others do not: packages/core/README.md). */
 export const GPUJS_MODES = ['webasm', 'cpu', 'headlessgl'] as const;
 export type GpuJsMode = (typeof GPUJS_MODES)[number];
 
