@@ -9,12 +9,12 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canMountTmpfs, mountTmpfs, unmountAll } from '@fmnist/files/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fmnist, MAIN } from './helpers.js';
 
@@ -236,34 +236,14 @@ describe('--out replaces only what fmnist wrote', () => {
   });
 });
 
-const canMount = (() => {
-  const probe = mkdtempSync(join(tmpdir(), 'fmnist-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
-const mounted: string[] = [];
-afterAll(() => {
-  for (const at of mounted.reverse()) spawnSync('umount', [at]);
-});
-function tmpfs(at: string, size: string): void {
-  mkdirSync(at, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', at]);
-  mounted.push(at);
-}
+afterAll(unmountAll);
 
-describe.skipIf(!canMount)(
+describe.skipIf(!canMountTmpfs)(
   'mount points and full disks (these mount tmpfs: skipped where mounting needs a root this run lacks)',
   () => {
     it('--out a mount point (a Docker volume): empty, written in place; holding a report, refused before training', async () => {
       const volume = join(scratch(), 'volume');
-      tmpfs(volume, '8m');
+      mountTmpfs(volume, '8m');
       const first = await fmnist(['data', '--limit', '100', '--out', volume]);
       expect(first.code, first.stderr).toBe(0);
       const before = tree(volume);
@@ -278,7 +258,7 @@ describe.skipIf(!canMount)(
 
     it('a disk with less room than a report takes: exit 2 before training', async () => {
       const disk = join(scratch(), 'disk');
-      tmpfs(disk, '64k');
+      mountTmpfs(disk, '64k');
       const run = await fmnist(['part1', ...QUICK, '--out', join(disk, 'report')]);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(

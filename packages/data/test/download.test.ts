@@ -1,20 +1,9 @@
-// The download path for real: a local HTTP server on 127.0.0.1 serves small generated IDX
-// files, as a good mirror, a missing one, a redirecting one, one serving a corrupted file,
-// one cutting the transfer short and one that stalls.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canMountTmpfs, mountTmpfs, unmountAll } from '@fmnist/files/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DATASET_FILES,
@@ -35,19 +24,6 @@ const sha256 = Object.fromEntries(
       .digest('hex'),
   ]),
 ) as Record<DatasetFileKey, string>;
-
-const canMount = (() => {
-  const probe = mkdtempSync(join(tmpdir(), 'fmnist-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmdirSync(probe);
-  }
-})();
 
 let server: Server;
 let base: string;
@@ -248,13 +224,12 @@ describe('download failures leave nothing half-written', () => {
     expect(listing(cacheDir)).toEqual(DATASET_FILES.map((f) => `${f.name}.gz`).sort());
   });
 
-  it.skipIf(!canMount)(
-    `a read-only cache: one line naming the read-only folder, before any download${canMount ? '' : ' (skipped: mounting a read-only tmpfs needs root)'}`,
+  it.skipIf(!canMountTmpfs)(
+    `a read-only cache: one line naming the read-only folder, before any download${canMountTmpfs ? '' : ' (skipped: mounting a read-only tmpfs needs root)'}`,
     async () => {
       const root = await tempDir();
       const ro = join(root, 'ro');
-      mkdirSync(ro);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro]);
+      mountTmpfs(ro, '64k', { readOnly: true });
       try {
         const before = requests.length;
         for (const cacheDir of [join(ro, 'fmnist-lab'), ro]) {
@@ -274,7 +249,7 @@ describe('download failures leave nothing half-written', () => {
         }
         expect(requests.length).toBe(before);
       } finally {
-        execFileSync('umount', [ro]);
+        unmountAll();
       }
     },
   );

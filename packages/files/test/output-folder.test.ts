@@ -8,7 +8,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import {
   openOutputFolder,
   writeOutputFolder,
 } from '../src/node/index.js';
+import { canMountTmpfs, mountTmpfs, unmountAll } from '../src/node/testing.js';
 
 const OPTIONS: OutputFolderOptions = { what: 'report', command: 'test', version: '0' };
 const FILES = [
@@ -372,35 +372,15 @@ describe('the mount table', () => {
   });
 });
 
-const canMount = (() => {
-  const probe = mkdtempSync(join(tmpdir(), 'fmnist-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
+afterAll(unmountAll);
 
-const mounted: string[] = [];
-function tmpfs(at: string, size: string, readOnly = false): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${readOnly ? ',ro' : ''}`, 'tmpfs', at]);
-  mounted.push(at);
-}
-afterAll(() => {
-  for (const at of mounted.reverse()) spawnSync('umount', [at]);
-});
-
-describe.skipIf(!canMount)(
+describe.skipIf(!canMountTmpfs)(
   'mount points and full disks (these mount tmpfs: skipped where mounting needs a root this run lacks)',
   () => {
     it('an empty mount point is written in place; holding a report, it is refused, not broken', async () => {
       const mount = join(scratch(), 'volume');
       mkdirSync(mount);
-      tmpfs(mount, '1m');
+      mountTmpfs(mount, '1m');
       await writeOutputFolder(mount, FILES, OPTIONS);
       expect(readFileSync(join(mount, 'report.html'), 'utf8')).toBe('<p>new</p>');
       const error = await refusal(
@@ -414,7 +394,7 @@ describe.skipIf(!canMount)(
     it('too little free space for the usual size is refused when the folder is claimed', async () => {
       const disk = join(scratch(), 'disk');
       mkdirSync(disk);
-      tmpfs(disk, '64k');
+      mountTmpfs(disk, '64k');
       const error = await refusal(
         openOutputFolder(join(disk, 'out'), { ...OPTIONS, expectedBytes: 10 * 2 ** 20 }),
       );
@@ -428,7 +408,7 @@ describe.skipIf(!canMount)(
     it('a disk that fills while writing: one message, the earlier folder whole, nothing left over', async () => {
       const disk = join(scratch(), 'disk');
       mkdirSync(disk);
-      tmpfs(disk, '256k');
+      mountTmpfs(disk, '256k');
       const dir = join(disk, 'out');
       await writeOutputFolder(dir, [{ path: 'report.html', content: 'old' }], OPTIONS);
       const big = { path: 'figures/big.png', content: new Uint8Array(1024 * 1024) };
@@ -444,10 +424,10 @@ describe.skipIf(!canMount)(
     it('an empty writable folder in a read-only parent is written in place', async () => {
       const parent = join(scratch(), 'ro');
       mkdirSync(parent);
-      tmpfs(parent, '64k');
+      mountTmpfs(parent, '64k');
       mkdirSync(join(parent, 'out'));
       execFileSync('mount', ['-o', 'remount,ro', parent]);
-      tmpfs(join(parent, 'out'), '1m');
+      mountTmpfs(join(parent, 'out'), '1m');
       await writeOutputFolder(join(parent, 'out'), FILES, OPTIONS);
       expect(readFileSync(join(parent, 'out', 'report.html'), 'utf8')).toBe('<p>new</p>');
     });

@@ -171,6 +171,7 @@ export const batchNormalizationType: LayerType<BatchNormalizationSpec> = {
     name,
     trainable: true,
   }),
+  example: { type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 },
   fromConfig: (config, { fail, show }) => {
     const axis =
       Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;

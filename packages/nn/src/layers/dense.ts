@@ -203,6 +203,7 @@ export const denseType: LayerType<DenseSpec> = {
     name,
     trainable: true,
   }),
+  example: { type: 'dense', units: 5, activation: 'relu', useBias: false },
   fromConfig: (config, { fail, show }) => {
     const activation = config.activation ?? 'linear';
     if (!ACTIVATIONS.includes(activation as Activation)) {

@@ -146,6 +146,7 @@ export const dropoutType: LayerType<DropoutSpec> = {
     name,
     trainable: true,
   }),
+  example: { type: 'dropout', rate: 0.25 },
   fromConfig: (config, { fail, show }) => {
     const rate = config.rate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {

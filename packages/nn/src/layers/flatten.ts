@@ -44,5 +44,6 @@ export const flattenType: LayerType<FlattenSpec> = {
   build: (_spec, name, inputShape) => new Flatten(name, inputShape),
   weightNames: () => [],
   toConfig: (_spec, name) => ({ name, trainable: true }),
+  example: { type: 'flatten' },
   fromConfig: () => ({ type: 'flatten' }),
 };

@@ -37,4 +37,9 @@ export interface LayerType<S extends LayerSpec = LayerSpec> {
   toConfig(spec: S, name: string): Record<string, unknown>;
   /** Its spec from a config read from a model.json; refuses what the engine cannot build. */
   fromConfig(config: Record<string, unknown>, read: ConfigReader): S;
+  /**
+   * A spec of this type with its options away from their defaults, where it has any: what the
+   * registry's tests (here and in packages/tf) build, save, load and compare for every type.
+   */
+  readonly example: S;
 }
