@@ -16,16 +16,10 @@
 import { type FloatArray, JsBackend, Rng } from '@fmnist/core';
 import {
   CLASS_NAMES,
-  DATASET_FILES,
-  type DatasetFileKey,
+  type DatasetFile,
   features,
-  IMAGE_SIZE,
   type ImageSet,
-  isGzip,
-  parseIdxImages,
-  parseIdxLabels,
-  sliceSet,
-  splitTrainValidation,
+  loadFashionMnistFrom,
 } from '@fmnist/data';
 import { BatchNormalization, Dropout, drawDropoutMasks, Sequential } from '@fmnist/nn';
 import { classificationMetrics, classificationReport } from '@fmnist/reports/classification';
@@ -59,25 +53,11 @@ declare const self: DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) =>
   self.postMessage(message, transfer);
 
-async function fetchFile(key: DatasetFileKey): Promise<Uint8Array> {
-  const file = DATASET_FILES.find((f) => f.key === key)!;
-  const response = await fetch(`/data/${key}`);
+/** One of the four files from the lab server, as it serves them (gzipped or not). */
+async function fetchFile(file: DatasetFile): Promise<Uint8Array> {
+  const response = await fetch(`/data/${file.key}`);
   if (!response.ok) throw new Error(`the lab server answered ${response.status} for ${file.name}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (!isGzip(bytes)) return bytes;
-  const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(inflated).arrayBuffer());
-}
-
-async function imageSet(images: DatasetFileKey, labels: DatasetFileKey): Promise<ImageSet> {
-  const [imageBytes, labelBytes] = await Promise.all([fetchFile(images), fetchFile(labels)]);
-  const name = (key: DatasetFileKey) => DATASET_FILES.find((f) => f.key === key)!.name;
-  const parsed = parseIdxImages(
-    imageBytes,
-    { file: name(images) },
-    { rows: IMAGE_SIZE, cols: IMAGE_SIZE },
-  );
-  return { ...parsed, labels: parseIdxLabels(labelBytes, { file: name(labels) }) };
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** The custom engine, keeping hold of the model it built so the page can look inside it. */
@@ -251,21 +231,17 @@ function jobsFor(request: TrainRequest): ModelJob[] {
 
 async function train(request: TrainRequest): Promise<void> {
   post({ type: 'status', text: 'fetching and unpacking Fashion-MNIST…' });
-  const [all, test] = await Promise.all([
-    imageSet('trainImages', 'trainLabels'),
-    imageSet('testImages', 'testLabels'),
-  ]);
-  const split = splitTrainValidation(all);
-  const trainSet =
-    request.limit < split.train.count ? sliceSet(split.train, 0, request.limit) : split.train;
+  // The same checks, split and limit as the Node loader (packages/data/src/load.ts).
+  const data = await loadFashionMnistFrom(fetchFile, { limit: request.limit });
+  const { test } = data;
   const jobs = jobsFor(request);
   const setsByCrop = new Map<Crop, CropSets>();
   const setsFor = (crop: Crop): CropSets => {
     let sets = setsByCrop.get(crop);
     if (!sets) {
       sets = {
-        train: features(trainSet, crop),
-        validation: features(split.validation, crop),
+        train: features(data.train, crop),
+        validation: features(data.validation, crop),
         test: features(test, crop),
       };
       setsByCrop.set(crop, sets);

@@ -164,3 +164,24 @@ export function parseIdxLabels(
   }
   return labels;
 }
+
+/** A gzip file that inflates past MAX_INFLATED_BYTES: a bomb, or not a Fashion-MNIST file. */
+export function gzipTooLarge(source: IdxSource, cause: unknown): DataError {
+  return new DataError(
+    'too-large',
+    `${source.file} inflates to more than ${MAX_INFLATED_BYTES / 2 ** 20} MiB, far more than any Fashion-MNIST file (the training images inflate to 45 MiB): it is not one of them`,
+    fixFor(source),
+    { file: source.file, cause },
+  );
+}
+
+/** A gzip file that does not inflate. */
+export function corruptGzip(source: IdxSource, cause: unknown): DataError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new DataError(
+    'corrupt-gzip',
+    `${source.file} is a truncated or corrupt gzip file (${reason})`,
+    fixFor(source),
+    { file: source.file, cause },
+  );
+}

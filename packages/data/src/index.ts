@@ -26,6 +26,8 @@ export {
 } from './files.js';
 export {
   baseName,
+  corruptGzip,
+  gzipTooLarge,
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
   type IdxImages,
@@ -34,6 +36,13 @@ export {
   parseIdxImages,
   parseIdxLabels,
 } from './idx.js';
+export {
+  type FashionMnistSplits,
+  gunzipStream,
+  imageSetOf,
+  loadFashionMnistFrom,
+  splitsOf,
+} from './load.js';
 export { type DataSummary, type PerSplit, type SplitShape, summarizeDataset } from './summary.js';
 export {
   CROPS,

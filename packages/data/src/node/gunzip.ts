@@ -4,6 +4,7 @@ import { gunzip, inflateRawSync } from 'node:zlib';
 import { NUM_CLASSES } from '../classes.js';
 import { DataError } from '../errors.js';
 import {
+  corruptGzip as corrupt,
   fixFor,
   type IdxImages,
   type IdxSource,
@@ -11,6 +12,7 @@ import {
   MAX_INFLATED_BYTES,
   parseIdxImages,
   parseIdxLabels,
+  gzipTooLarge as tooLarge,
 } from '../idx.js';
 
 /** Inflates gzipped bytes; returns other bytes as they are. */
@@ -109,25 +111,6 @@ function headerLength(bytes: Uint8Array, start: number): number {
 
 function toBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-function tooLarge(source: IdxSource, cause: unknown): DataError {
-  return new DataError(
-    'too-large',
-    `${source.file} inflates to more than ${MAX_INFLATED_BYTES / 2 ** 20} MiB, far more than any Fashion-MNIST file (the training images inflate to 45 MiB): it is not one of them`,
-    fixFor(source),
-    { file: source.file, cause },
-  );
-}
-
-function corrupt(source: IdxSource, cause: unknown): DataError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new DataError(
-    'corrupt-gzip',
-    `${source.file} is a truncated or corrupt gzip file (${reason})`,
-    fixFor(source),
-    { file: source.file, cause },
-  );
 }
 
 /** Inflates (when gzipped) and parses an images file. */

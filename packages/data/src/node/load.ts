@@ -1,16 +1,11 @@
 /** Reading the four files from disk (or the download), checked, and split. */
 import { readFile } from 'node:fs/promises';
 import { IMAGE_SIZE, NUM_CLASSES } from '../classes.js';
-import {
-  checkLimit,
-  type FashionMnist,
-  type ImageSet,
-  sliceSet,
-  splitTrainValidation,
-} from '../dataset.js';
+import { checkLimit, type FashionMnist, type ImageSet } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { DEBIAN_PACKAGE } from '../files.js';
 import { baseName as basename } from '../idx.js';
+import { imageSetOf, splitsOf } from '../load.js';
 import { type DownloadOptions, downloadMissing } from './download.js';
 import { decodeIdxImages, decodeIdxLabels } from './gunzip.js';
 import {
@@ -82,15 +77,10 @@ export async function readImageSet(
     { file: labelsPath, fix: fixForBadFile(labelsPath, source), ...(warn ? { warn } : {}) },
     NUM_CLASSES,
   );
-  if (images.count !== labels.length) {
-    throw new DataError(
-      'count-mismatch',
-      `${imagesPath} holds ${images.count} images but ${labelsPath} holds ${labels.length} labels`,
-      `Use the images and labels files of the same release. ${fixForBadFile(imagesPath, source)}.`,
-      { file: imagesPath },
-    );
-  }
-  return { ...images, labels };
+  return imageSetOf(images, labels, {
+    images: { file: imagesPath, fix: fixForBadFile(imagesPath, source) },
+    labels: { file: labelsPath, fix: fixForBadFile(labelsPath, source) },
+  });
 }
 
 /** Finds the four files, downloading them into the cache when no folder has them. */
@@ -131,10 +121,5 @@ export async function loadFashionMnist(options: LoadOptions = {}): Promise<Fashi
   const { files, source } = location;
   const all = await readImageSet(files.trainImages, files.trainLabels, source, options.onWarning);
   const test = await readImageSet(files.testImages, files.testLabels, source, options.onWarning);
-  const split = splitTrainValidation(all);
-  const train =
-    limit !== undefined && limit < split.train.count
-      ? sliceSet(split.train, 0, limit)
-      : split.train;
-  return { train, validation: split.validation, test, location, limit };
+  return { ...splitsOf(all, test, limit), location };
 }
