@@ -99,6 +99,42 @@ describe('a folder the tool did not write is never replaced', () => {
     }
   });
 
+  it('each part of a manifest is checked: another format, state or file list protects nothing', async () => {
+    const good = { format: 'fmnist-lab/folder-manifest@1', state: 'complete', files: {} };
+    for (const manifest of [
+      { ...good, format: 'fmnist-lab/folder-manifest@2' },
+      { ...good, state: 'done' },
+      { ...good, files: [] },
+      { ...good, files: null },
+      { ...good, files: { 'a.txt': { sha256: 1 } } },
+      null,
+    ]) {
+      const dir = scratch();
+      writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
+      writeFileSync(join(dir, 'notes.txt'), 'mine');
+      const error = await refusal(writeOutputFolder(dir, FILES, OPTIONS));
+      expect(error.problem, JSON.stringify(manifest)).toBe('not-ours');
+      expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    }
+    // The same folder with a good manifest is fmnist's: the note is kept, the report written.
+    const dir = scratch();
+    writeFileSync(join(dir, MANIFEST), JSON.stringify(good));
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await writeOutputFolder(dir, FILES, OPTIONS);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('a folder beside the data folder (not inside it) is fine', async () => {
+    const root = scratch();
+    const data = join(root, 'data');
+    mkdirSync(data);
+    const options = { ...OPTIONS, protect: [{ dir: data, what: 'the data folder' }] };
+    for (const out of [join(root, 'report'), join(root, 'data-report')]) {
+      await writeOutputFolder(out, FILES, options);
+      expect(existsSync(join(out, 'report.html'))).toBe(true);
+    }
+  });
+
   it('the data folder, or a folder inside it, is refused', async () => {
     const data = scratch();
     writeFileSync(join(data, 'train-images-idx3-ubyte.gz'), 'data');
