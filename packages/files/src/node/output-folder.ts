@@ -241,19 +241,19 @@ export class OutputFolder {
         await writeFiles(temp, files);
         await writeFile(join(temp, MANIFEST), manifestText(manifest));
       } catch (error) {
-        await rm(temp, { recursive: true, force: true });
+        await removeOwnFolder(temp);
         throw writeError(error, label, this.options.what, this.dir);
       }
       // The folder may have changed during the long work: look again, just before the swap.
       const now = await inspectTarget(this.dir, label, this.options, 'swap').catch(
         async (error) => {
-          await rm(temp, { recursive: true, force: true });
+          await removeOwnFolder(temp);
           throw error;
         },
       );
       const clash = now.kept.find((path) => clashes(path, files));
       if (clash !== undefined) {
-        await rm(temp, { recursive: true, force: true });
+        await removeOwnFolder(temp);
         throw new OutputFolderError(
           'conflict',
           `${join(label, clash)} is a file of yours where the new ${this.options.what} writes one of its own; move it out of ${label} and run again (the earlier ${this.options.what} is untouched)`,
@@ -263,11 +263,11 @@ export class OutputFolder {
       try {
         swap(temp, this.dir, aside, label, this.options.what);
       } catch (error) {
-        await rm(temp, { recursive: true, force: true });
+        await removeOwnFolder(temp);
         throw error;
       }
       await carryOver(aside, this.dir, now.kept);
-      await rm(aside, { recursive: true, force: true });
+      await removeOwnFolder(aside);
       if (now.kept.length > 0) {
         this.options.log?.(
           `kept ${now.kept.length} file${now.kept.length === 1 ? '' : 's'} of yours in ${label}: ${listed(now.kept)}`,
@@ -711,7 +711,7 @@ async function recoverLeftovers(
     const path = join(parent, entry);
     const kind = match[1];
     if (kind === 'new' || kind === 'tmp') {
-      await rm(path, { recursive: true, force: true });
+      await removeOwnFolder(path);
       continue;
     }
     const targetThere = await lstat(target).then(
@@ -736,7 +736,7 @@ async function recoverLeftovers(
         }
         await carryOver(path, target, movable);
         if (movable.length === foreign.length) {
-          await rm(path, { recursive: true, force: true });
+          await removeOwnFolder(path);
           if (movable.length > 0) {
             options.log?.(
               `moved ${listed(movable)} into ${label}, where an interrupted run had left them aside`,
@@ -951,6 +951,22 @@ function keyOf(name: string): string {
 
 function hex(): string {
   return randomBytes(4).toString('hex');
+}
+
+/** The hidden folders this module makes beside a target, and those earlier versions made. */
+const OWN_FOLDER =
+  /^\.(?:fmnist-(?:new|old)-[0-9a-f]{12}-\d+-[0-9a-f]+|.+\.(?:tmp|old)-\d+-[0-9a-f]+)$/;
+
+/**
+ * Removes a folder of this module's own, and refuses anything else: the one recursive delete
+ * here checks the name it was handed, so no bug in a path computed above can reach a folder
+ * that is not one of these (a user's, or the temporary folder itself).
+ */
+async function removeOwnFolder(path: string): Promise<void> {
+  if (!OWN_FOLDER.test(basename(path))) {
+    throw new Error(`Refusing to remove ${path}: not a temporary folder of fmnist's.`);
+  }
+  await rm(path, { recursive: true, force: true });
 }
 
 function escapeRegExp(text: string): string {
