@@ -1,4 +1,4 @@
-import type { FloatArray } from '@fmnist/core';
+import { type FloatArray, JsBackend } from '@fmnist/core';
 import { KERAS_DEFAULTS } from './spec.js';
 
 /**
@@ -36,6 +36,20 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 
 const EPS = KERAS_DEFAULTS.crossEntropyClip;
 
+/**
+ * The js reference kernels (packages/core/src/js-backend.ts): the loss and the fused gradient of
+ * softmax and cross-entropy are written once, there, and the training step calls the same kernels
+ * on whatever backend it runs; these functions are their label-array forms.
+ */
+const reference = new JsBackend();
+
+/** Labels `offset` to `offset + batch` as the floats the kernels read. */
+function labelRows(labels: Labels, offset: number, batch: number): Float32Array {
+  const rows = new Float32Array(batch);
+  for (let r = 0; r < batch; r++) rows[r] = labels[offset + r]!;
+  return rows;
+}
+
 /** Sum (not mean) over the batch of −log(clip(p[label])): callers weight and divide. */
 export function crossEntropySum(
   probs: FloatArray,
@@ -44,12 +58,8 @@ export function crossEntropySum(
   classes: number,
   offset = 0,
 ): number {
-  let sum = 0;
-  for (let r = 0; r < batch; r++) {
-    const p = probs[r * classes + labels[offset + r]!]!;
-    sum -= Math.log(Math.min(Math.max(p, EPS), 1 - EPS));
-  }
-  return sum;
+  return reference.lossAndCorrect(probs, labelRows(labels, offset, batch), batch, classes, EPS)
+    .lossSum;
 }
 
 /** The mean cross-entropy over the batch: Keras's loss value for one batch. */
@@ -88,13 +98,13 @@ export function softmaxCrossEntropyGradLogits(
   out: FloatArray,
   offset = 0,
 ): void {
-  const inv = 1 / batch;
-  const n = batch * classes;
-  for (let i = 0; i < n; i++) out[i] = probs[i]! * inv;
-  for (let r = 0; r < batch; r++) {
-    const i = r * classes + labels[offset + r]!;
-    out[i] = out[i]! - inv;
-  }
+  reference.softmaxCrossEntropyBackward(
+    probs,
+    labelRows(labels, offset, batch),
+    out,
+    batch,
+    classes,
+  );
 }
 
 /** The index of row r's largest entry in probs[rows × classes], the first on ties. */
@@ -125,8 +135,6 @@ export function countCorrect(
   classes: number,
   offset = 0,
 ): number {
-  let correct = 0;
-  for (let r = 0; r < batch; r++)
-    if (argmaxRow(probs, r, classes) === labels[offset + r]) correct++;
-  return correct;
+  return reference.lossAndCorrect(probs, labelRows(labels, offset, batch), batch, classes, EPS)
+    .correct;
 }

@@ -7,14 +7,7 @@ import {
   Input,
   WebAssemblyKernel,
 } from 'gpu.js';
-import type {
-  AdamUpdateArgs,
-  Backend,
-  BatchNormBackwardArgs,
-  BatchNormForwardArgs,
-  FloatArray,
-  MatmulOptions,
-} from '../backend.js';
+import type { FloatArray, MatmulOptions } from '../backend.js';
 import { JsBackend } from '../js-backend.js';
 import {
   DEFAULT_MATMUL_SHAPE,
@@ -152,13 +145,16 @@ interface MatmulKernel {
  * rounded to float32 as they are uploaded), and results are written into `out` as they come.
  * Use the js backend for float64 gradient checks.
  */
-export class GpuJsBackend implements Backend {
-  readonly name: string;
-  readonly resident = false;
+/**
+ * The host gpu.js backend: matrix products as gpu.js kernels; every other kernel is inherited
+ * from the js reference (one gpu.js call costs more than the whole loop at these sizes; see
+ * the README), so each kernel's maths is written once.
+ */
+export class GpuJsBackend extends JsBackend {
+  override readonly name: string;
   readonly mode: GpuJsMode;
   readonly matmulShape: MatmulKernelShape;
   readonly #gpu: GPU;
-  readonly #js = new JsBackend();
   readonly #kernels = new Map<string, MatmulKernel>();
   readonly #cacheSize: number;
   readonly #flatResult: boolean;
@@ -166,6 +162,7 @@ export class GpuJsBackend implements Backend {
   #disposed = false;
 
   constructor(options: GpuJsBackendOptions = {}) {
+    super();
     this.mode = options.mode ?? 'webasm';
     const availability = gpuJsModeAvailability(this.mode);
     if (!availability.available) {
@@ -182,7 +179,7 @@ export class GpuJsBackend implements Backend {
     this.#gpu = new GPU({ mode: this.mode });
   }
 
-  matmul(
+  override matmul(
     a: FloatArray,
     b: FloatArray,
     out: FloatArray,
@@ -361,49 +358,7 @@ export class GpuJsBackend implements Backend {
     return this.#kernels.size;
   }
 
-  mul(a: FloatArray, b: FloatArray, out: FloatArray): void {
-    this.#js.mul(a, b, out);
-  }
-  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
-    this.#js.reluBackward(dy, y, out);
-  }
-  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
-    this.#js.softmaxRows(x, out, rows, cols);
-  }
-  sumRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
-    this.#js.sumRows(x, out, rows, cols);
-  }
-  batchNormForward(args: BatchNormForwardArgs): void {
-    this.#js.batchNormForward(args);
-  }
-  batchNormBackward(args: BatchNormBackwardArgs): void {
-    this.#js.batchNormBackward(args);
-  }
-  softmaxCrossEntropyBackward(
-    probs: FloatArray,
-    labels: FloatArray,
-    out: FloatArray,
-    rows: number,
-    cols: number,
-  ): void {
-    this.#js.softmaxCrossEntropyBackward(probs, labels, out, rows, cols);
-  }
-  lossAndCorrect(probs: FloatArray, labels: FloatArray, rows: number, cols: number, clip: number) {
-    return this.#js.lossAndCorrect(probs, labels, rows, cols, clip);
-  }
-  sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void {
-    this.#js.sgdUpdate(value, grad, lr);
-  }
-  adamUpdate(args: AdamUpdateArgs): void {
-    this.#js.adamUpdate(args);
-  }
-  read<T extends FloatArray>(array: T): T {
-    return array;
-  }
-  write(_array: FloatArray): void {}
-  release(_array: FloatArray): void {}
-
-  describe(): string {
+  override describe(): string {
     const how = {
       webasm: 'WebAssembly with f32x4 SIMD, synchronous, one thread',
       cpu: 'kernels translated to JavaScript',
@@ -417,7 +372,7 @@ export class GpuJsBackend implements Backend {
     );
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#kernels.clear();
