@@ -241,17 +241,25 @@ function onLayers(next: LayerView[]) {
     );
     layerSelect.value = next.some((l) => l.name === keep) ? keep : (next[1]?.name ?? next[0]!.name);
     layerSelect.disabled = false;
+    layers = next;
+    // The layer the page picked shows its own formula, as one the user picks does.
+    showFormulaOfLayer();
   }
   layers = next;
   showLayer();
 }
 
-layerSelect.addEventListener('change', () => {
+/** The formula of the layer picked in the layer select. */
+function showFormulaOfLayer(): void {
   const view = layers.find((l) => l.name === layerSelect.value);
   if (view) {
     formulaSelect.value = formulaFor(view.className);
     showFormula();
   }
+}
+
+layerSelect.addEventListener('change', () => {
+  showFormulaOfLayer();
   showLayer();
 });
 
