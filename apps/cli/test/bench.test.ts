@@ -35,5 +35,23 @@ describe('fmnist bench', () => {
     for (const r of report.results.filter((x: { runner: string }) => !x.runner.startsWith('torch')))
       expect(r.skipped, r.runner).toBeUndefined();
     expect(Object.keys(report.ratiosToTfjsWasm).length).toBeGreaterThan(0);
+    // The PyTorch peer, where it runs, says how it is set up; on the reference BLAS no ratio is
+    // drawn against it, on an optimized one every custom runner gets one.
+    const peer = report.pytorch;
+    if (peer.skipped === undefined) {
+      expect(peer.setup.blasLibraries.length, JSON.stringify(peer.setup)).toBeGreaterThan(0);
+      expect(peer.setup.threads).toBe(1);
+      const ratios = Object.keys(report.ratiosToPytorch1Thread);
+      if (peer.setup.blasKind === 'reference') {
+        expect(peer.fair).toBe(false);
+        expect(peer.leftOutOfRatios).toMatch(
+          /reference BLAS .* Fix: apt-get install libopenblas0-pthread$/,
+        );
+        expect(ratios).toEqual([]);
+      } else {
+        expect(peer.fair).toBe(true);
+        expect(ratios.length).toBeGreaterThan(0);
+      }
+    }
   });
 });

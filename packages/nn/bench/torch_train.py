@@ -7,9 +7,18 @@ cross-entropy on the logits, SGD lr 1e-4 or Adam (1e-3, 0.9, 0.999, epsilon 1e-7
 a fresh shuffle each epoch; the same warm-up of 256 images first. Prints one JSON line shaped
 like the Node runners' results.
 
+It also says how the peer is set up, so that the comparison can be trusted: torch's version,
+the BLAS line of torch.__config__.show(), the BLAS library this process actually mapped (from
+/proc/self/maps, after the alternatives' links are followed), which kind that is (openblas, mkl,
+blis, or the netlib reference BLAS), OpenBLAS's core type and torch's thread count.
+
 Usage: torch_train.py IMAGES LABELS COUNT OPTIMIZER EPOCHS
+       torch_train.py --setup      (only the setup, as JSON)
 """
+import ctypes
 import json
+import os
+import re
 import resource
 import sys
 import time
@@ -18,7 +27,58 @@ import numpy as np
 import torch
 
 
+def blas_setup() -> dict:
+    """How this torch computes its matrix products, read from the process itself."""
+    config = torch.__config__.show()
+    blas_info = re.findall(r"(?:BLAS_INFO|LAPACK_INFO)=[^,\s]+", config)
+    mapped = set()
+    with open("/proc/self/maps", encoding="utf8") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) < 6 or not fields[5].startswith("/"):
+                continue
+            name = os.path.basename(fields[5])
+            if re.search(r"blas|mkl|blis|lapack", name, re.IGNORECASE):
+                mapped.add(os.path.realpath(fields[5]))
+    libraries = sorted(mapped)
+    joined = " ".join(libraries).lower()
+    if "openblas" in joined:
+        kind = "openblas"
+    elif "mkl" in joined:
+        kind = "mkl"
+    elif "blis" in joined:
+        kind = "blis"
+    elif re.search(r"/blas/libblas\.so", joined) or "libblas.so" in joined:
+        kind = "reference"
+    else:
+        kind = "unknown"
+    core = None
+    for path in libraries:
+        if "openblas" in path.lower():
+            try:
+                lib = ctypes.CDLL(path)
+                lib.openblas_get_corename.restype = ctypes.c_char_p
+                core = lib.openblas_get_corename().decode()
+            except (OSError, AttributeError):
+                pass
+    return {
+        "torch": torch.__version__,
+        "blasInfo": blas_info,
+        "blasLibraries": libraries,
+        "blasKind": kind,
+        "openblasCore": core,
+        "threads": torch.get_num_threads(),
+        "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "OMP_", "MKL_"))},
+    }
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--setup"]:
+        torch.set_num_threads(1)
+        # A product first: some BLAS libraries are mapped only when first used.
+        torch.ones(64, 64) @ torch.ones(64, 64)
+        print(json.dumps(blas_setup()))
+        return
     images, labels, count, optimizer_name, epochs = sys.argv[1:6]
     count, epochs = int(count), int(epochs)
     torch.set_num_threads(1)
@@ -71,6 +131,7 @@ def main() -> None:
                 "loss": loss,
                 "accuracy": accuracy,
                 "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "setup": blas_setup(),
             }
         )
     )

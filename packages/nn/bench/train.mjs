@@ -7,7 +7,12 @@
  *     needs a GL context: run under `xvfb-run -a` where there is no display; skipped otherwise),
  *   - TensorFlow.js layers on its `wasm` and `cpu` backends (timed here, directly),
  *   - PyTorch on one CPU thread (bench/torch_train.py, Keras semantics), when python3 can
- *     import torch (Debian: apt-get install python3-torch); otherwise it says so and goes on,
+ *     import torch (Debian: apt-get install python3-torch libopenblas0-pthread); otherwise it
+ *     says so and goes on. The peer is set up as its users set it up and the benchmark checks
+ *     that first: it records torch's version, its BLAS line, the BLAS library the process
+ *     actually mapped and OpenBLAS's core; a PyTorch on the netlib reference BLAS (Debian's
+ *     python3-torch with only libblas3) is reported as such and left out of the ratios, with
+ *     the command that fixes it,
  * each in its own child process so each reports its own peak RSS. Prints one JSON document
  * on stdout (progress on stderr) with the ratios custom / tfjs-wasm and custom / PyTorch, and
  * writes it to bench-results/train.json.
@@ -47,11 +52,47 @@ function findTorch() {
   );
   for (const python of [...new Set(candidates)]) {
     const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-    if (!probe.error && probe.status === 0) return { python };
+    if (!probe.error && probe.status === 0) return { python, ...peerSetup(python) };
   }
   return {
-    unavailable: `none of ${candidates.join(', ')} can import torch and numpy (Debian: apt-get install python3-torch; or set FMNIST_BENCH_PYTHON)`,
+    unavailable: `none of ${candidates.join(', ')} can import torch and numpy (Debian: apt-get install python3-torch libopenblas0-pthread; or set FMNIST_BENCH_PYTHON)`,
   };
+}
+
+/** The command that gives Debian's python3-torch an optimized BLAS. */
+const OPENBLAS_FIX = 'apt-get install libopenblas0-pthread';
+
+/**
+ * The peer's environment: one thread everywhere (torch, OpenMP, MKL, OpenBLAS), and none of the
+ * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE overrides some machines set for old OpenBLAS builds,
+ * which pin a slower kernel than the CPU has (a user's own PyTorch runs without them).
+ */
+function peerEnv() {
+  const { OPENBLAS_CORETYPE: _core, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
+  return { ...env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+}
+
+/**
+ * How the peer computes its products (torch_train.py --setup), and whether it is a fair peer:
+ * an optimized BLAS (OpenBLAS, MKL, BLIS), one thread. `{ setup, fair, why? }`.
+ */
+function peerSetup(python) {
+  const run = spawnSync(python, [join(here, 'torch_train.py'), '--setup'], {
+    encoding: 'utf8',
+    env: peerEnv(),
+  });
+  if (run.status !== 0) {
+    return { setup: null, fair: false, why: `its setup could not be read: ${run.stderr.trim()}` };
+  }
+  const setup = JSON.parse(run.stdout.trim().split('\n').at(-1));
+  if (setup.blasKind === 'reference' || setup.blasKind === 'unknown') {
+    return {
+      setup,
+      fair: false,
+      why: `PyTorch ${setup.torch} runs on ${setup.blasKind === 'reference' ? 'the netlib reference BLAS' : 'no BLAS it names'} (${setup.blasLibraries.join(', ') || 'none mapped'}), several times slower than the optimized BLAS its users install; left out of the ratios. Fix: ${OPENBLAS_FIX}`,
+    };
+  }
+  return { setup, fair: true };
 }
 
 function parseArgs(argv) {
@@ -100,7 +141,7 @@ async function runChild({ child, optimizer, limit, epochs }) {
           optimizer,
           String(epochs),
         ],
-        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } },
+        { encoding: 'utf8', env: peerEnv() },
       );
       if (run.status !== 0) throw new Error(`torch_train.py failed: ${run.stderr.trim()}`);
       const out = JSON.parse(run.stdout.trim().split('\n').at(-1));
@@ -109,6 +150,7 @@ async function runChild({ child, optimizer, limit, epochs }) {
         seconds: out.seconds,
         history: { loss: [out.loss], accuracy: [out.accuracy] },
         peakRssMB: out.peakRssMB,
+        setup: out.setup,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -209,6 +251,7 @@ async function runChild({ child, optimizer, limit, epochs }) {
       // PyTorch's own process, not the Node process that handed it the data.
       peakRssMB: round(result.peakRssMB ?? process.resourceUsage().maxRSS / 1024, 1),
       ...(result.resident ? { resident: result.resident } : {}),
+      ...(result.setup ? { setup: result.setup } : {}),
     })}\n`,
   );
 }
@@ -221,6 +264,13 @@ function runAll({ limit, only, optimizers, epochs }) {
   // The child runs the Python found here.
   if (torchFound.python) process.env.FMNIST_BENCH_PYTHON = torchFound.python;
   if (noTorch) process.stderr.write(`bench:train torch:cpu1 skipped: ${noTorch}\n`);
+  const torchFair = torchFound.fair === true;
+  if (torchFound.python) {
+    const s = torchFound.setup;
+    process.stderr.write(
+      `bench:train torch:cpu1: PyTorch ${s?.torch ?? '?'}, BLAS ${s?.blasKind ?? '?'} (${s?.blasLibraries?.join(', ') ?? '?'}${s?.openblasCore ? `, core ${s.openblasCore}` : ''}), ${s?.threads ?? '?'} thread(s)${torchFair ? '' : `; NOT A FAIR PEER: ${torchFound.why}`}\n`,
+    );
+  }
   for (const optimizer of optimizers) {
     for (const runner of only) {
       if (runner === 'torch:cpu1' && noTorch) {
@@ -267,7 +317,10 @@ function runAll({ limit, only, optimizers, epochs }) {
   const torchRatios = {};
   for (const optimizer of optimizers) {
     const wasm = results.find((r) => r.runner === 'tfjs:wasm' && r.optimizer === optimizer);
-    const torch = results.find((r) => r.runner === 'torch:cpu1' && r.optimizer === optimizer);
+    // A peer on a reference BLAS is timed and shown, but no ratio is drawn against it.
+    const torch = torchFair
+      ? results.find((r) => r.runner === 'torch:cpu1' && r.optimizer === optimizer)
+      : undefined;
     for (const r of results) {
       if (r.optimizer !== optimizer || r.engine !== 'custom') continue;
       if (wasm?.epochSeconds)
@@ -282,6 +335,7 @@ function runAll({ limit, only, optimizers, epochs }) {
     epochs,
     node: process.version,
     cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
     // The machine is shared: a high load average inflates every time, and not equally (tfjs-wasm
     // suffers far more than the single-threaded custom engine), so read ratios with it.
     loadAverage1mAtEnd: round(loadavg()[0], 2),
@@ -290,7 +344,14 @@ function runAll({ limit, only, optimizers, epochs }) {
     target: `custom / tfjs-wasm <= ${TARGET_RATIO}`,
     targetMet: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v <= TARGET_RATIO])),
     ratiosToPytorch1Thread: torchRatios,
-    pytorch: noTorch ? { skipped: noTorch } : { threads: 1 },
+    pytorch: noTorch
+      ? { skipped: noTorch }
+      : {
+          threads: 1,
+          setup: torchFound.setup,
+          fair: torchFair,
+          ...(torchFair ? {} : { leftOutOfRatios: torchFound.why }),
+        },
     targetPytorch: `custom:gpujs / pytorch (1 thread) <= ${TORCH_TARGET_RATIO}`,
     targetPytorchMet: Object.fromEntries(
       Object.entries(torchRatios)
@@ -299,7 +360,7 @@ function runAll({ limit, only, optimizers, epochs }) {
     ),
     peakRssMB: Math.max(...results.filter((r) => r.peakRssMB).map((r) => r.peakRssMB)),
   };
-  process.stderr.write(table(results, optimizers, report.loadAverage1mAtEnd));
+  process.stderr.write(table(results, optimizers, report.loadAverage1mAtEnd, torchFair));
   const outDir = join(here, '..', 'bench-results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'train.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -307,7 +368,7 @@ function runAll({ limit, only, optimizers, epochs }) {
 }
 
 /** The engines side by side: seconds per epoch, and each against tfjs-wasm and PyTorch. */
-function table(results, optimizers, load) {
+function table(results, optimizers, load, torchFair) {
   const runners = [...new Set(results.map((r) => r.runner))];
   const header = [
     'engine',
@@ -318,7 +379,9 @@ function table(results, optimizers, load) {
     for (const optimizer of optimizers) {
       const r = results.find((x) => x.runner === runner && x.optimizer === optimizer);
       const wasm = results.find((x) => x.runner === 'tfjs:wasm' && x.optimizer === optimizer);
-      const torch = results.find((x) => x.runner === 'torch:cpu1' && x.optimizer === optimizer);
+      const torch = torchFair
+        ? results.find((x) => x.runner === 'torch:cpu1' && x.optimizer === optimizer)
+        : undefined;
       if (!r?.epochSeconds) {
         cells.push(r?.skipped ? 'skipped' : 'failed', '', '');
         continue;
@@ -332,7 +395,8 @@ function table(results, optimizers, load) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return `\n${[line(header), ...rows.map(line)].join('\n')}\n(load average ${load}; compare ratios within one run)\n`;
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `\n${[line(header), ...rows.map(line)].join('\n')}\n(${cpu}; load average ${load}; compare ratios within one run${torchFair ? '' : '; no ratio against PyTorch: it is not a fair peer here'})\n`;
 }
 
 function round(x, digits) {
