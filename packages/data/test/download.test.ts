@@ -276,11 +276,14 @@ describe('download failures leave nothing half-written', () => {
     // No process has pid 2^22 + 1 (above Linux's pid_max default); ours is alive.
     const dead = `.train-images-idx3-ubyte.gz.${2 ** 22 + 1}.0a1b2c3d.part`;
     const live = `.train-images-idx3-ubyte.gz.${process.pid}.0a1b2c3d.part`;
-    writeFileSync(join(cacheDir, dead), 'half');
-    writeFileSync(join(cacheDir, live), 'half');
+    // Files of someone else's that look like partial downloads are not the tool's to remove.
+    const foreign = [`.video.mkv.${2 ** 22 + 1}.0a1b2c3d.part`, '.firefox.2.ab.part'];
+    for (const name of [dead, live, ...foreign]) writeFileSync(join(cacheDir, name), 'half');
     expect(await removeStaleTemporaries(cacheDir)).toEqual([dead]);
     await loadFashionMnist(options);
-    expect(listing(cacheDir)).toEqual([live, ...DATASET_FILES.map((f) => `${f.name}.gz`)].sort());
+    expect(listing(cacheDir)).toEqual(
+      [live, ...foreign, ...DATASET_FILES.map((f) => `${f.name}.gz`)].sort(),
+    );
   });
 
   it('with downloading off, says so', async () => {

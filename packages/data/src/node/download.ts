@@ -138,6 +138,15 @@ function isRunning(pid: number): boolean {
  * Removes the temporary files of downloads whose process is gone (killed mid-download,
  * e.g. by Ctrl-C, before it could clean up). Those of a download still running are kept.
  */
+/**
+ * The temporary files this module writes into the cache, and nothing else: a download of one
+ * of the four files (`.train-images-idx3-ubyte.gz.PID.HEX.part`) or the write check
+ * (`.write-check.PID.HEX.part`). A file of someone else's that merely ends in `.part` is kept.
+ */
+const OWN_TEMPORARY = new RegExp(
+  `^\\.(?:(?:${DATASET_FILES.map((f) => f.name).join('|')})\\.gz|write-check)\\.(\\d+)\\.[0-9a-f]+\\.part$`,
+);
+
 export async function removeStaleTemporaries(cacheDir: string): Promise<string[]> {
   let names: string[];
   try {
@@ -147,7 +156,7 @@ export async function removeStaleTemporaries(cacheDir: string): Promise<string[]
   }
   const removed: string[] = [];
   for (const name of names) {
-    const match = /^\..+\.(\d+)\.[0-9a-f]+\.part$/.exec(name);
+    const match = OWN_TEMPORARY.exec(name);
     if (match && !isRunning(Number(match[1]))) {
       await rm(join(cacheDir, name), { force: true });
       removed.push(name);
