@@ -7,6 +7,9 @@
 // The machine is shared and has 2 cores, so every figure is a median over interleaved rounds:
 // within one shape the configurations take turns, and ratios between them are what to trust.
 //
+// Every GFLOP/s is also given as a share of this machine's WebAssembly SIMD peak, measured in
+// the same run before and after the matmuls (bench/simd-peak.mjs; the higher of the two).
+//
 // Options: --quick (fewer rounds, no 512^3), --json, FMNIST_BENCH_ROUNDS=N.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +24,7 @@ import {
   STUDY_STEP_MATMULS,
 } from '../dist/gpujs/index.js';
 import { JsBackend, Rng } from '../dist/index.js';
+import { measureSimdPeak } from './simd-peak.mjs';
 
 const quick = process.argv.includes('--quick');
 const rounds = Number(process.env.FMNIST_BENCH_ROUNDS ?? (quick ? 3 : 7));
@@ -180,6 +184,7 @@ function elementwiseProbe() {
 }
 
 async function main() {
+  const peakBefore = measureSimdPeak({ rounds: quick ? 3 : 7 });
   const configs = configurations();
   const results = [];
   log(
@@ -223,6 +228,10 @@ async function main() {
     log(`  measured ${s.label}`);
   }
 
+  const peakAfter = measureSimdPeak({ rounds: quick ? 3 : 7 });
+  const simdPeak = peakBefore.gflops >= peakAfter.gflops ? peakBefore : peakAfter;
+  const share = (gflops) => gflops / simdPeak.gflops;
+  for (const r of results) r.shareOfSimdPeak = share(r.gflops);
   const stepFlops = STUDY_STEP_MATMULS.reduce((sum, s) => sum + flops(s), 0);
   const step = configs
     .filter((c) => !c.async)
@@ -237,6 +246,7 @@ async function main() {
         gflops: stepFlops / micros / 1000,
         cpuMicros,
         cpuGflops: stepFlops / cpuMicros / 1000,
+        shareOfSimdPeak: share(stepFlops / micros / 1000),
       };
     });
   const elementwise = elementwiseProbe();
@@ -257,11 +267,21 @@ async function main() {
     log(`${`${s.label} ${s.m}x${s.k}x${s.n}`.slice(0, 43).padEnd(44)}${cells.join('')}`);
   }
   log('');
+  log(
+    `WebAssembly SIMD peak of one core here: ${simdPeak.gflops.toFixed(1)} GFLOP/s (${simdPeak.what}; before the matmuls ${peakBefore.gflops.toFixed(1)}, after ${peakAfter.gflops.toFixed(1)})`,
+  );
   log(`one training step's matmuls (${(stepFlops / 1e6).toFixed(2)} MFLOP), aggregate:`);
   for (const r of step) {
     log(
       `  ${r.label.padEnd(66)} ${r.gflops.toFixed(2)} GFLOP/s ${r.micros.toFixed(0).padStart(6)} µs/step` +
+        ` = ${(100 * r.shareOfSimdPeak).toFixed(0).padStart(3)}% of the SIMD peak` +
         `   (CPU time: ${r.cpuGflops.toFixed(2)} GFLOP/s, ${r.cpuMicros.toFixed(0)} µs)`,
+    );
+  }
+  log('the study-step matmuls on gpujs:webasm, as a share of the SIMD peak:');
+  for (const r of results.filter((x) => x.inStep && x.config === 'webasm')) {
+    log(
+      `  ${`${r.shape} ${r.m}x${r.k}x${r.n}`.padEnd(50)} ${r.gflops.toFixed(2).padStart(6)} GFLOP/s = ${(100 * r.shareOfSimdPeak).toFixed(0).padStart(3)}%`,
     );
   }
   log('');
@@ -284,8 +304,10 @@ async function main() {
     date: new Date().toISOString(),
     loadAverage: os.loadavg(),
     cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? null,
     node: process.version,
     rounds,
+    simdPeak: { ...simdPeak, before: peakBefore.gflops, after: peakAfter.gflops },
     configs: configs.map((c) => ({ id: c.id, label: c.label, backend: c.backend.name })),
     results,
     step: { mflop: stepFlops / 1e6, perConfig: step },
