@@ -105,6 +105,8 @@ describe.skipIf(skipReason !== '')(
       async (model, limit, epochs) => {
         const page = await openLab();
         await page.selectOption('#model', model);
+        // The device-resident mode, picked in the form (on SwiftShader the measurement would not).
+        await page.selectOption('#backend-choice', 'gpujs:gl');
         await page.fill('#seed', '42');
         await page.fill('#limit', String(limit));
         await page.fill('#epochs', String(epochs));
@@ -173,6 +175,8 @@ describe.skipIf(skipReason !== '')(
     it('runs Part 1 (top, then bottom) with a stop and a resume; its comparison table and disagreement images appear', async () => {
       const page = await openLab();
       await page.selectOption('#model', 'part1');
+      // gpujs:gl on SwiftShader: slow enough that Stop lands in the middle of the run.
+      await page.selectOption('#backend-choice', 'gpujs:gl');
       await page.fill('#seed', '7');
       await page.fill('#limit', '1000');
       await page.fill('#epochs', '1');
@@ -208,6 +212,44 @@ describe.skipIf(skipReason !== '')(
       await page.screenshot({ path: `${KEEP}lab-part1-1280x800.png`, fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       await page.screenshot({ path: `${KEEP}lab-part1-390x844.png`, fullPage: true });
+      await page.close();
+    }, 300_000);
+
+    it('by default measures each gpu.js mode on the model and trains on the fastest: on SwiftShader, WebAssembly, with the software renderer named', async () => {
+      const page = await openLab();
+      await page.selectOption('#model', 'base');
+      expect(await page.inputValue('#backend-choice')).toBe('auto');
+      await page.fill('#seed', '42');
+      await page.fill('#limit', '2000');
+      await page.fill('#epochs', '1');
+      await page.click('#train');
+      await page.waitForFunction(RUN_ENDED, null, { timeout: 240_000 });
+      expect(await page.textContent('#message')).toBe('');
+      expect(await page.textContent('#backend')).toBe('gpujs:webasm');
+      expect(await page.textContent('#backend-detail')).toMatch(
+        /chosen by measurement: [\d.]+ ms per training step, the fastest of 2 that ran here$/,
+      );
+      const rows = await page.$$eval('#backend-measurements tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td, th')].map((td) => td.textContent ?? '')),
+      );
+      const gl = rows.find((r) => r[0]!.startsWith('gpujs:gl on webgl2'))!;
+      const wasm = rows.find((r) => r[0] === 'gpujs:webasm')!;
+      expect(gl[4]).toMatch(/^software renderer: .*SwiftShader/);
+      expect(wasm[3]).toBe('yes');
+      expect(Number(wasm[1])).toBeLessThan(Number(gl[1]));
+      // The same numbers as Node for the same seed (a host mode: float32 like the js backend).
+      const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
+      expect(Math.abs(accuracy - (await nodeAccuracy('base', 2000, 1, 42)))).toBeLessThanOrEqual(
+        0.005,
+      );
+      const epochTimes = await page.textContent('#epoch-time');
+      console.log(
+        `lab page base, auto: ${JSON.stringify(rows)}; seconds per epoch ${epochTimes}; test accuracy ${accuracy}`,
+      );
+      mkdirSync(KEEP, { recursive: true });
+      await page.screenshot({ path: `${KEEP}lab-auto-1280x800.png`, fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: `${KEEP}lab-auto-390x844.png`, fullPage: true });
       await page.close();
     }, 300_000);
 

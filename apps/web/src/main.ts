@@ -11,13 +11,16 @@ import 'uplot/dist/uPlot.min.css';
 import './main.css';
 import type { Histogram, LayerView } from './inspect.js';
 import { summaryLine } from './inspect.js';
-import type {
-  CrosscheckResult,
-  FromWorker,
-  Part1View,
-  Part2View,
-  Run,
-  TrainRequest,
+import {
+  type BackendMeasurement,
+  type CrosscheckResult,
+  type FromWorker,
+  LAB_BACKEND_CHOICES,
+  type LabBackendChoice,
+  type Part1View,
+  type Part2View,
+  type Run,
+  type TrainRequest,
 } from './protocol.js';
 import {
   addEvent,
@@ -53,6 +56,10 @@ for (const { value, label } of RUN_CHOICES) {
   modelSelect.append(option);
 }
 modelSelect.value = 'top';
+
+const backendSelect = $<HTMLSelectElement>('backend-choice');
+for (const { value, label } of LAB_BACKEND_CHOICES) backendSelect.add(new Option(label, value));
+backendSelect.value = 'auto';
 
 const CHART_HEIGHT = 220;
 const width = (el: HTMLElement) => Math.max(260, el.clientWidth);
@@ -429,6 +436,7 @@ function onMessage(data: FromWorker) {
       $('backend').textContent = data.label;
       $('backend').dataset.name = data.backend;
       $('backend-detail').textContent = data.detail;
+      showMeasurements(data.measurements);
       break;
     case 'event': {
       const event = data.event;
@@ -513,7 +521,40 @@ function readRequest(): TrainRequest | string {
     seed: (seed as { value: number }).value,
     limit: (limit as { value: number }).value,
     epochs: (epochs as { value: number }).value,
+    backend: backendSelect.value as LabBackendChoice,
   };
+}
+
+/** The renderer a WebGL backend names (`SwiftShader Device (Subzero)`), else its first words. */
+function shortDevice(device: string): string {
+  // ANGLE (vendor, renderer, driver): the renderer.
+  const renderer = /ANGLE \((.*)\)/.exec(device)?.[1]?.split(', ')[1];
+  return renderer ?? (device.length > 60 ? `${device.slice(0, 57)}...` : device);
+}
+
+/** What each gpu.js mode measured here, and which was chosen. */
+function showMeasurements(measurements: BackendMeasurement[]): void {
+  const el = $('backend-measurements');
+  if (measurements.length < 2 && !measurements.some((m) => m.stepMs !== undefined)) {
+    el.replaceChildren();
+    return;
+  }
+  const ms = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(1));
+  el.replaceChildren(
+    table(
+      ['mode', 'step, ms', 'first step, ms (compiles)', 'chosen', 'device'],
+      measurements.map((m) => [
+        m.label,
+        ms(m.stepMs),
+        ms(m.firstStepMs),
+        m.chosen ? 'yes' : '',
+        m.error
+          ? `did not start: ${m.error}`
+          : `${m.software ? 'software renderer: ' : ''}${shortDevice(m.device)}`,
+      ]),
+      'Each gpu.js mode that starts here, timed on a few training steps of this model (batch 32); the fastest step trains',
+    ),
+  );
 }
 
 form.addEventListener('submit', (event) => {

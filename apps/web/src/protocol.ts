@@ -6,6 +6,32 @@ import type { WeightsSnapshot } from './weights-view.js';
 /** A run: one of the study's models, Part 1's pair (top, then bottom) or all four of Part 2. */
 export type Run = ModelName | 'part1' | 'part2';
 
+/** What the page's form offers: measure and pick, or one mode. */
+export const LAB_BACKEND_CHOICES = [
+  { value: 'auto', label: 'auto (measured)' },
+  { value: 'gpujs:gl', label: 'gpujs:gl (WebGL)' },
+  { value: 'gpujs:webasm', label: 'gpujs:webasm' },
+  { value: 'gpujs:cpu', label: 'gpujs:cpu' },
+] as const;
+export type LabBackendChoice = (typeof LAB_BACKEND_CHOICES)[number]['value'];
+
+/** One candidate's measurement (or why it did not start). */
+export interface BackendMeasurement {
+  /** `gpujs:gl on webgl2`, `gpujs:webasm`, ... */
+  label: string;
+  /** What runs underneath (the WebGL renderer, where the browser tells). */
+  device: string;
+  /** A WebGL drawn by the CPU (SwiftShader, llvmpipe, ...): named so the user knows. */
+  software: boolean;
+  /** The first training step, which compiles the kernels (ms). */
+  firstStepMs?: number;
+  /** The median of the next steps (ms): what decides. */
+  stepMs?: number;
+  /** Why it could not run here. */
+  error?: string;
+  chosen: boolean;
+}
+
 /** One training run as the page asks for it: like `fmnist part1/part2 [--model] --seed --limit`. */
 export interface TrainRequest {
   run: Run;
@@ -13,6 +39,8 @@ export interface TrainRequest {
   /** Training images (the first N of the 50,000), like --limit. */
   limit: number;
   epochs: number;
+  /** Which gpu.js mode trains: `auto` measures them here and takes the fastest. */
+  backend: LabBackendChoice;
 }
 
 export type ToWorker =
@@ -89,7 +117,13 @@ export interface Part2View {
 export type FromWorker =
   | { type: 'status'; text: string }
   /** backend: the name results carry (gpujs:gl); label: with its GL mode; detail: the device. */
-  | { type: 'backend'; backend: string; label: string; detail: string }
+  | {
+      type: 'backend';
+      backend: string;
+      label: string;
+      detail: string;
+      measurements: BackendMeasurement[];
+    }
   | { type: 'event'; event: TrainingEvent }
   /** The first Dense layer's kernel as it trains (at most twice a second). */
   | { type: 'weights'; snapshot: WeightsSnapshot; epoch: number; step: number }

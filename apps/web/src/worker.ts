@@ -249,11 +249,27 @@ async function train(request: TrainRequest): Promise<void> {
     return sets;
   };
 
-  post({ type: 'status', text: 'starting gpu.js on WebGL2 (device-resident)…' });
-  const { backend, label, detail } = chooseLabBackend();
+  post({
+    type: 'status',
+    text:
+      request.backend === 'auto'
+        ? 'measuring each gpu.js mode on a few training steps…'
+        : `starting ${request.backend}…`,
+  });
+  // The probe: the run's first model on its first batch of 32 training images.
+  const first = jobs[0]!;
+  const probeSets = setsFor(first.crop);
+  const probeRows = Math.min(32, probeSets.train.y.length);
+  const probeSize = probeSets.train.shape[1] * probeSets.train.shape[2];
+  const { backend, label, detail, measurements } = chooseLabBackend(request.backend, {
+    spec: first.spec,
+    optimizer: first.optimizer,
+    x: probeSets.train.x.slice(0, probeRows * probeSize),
+    y: Int32Array.from(probeSets.train.y.subarray(0, probeRows)),
+  });
   const engine = new LabEngine(backend, detail);
   const trainer = new StudyTrainer(engine);
-  post({ type: 'backend', backend: backend.name, label, detail });
+  post({ type: 'backend', backend: backend.name, label, detail, measurements });
   const started = performance.now();
   const trained: TrainedModel[] = [];
   try {
