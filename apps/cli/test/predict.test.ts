@@ -73,6 +73,18 @@ describe('--save-models, then fmnist predict', () => {
     const accuracy = part1.models[0]!.test.accuracy.toFixed(4);
     expect(run.stdout).toContain(`images correct, accuracy ${accuracy}`);
     expect(run.stdout).toMatch(/precision +recall +f1-score +support/);
+    // The confusion matrix, as the JSON has it: each row sums to the class's support.
+    expect(run.stdout).toContain('Confusion matrix (rows: true class, columns: predicted class)');
+    const json = JSON.parse(
+      (await fmnist(['predict', '--model', join(out, 'models', 'top'), '--json'])).stdout,
+    );
+    const matrix: number[][] = json.test.confusionMatrix;
+    for (const [i, row] of matrix.entries()) {
+      expect(row.reduce((a, b) => a + b, 0)).toBe(json.test.classes[i].support);
+      const line = run.stdout.split('\n').find((l) => l.startsWith(json.test.classes[i].name))!;
+      expect(line.trim().split(/ {2,}/).slice(1, 11).map(Number)).toEqual(row);
+    }
+    expect(matrix.reduce((sum, row, i) => sum + row[i]!, 0)).toBe(json.test.correct);
   });
 
   it('a 28x28 grayscale PNG predicts as the same image in the IDX file, top three listed', async () => {

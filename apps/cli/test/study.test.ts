@@ -96,6 +96,13 @@ describe.skipIf(!realData)('training commands on the real data (quick runs)', ()
     expect(results.run.peakMemoryBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(existsSync(join(out, 'figures', 'disagreements-top-right.png'))).toBe(true);
+    // Each trained model's confusion matrix, beside its classification report.
+    for (const model of ['top', 'bottom']) {
+      expect(existsSync(join(out, 'figures', `confusion-${model}.svg`)), model).toBe(true);
+    }
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
+      /Confusion matrix of top on the test set: rows the true class, columns the predicted one/,
+    );
     // Progress went to stderr, Keras-like.
     expect(run.stderr).toMatch(/Epoch 2\/2 · bottom \(2 of 2\)/);
     expect(run.stderr).toMatch(

@@ -213,3 +213,70 @@ export function trainingCurvesChart(
   };
   return renderVegaLite(spec);
 }
+
+/**
+ * A confusion matrix as a heatmap: rows the true class, columns the predicted one (label order,
+ * as scikit-learn's confusion_matrix), each cell its count, shaded by its share of the row (the
+ * class's recall on the diagonal, what it is mistaken for elsewhere), so a model's confusions
+ * stand out whatever the class sizes.
+ */
+export function confusionMatrixChart(
+  matrix: readonly (readonly number[])[],
+  classNames: readonly string[],
+  options: { title?: string } = {},
+): Promise<Chart> {
+  if (matrix.length !== classNames.length || matrix.some((r) => r.length !== classNames.length)) {
+    throw new ReportInputError(
+      `confusionMatrixChart: the matrix must be ${classNames.length}x${classNames.length}, one row and column per class; got ${matrix.length} rows.`,
+    );
+  }
+  const values = matrix.flatMap((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((count, p) => ({
+      true: classNames[t],
+      predicted: classNames[p],
+      count,
+      share: total > 0 ? count / total : 0,
+    }));
+  });
+  const order = [...classNames];
+  const spec: TopLevelSpec = {
+    $schema: SCHEMA,
+    title: options.title ?? 'Confusion matrix (test set)',
+    width: 360,
+    height: 360,
+    data: { values },
+    encoding: {
+      x: {
+        field: 'predicted',
+        type: 'nominal',
+        sort: order,
+        title: 'Predicted class',
+        axis: { labelAngle: -40 },
+      },
+      y: { field: 'true', type: 'nominal', sort: order, title: 'True class' },
+    },
+    layer: [
+      {
+        mark: { type: 'rect', tooltip: true },
+        encoding: {
+          color: {
+            field: 'share',
+            type: 'quantitative',
+            title: 'share of the row',
+            scale: { scheme: 'blues', domain: [0, 1] },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: {
+          text: { field: 'count', type: 'quantitative' },
+          color: { condition: { test: 'datum.share > 0.5', value: 'white' }, value: '#222' },
+        },
+      },
+    ],
+    config: CONFIG,
+  };
+  return renderVegaLite(spec);
+}

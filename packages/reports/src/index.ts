@@ -9,6 +9,7 @@ export const PACKAGE = '@fmnist/reports';
 export {
   type Chart,
   classDistributionChart,
+  confusionMatrixChart,
   renderVegaLite,
   type TrainingCurvesOptions,
   trainingCurvesChart,

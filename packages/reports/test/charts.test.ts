@@ -1,6 +1,11 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it, vi } from 'vitest';
-import { classDistributionChart, renderVegaLite, trainingCurvesChart } from '../src/charts.js';
+import {
+  classDistributionChart,
+  confusionMatrixChart,
+  renderVegaLite,
+  trainingCurvesChart,
+} from '../src/charts.js';
 import { ReportInputError } from '../src/errors.js';
 import { CLASS_NAMES, sampleHistory } from './sample.js';
 
@@ -25,6 +30,32 @@ describe('classDistributionChart', () => {
     const png = PNG.sync.read(Buffer.from(chart.png));
     expect(png.width).toBe(Math.round(chart.width * 2));
     expect(png.height).toBe(Math.round(chart.height * 2));
+  });
+});
+
+describe('confusionMatrixChart', () => {
+  it('draws one cell per (true, predicted) pair with its count and its share of the row', async () => {
+    // Row t: 90 right, the rest taken for the next class.
+    const matrix = CLASS_NAMES.map((_, t) =>
+      CLASS_NAMES.map((_, p) => (p === t ? 90 : p === (t + 1) % 10 ? 10 : 0)),
+    );
+    const chart = await confusionMatrixChart(matrix, CLASS_NAMES, { title: 'top' });
+    expect(count(chart.svg, 'aria-roledescription="rect mark"')).toBe(100);
+    expect(count(chart.svg, 'aria-roledescription="text mark"')).toBe(100);
+    // Each cell says what it is: the pair, its share of the row, and its count as text.
+    expect(chart.svg).toContain(
+      'aria-label="Predicted class: Sneaker; True class: Shirt; share of the row: 0.1"',
+    );
+    expect(chart.svg).toContain('aria-label="Predicted class: Bag; True class: Bag; count: 90"');
+    for (const name of ['Ankle boot', 'T-shirt/top', 'True class', 'Predicted class', 'top']) {
+      expect(chart.svg).toContain(`>${name}<`);
+    }
+    const png = PNG.sync.read(Buffer.from(chart.png));
+    expect(png.width).toBe(Math.round(chart.width * 2));
+  });
+
+  it('refuses a matrix that is not one row and column per class', async () => {
+    expect(() => confusionMatrixChart([[1, 2]], CLASS_NAMES)).toThrow(ReportInputError);
   });
 });
 

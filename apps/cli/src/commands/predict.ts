@@ -6,7 +6,12 @@ import { CLASS_NAMES, type ImageSet, isGzip } from '@fmnist/data';
 import { decodeIdxImages, features } from '@fmnist/data/node';
 import { type DecodedModel, ModelFileError, Sequential } from '@fmnist/nn';
 import { readModelFolder } from '@fmnist/nn/node';
-import { classificationMetrics, classificationReport } from '@fmnist/reports';
+import {
+  classificationMetrics,
+  classificationReport,
+  confusionMatrixTable,
+  renderTableText,
+} from '@fmnist/reports';
 import { Option } from 'commander';
 import { decode as decodePng } from 'fast-png';
 import type { CommandModule, CommandOptions } from '../command.js';
@@ -110,7 +115,7 @@ async function predict(options: CommandOptions, context: CommandContext) {
             predictions: Array.from(predicted),
           },
         },
-        text: `Test set: ${metrics.correct.toLocaleString('en-US')} of ${metrics.n.toLocaleString('en-US')} images correct, accuracy ${metrics.accuracy.toFixed(4)}\n\n${report}\n`,
+        text: `Test set: ${metrics.correct.toLocaleString('en-US')} of ${metrics.n.toLocaleString('en-US')} images correct, accuracy ${metrics.accuracy.toFixed(4)}\n\n${report}\n${renderTableText(confusionMatrixTable(CLASS_NAMES, metrics.confusionMatrix))}\n`,
       };
     }
     const predictions: Prediction[] = [];

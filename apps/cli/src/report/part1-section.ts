@@ -13,14 +13,15 @@ import {
 import type { DisagreementSet, ModelResult, Part1Result } from '@fmnist/study';
 import { part1Architectures } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
-import { curvesOf, diagramOf } from './models.js';
+import { confusionFigure, curvesOf, diagramOf } from './models.js';
 
 const HALF_TITLE: Record<string, string> = {
   top: 'top half (rows 0-13)',
   bottom: 'bottom half (rows 14-27)',
 };
 
-function trainingBlocks(model: ModelResult): Promise<Block[]> {
+async function trainingBlocks(model: ModelResult): Promise<Block[]> {
+  const confusion = await confusionFigure(model);
   return curvesOf(model, `${model.name}: the 14x28 model on the ${HALF_TITLE[model.name]}`).then(
     (curves) => [
       figure(
@@ -34,6 +35,7 @@ function trainingBlocks(model: ModelResult): Promise<Block[]> {
         caption: `Classification report: ${model.name} (test set)`,
         text: model.test.report,
       },
+      confusion,
     ],
   );
 }

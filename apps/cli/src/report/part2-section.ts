@@ -5,7 +5,7 @@
 import { modelComparisonTable, type Section } from '@fmnist/reports';
 import type { ModelResult, Part2Result } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
-import { curvesOf } from './models.js';
+import { confusionFigure, curvesOf } from './models.js';
 
 export const PART2_TITLES: Record<string, string> = {
   base: 'Base: Dense 128 -> 64 -> 32',
@@ -34,6 +34,7 @@ async function modelSection(model: ModelResult): Promise<Section> {
         caption: `Classification report: ${model.name} (test set)`,
         text: model.test.report,
       },
+      await confusionFigure(model),
     ],
   };
 }
