@@ -110,6 +110,7 @@ function fake(
     seconds: 1,
     epochSeconds: [1],
     predictions: preds,
+    confidence: new Float32Array(preds.length).fill(0.5),
     weights: [],
   };
   return modelResult(model, LABELS);

@@ -96,9 +96,24 @@ describe.skipIf(!realData)('training commands on the real data (quick runs)', ()
     expect(results.run.peakMemoryBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(existsSync(join(out, 'figures', 'disagreements-top-right.png'))).toBe(true);
-    // Each trained model's confusion matrix, beside its classification report.
+    // Each trained model's confusion matrix and most confident mistakes, in the report and the JSON.
     for (const model of ['top', 'bottom']) {
       expect(existsSync(join(out, 'figures', `confusion-${model}.svg`)), model).toBe(true);
+      expect(existsSync(join(out, 'figures', `mistakes-${model}.png`)), model).toBe(true);
+    }
+    for (const m of results.part1.models) {
+      const { mistakes, predictions, confusionMatrix } = m.test;
+      expect(mistakes.length, m.name).toBe(12);
+      for (const [i, x] of mistakes.entries()) {
+        expect(x.predicted).not.toBe(x.label);
+        expect(predictions[x.index]).toBe(x.predicted);
+        expect(x.probability).toBeGreaterThan(0);
+        expect(x.probability).toBeLessThanOrEqual(1);
+        if (i > 0) expect(x.probability).toBeLessThanOrEqual(mistakes[i - 1].probability);
+      }
+      // The matrix's rows sum to the supports, its diagonal to the correct count.
+      const diagonal = confusionMatrix.reduce((s: number, r: number[], i: number) => s + r[i]!, 0);
+      expect(diagonal).toBe(m.test.correct);
     }
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
       /Confusion matrix of top on the test set: rows the true class, columns the predicted one/,

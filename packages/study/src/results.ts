@@ -43,8 +43,50 @@ export interface TestResult {
   confusionMatrix: number[][];
   /** The predicted label of every test image, in test order. */
   predictions: number[];
+  /** The most confident wrong predictions, most confident first (MISTAKES_SHOWN of them). */
+  mistakes: Mistake[];
   /** scikit-learn's classification_report text. */
   report: string;
+}
+
+/** A test image the model got wrong, and how sure it was. */
+export interface Mistake {
+  /** The image's index in the test set. */
+  index: number;
+  /** Its true label. */
+  label: number;
+  /** The label the model gave it. */
+  predicted: number;
+  /** The probability the model gave `predicted`. */
+  probability: number;
+}
+
+/** How many of a model's most confident mistakes a result keeps (and the report shows). */
+export const MISTAKES_SHOWN = 12;
+
+/**
+ * The test images a model got wrong with the highest probability on its wrong answer, most
+ * confident first (the lower index first on a tie): where a learner sees what the model "thinks".
+ */
+export function mostConfidentMistakes(
+  predictions: ArrayLike<number>,
+  confidence: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  count = MISTAKES_SHOWN,
+): Mistake[] {
+  const wrong: Mistake[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (predictions[i] !== labels[i]) {
+      wrong.push({
+        index: i,
+        label: labels[i]!,
+        predicted: predictions[i]!,
+        probability: confidence[i]!,
+      });
+    }
+  }
+  wrong.sort((a, b) => b.probability - a.probability || a.index - b.index);
+  return wrong.slice(0, count);
 }
 
 export interface ModelResult {
@@ -125,6 +167,7 @@ export function modelResult(model: TrainedModel, testLabels: ArrayLike<number>):
       weightedAvg: metrics.weightedAvg,
       confusionMatrix: metrics.confusionMatrix,
       predictions: Array.from(model.predictions),
+      mistakes: mostConfidentMistakes(model.predictions, model.confidence, testLabels),
       report: classificationReport(metrics),
     },
     summary: model.summary,

@@ -8,6 +8,7 @@
 import { type Backend, type FloatArray, JsBackend } from '@fmnist/core';
 import type { Features } from '@fmnist/data';
 import {
+  argmaxRows,
   type Callback,
   EarlyStopping,
   type EpochEvent,
@@ -58,6 +59,8 @@ export interface TrainedModel {
   epochSeconds: number[];
   /** The predicted class of every test image, in test order. */
   predictions: Int32Array;
+  /** The probability the model gave its predicted class, for every test image (test order). */
+  confidence: Float32Array;
   /**
    * The weights the predictions came from (early stopping: the restored ones), in Keras order,
    * float32: what `--save-models` keeps.
@@ -93,7 +96,8 @@ export type TrainingEvent =
 /** A model built for a job, ready for fit. */
 export interface BuiltModel {
   engine: TrainingEngine;
-  predictClasses(x: FloatArray, options: { batchSize: number }): Int32Array;
+  /** Probabilities [samples × classes] in inference mode. */
+  predict(x: FloatArray, options: { batchSize: number }): Float32Array;
   initialWeights: FloatArray[];
   summary: string;
   params: TrainedModel['params'];
@@ -233,7 +237,13 @@ async function trainBuilt(
   const epochs = history.epoch.map((_, i) =>
     epochLogs(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[i]!]))),
   );
-  const predictions = built.predictClasses(sets.test.x, { batchSize: PREDICT_BATCH });
+  // The predicted class (argmax, first on ties) and its probability, from one pass over the test set.
+  const probs = built.predict(sets.test.x, { batchSize: PREDICT_BATCH });
+  const samples = sets.test.y.length;
+  const classes = probs.length / samples;
+  const predictions = argmaxRows(probs, classes);
+  const confidence = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) confidence[i] = probs[i * classes + predictions[i]!]!;
   const weights = built.engine
     .getWeights()
     .map((w) => (w instanceof Float32Array ? w : Float32Array.from(w)));
@@ -256,6 +266,7 @@ async function trainBuilt(
     seconds,
     epochSeconds,
     predictions,
+    confidence,
     weights,
   };
 }
@@ -297,7 +308,7 @@ export class CustomStudyEngine implements StudyEngine {
     model.compile({ optimizer: job.optimizer, metrics: ['accuracy'] });
     return {
       engine: model,
-      predictClasses: (x, o) => model.predictClasses(x, o),
+      predict: (x, o) => model.predict(x, o),
       initialWeights: model.getWeights(),
       summary: model.summary({ showOptimizer: false }),
       params: model.countParams(),
@@ -340,7 +351,7 @@ export class TfStudyEngine implements StudyEngine {
     const engine = new TfTrainingEngine(reference, seed);
     return {
       engine,
-      predictClasses: (x, o) => engine.predictClasses(x, o),
+      predict: (x, o) => engine.predict(x, o),
       initialWeights: weights,
       summary,
       params,

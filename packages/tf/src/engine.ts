@@ -90,9 +90,13 @@ export class TfTrainingEngine implements TrainingEngine {
     return { loss, accuracy };
   }
 
+  /** Probabilities [samples × classes] in inference mode. */
+  predict(x: FloatArray, options: { batchSize?: number } = {}): Float32Array {
+    return this.reference.predict(float32(x), options.batchSize ?? 32);
+  }
+
   predictClasses(x: FloatArray, options: { batchSize?: number } = {}): Int32Array {
-    const probs = this.reference.predict(float32(x), options.batchSize ?? 32);
-    return argmaxRows(probs, this.reference.classes);
+    return argmaxRows(this.predict(x, options), this.reference.classes);
   }
 }
 

@@ -1,16 +1,19 @@
-/** Model figures: the diagram of a network (Keras's plot_model) and its training curves. */
-
-import { CLASS_NAMES } from '@fmnist/data';
+/**
+ * Model figures: the diagram of a network (Keras's plot_model), its training curves, its
+ * confusion matrix and its most confident mistakes.
+ */
+import { CLASS_NAMES, type ImageSet } from '@fmnist/data';
 import type { Sequential } from '@fmnist/nn';
 import {
   confusionMatrixChart,
   type DiagramLayer,
+  imageGrid,
   modelDiagram,
   type RenderedFigure,
   trainingCurvesChart,
 } from '@fmnist/reports';
 import type { ModelResult } from '@fmnist/study';
-import { figure } from './figures.js';
+import { figure, paragraph } from './figures.js';
 
 export function diagramOf(model: Sequential, title: string): RenderedFigure {
   const layers: DiagramLayer[] = model.layers.map((layer) => {
@@ -46,5 +49,38 @@ export async function confusionFigure(model: ModelResult) {
     `confusion-${model.name}`,
     chart,
     `Confusion matrix of ${model.name} on the test set: rows the true class, columns the predicted one, each cell its count, shaded by its share of the row.${confusions.length > 0 ? ` Its largest confusions: ${confusions.join('; ')}.` : ''}`,
+  );
+}
+
+/**
+ * The test images the model got wrong with the most confidence (whole images, whatever crop the
+ * model saw), each with its true class and the model's answer and probability.
+ */
+export function mistakesFigure(model: ModelResult, test: ImageSet) {
+  const size = test.rows * test.cols;
+  const mistakes = model.test.mistakes;
+  if (mistakes.length === 0) return paragraph(`${model.name} got every test image right.`);
+  return figure(
+    `mistakes-${model.name}`,
+    imageGrid(
+      mistakes.map((m) => ({
+        image: {
+          pixels: test.pixels.subarray(m.index * size, (m.index + 1) * size),
+          height: test.rows,
+          width: test.cols,
+        },
+        caption: [
+          { text: `#${m.index}`, color: '#666' },
+          { text: `true: ${CLASS_NAMES[m.label]}` },
+          {
+            text: `${CLASS_NAMES[m.predicted]} ${m.probability.toFixed(2)}`,
+            color: '#c62828',
+            bold: true,
+          },
+        ],
+      })),
+      { cols: 6, scale: 3, title: `${model.name}: its most confident mistakes` },
+    ),
+    `The ${mistakes.length} test images ${model.name} got wrong with the highest probability on its wrong answer (shown in red, with that probability), whole images whatever half the model saw.`,
   );
 }

@@ -13,15 +13,16 @@ import {
 import type { DisagreementSet, ModelResult, Part1Result } from '@fmnist/study';
 import { part1Architectures } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
-import { confusionFigure, curvesOf, diagramOf } from './models.js';
+import { confusionFigure, curvesOf, diagramOf, mistakesFigure } from './models.js';
 
 const HALF_TITLE: Record<string, string> = {
   top: 'top half (rows 0-13)',
   bottom: 'bottom half (rows 14-27)',
 };
 
-async function trainingBlocks(model: ModelResult): Promise<Block[]> {
+async function trainingBlocks(model: ModelResult, test: ImageSet): Promise<Block[]> {
   const confusion = await confusionFigure(model);
+  const mistakes = mistakesFigure(model, test);
   return curvesOf(model, `${model.name}: the 14x28 model on the ${HALF_TITLE[model.name]}`).then(
     (curves) => [
       figure(
@@ -36,6 +37,7 @@ async function trainingBlocks(model: ModelResult): Promise<Block[]> {
         text: model.test.report,
       },
       confusion,
+      mistakes,
     ],
   );
 }
@@ -100,7 +102,7 @@ export async function part1Section(result: Part1Result, test: ImageSet): Promise
         paragraph(
           `${epochs(model.epochsRun)} of batch 32 in ${model.seconds.toFixed(1)} s on ${model.backend}; initial weights SHA-256 ${model.initialWeightsSha256.slice(0, 12)}…; test accuracy ${model.test.accuracy.toFixed(4)}.`,
         ),
-        ...(await trainingBlocks(model)),
+        ...(await trainingBlocks(model, test)),
       ],
     });
   }

@@ -2,10 +2,11 @@
  * The report's Part 2 section: each regularised model (summary, training curves with the best
  * epoch marked, observations, classification report) and the comparison of the four.
  */
+import type { ImageSet } from '@fmnist/data';
 import { modelComparisonTable, type Section } from '@fmnist/reports';
 import type { ModelResult, Part2Result } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
-import { confusionFigure, curvesOf } from './models.js';
+import { confusionFigure, curvesOf, mistakesFigure } from './models.js';
 
 export const PART2_TITLES: Record<string, string> = {
   base: 'Base: Dense 128 -> 64 -> 32',
@@ -14,7 +15,7 @@ export const PART2_TITLES: Record<string, string> = {
   dropout: 'Dropout(0.5) after each hidden Dense',
 };
 
-async function modelSection(model: ModelResult): Promise<Section> {
+async function modelSection(model: ModelResult, test: ImageSet): Promise<Section> {
   const curves = await curvesOf(model, `${model.name}: loss and accuracy per epoch`);
   return {
     heading: PART2_TITLES[model.name] ?? model.name,
@@ -35,13 +36,14 @@ async function modelSection(model: ModelResult): Promise<Section> {
         text: model.test.report,
       },
       await confusionFigure(model),
+      mistakesFigure(model, test),
     ],
   };
 }
 
-export async function part2Section(result: Part2Result): Promise<Section> {
+export async function part2Section(result: Part2Result, test: ImageSet): Promise<Section> {
   const sections: Section[] = [];
-  for (const model of result.models) sections.push(await modelSection(model));
+  for (const model of result.models) sections.push(await modelSection(model, test));
   if (result.models.length > 0) {
     sections.push({
       heading: 'The four compared',

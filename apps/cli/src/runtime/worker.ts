@@ -75,7 +75,9 @@ async function main(input: WorkerInput): Promise<void> {
   try {
     for (const job of input.jobs) {
       const model = await trainer.train(job, { seed: input.seed, sets, onEvent: post });
-      const buffers = [model.predictions, ...model.weights].map((a) => a.buffer as ArrayBuffer);
+      const buffers = [model.predictions, model.confidence, ...model.weights].map(
+        (a) => a.buffer as ArrayBuffer,
+      );
       post({ type: 'model-end', model }, [...new Set(buffers)]);
     }
   } finally {

@@ -152,7 +152,7 @@ export async function executeStudy(
         // leave out a part whose models --model skipped.
         json.part2 = part2;
         if (part2.models.length > 0) {
-          sections.push(await part2Section(part2));
+          sections.push(await part2Section(part2, data.test));
           text.push(part2Text(part2));
         }
       }
