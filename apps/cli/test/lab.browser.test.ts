@@ -242,6 +242,20 @@ describe.skipIf(skipReason !== '')(
       expect(Math.abs(accuracy - (await nodeAccuracy('base', 2000, 1, 42)))).toBeLessThanOrEqual(
         0.005,
       );
+      // The confusion matrix (rows sum to each class's 1,000 test images) and the mistakes.
+      const matrix = await page.$$eval('[data-testid="confusion-matrix"] tbody tr', (trs) =>
+        trs.map((tr) =>
+          [...tr.querySelectorAll('td')].slice(1).map((td) => Number(td.textContent)),
+        ),
+      );
+      expect(matrix).toHaveLength(10);
+      for (const row of matrix) expect(row.reduce((a, b) => a + b, 0)).toBe(1000);
+      const diagonal = matrix.reduce((sum, row, i) => sum + row[i]!, 0);
+      expect(diagonal / 10_000).toBeCloseTo(accuracy, 6);
+      expect(await page.$$eval('[data-testid="mistakes"] canvas', (cs) => cs.length)).toBe(12);
+      expect(await page.textContent('[data-testid="mistakes"]')).toMatch(
+        /#\d+ [\w/ -]+ → [\w/ -]+ 0\.\d\d/,
+      );
       const epochTimes = await page.textContent('#epoch-time');
       console.log(
         `lab page base, auto: ${JSON.stringify(rows)}; seconds per epoch ${epochTimes}; test accuracy ${accuracy}`,

@@ -5,6 +5,8 @@
  * responsive; Stop pauses it between two batches and Resume carries on from there; Train starts
  * a new run.
  */
+import { CLASS_NAMES } from '@fmnist/data';
+import type { Mistake } from '@fmnist/study/results';
 import { stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -291,6 +293,65 @@ function table(head: string[], rows: (string | number)[][], caption: string): HT
   return t;
 }
 
+/** A 28x28 grayscale image as a canvas, dark on light as the report draws it. */
+function imageCanvas(pixels: Uint8Array, caption: string): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = 28;
+  canvas.height = 28;
+  canvas.title = caption;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', caption);
+  const data = new ImageData(28, 28);
+  pixels.forEach((p, i) => {
+    data.data.set([255 - p, 255 - p, 255 - p, 255], i * 4);
+  });
+  canvas.getContext('2d')!.putImageData(data, 0, 0);
+  return canvas;
+}
+
+/**
+ * The confusion matrix: rows the true class, columns the predicted one, each cell its count,
+ * shaded by its share of the row, as the report draws it.
+ */
+function showConfusion(matrix: number[][], model: string) {
+  const t = table(
+    ['true \\ predicted', ...CLASS_NAMES],
+    matrix.map((row, i) => [CLASS_NAMES[i]!, ...row]),
+    `${model}: confusion matrix on the test set (rows: true class; shade: share of the row)`,
+  );
+  t.classList.add('confusion');
+  matrix.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    const cells = t.tBodies[0]!.rows[i]!.cells;
+    row.forEach((count, j) => {
+      const share = total > 0 ? count / total : 0;
+      const cell = cells[j + 1]!;
+      cell.style.background = `rgba(49, 130, 189, ${share.toFixed(3)})`;
+      if (share > 0.5) cell.style.color = 'white';
+    });
+  });
+  $('confusion-matrix').replaceChildren(t);
+}
+
+/** The model's most confident mistakes: each image with its true class and the model's answer. */
+function showMistakes(mistakes: (Mistake & { pixels: Uint8Array })[], model: string) {
+  const fig = document.createElement('figure');
+  const cap = document.createElement('figcaption');
+  cap.textContent = `${model}: its ${mistakes.length} most confident mistakes (true class, then the model's answer and its probability)`;
+  const row = document.createElement('div');
+  row.className = 'thumbs';
+  for (const m of mistakes) {
+    const caption = `#${m.index} ${CLASS_NAMES[m.label]} → ${CLASS_NAMES[m.predicted]} ${m.probability.toFixed(2)}`;
+    const item = document.createElement('div');
+    const label = document.createElement('span');
+    label.textContent = caption;
+    item.append(imageCanvas(m.pixels, caption), label);
+    row.append(item);
+  }
+  fig.append(cap, row);
+  $('mistakes').replaceChildren(fig);
+}
+
 function showPart1(view: Part1View) {
   const box = $('comparison');
   const images = view.disagreements.map((d) => {
@@ -301,17 +362,7 @@ function showPart1(view: Part1View) {
     const row = document.createElement('div');
     row.className = 'thumbs';
     for (const img of d.images) {
-      const canvas = document.createElement('canvas');
-      canvas.width = 28;
-      canvas.height = 28;
-      canvas.title = img.caption;
-      canvas.setAttribute('role', 'img');
-      canvas.setAttribute('aria-label', img.caption);
-      const data = new ImageData(28, 28);
-      img.pixels.forEach((p, i) => {
-        data.data.set([255 - p, 255 - p, 255 - p, 255], i * 4);
-      });
-      canvas.getContext('2d')!.putImageData(data, 0, 0);
+      const canvas = imageCanvas(img.pixels, img.caption);
       const item = document.createElement('div');
       const label = document.createElement('span');
       label.textContent = img.caption;
@@ -477,6 +528,8 @@ function onMessage(data: FromWorker) {
       $('accuracy').dataset.value = String(data.accuracy);
       $('accuracy').dataset.model = model.name;
       $('report').textContent = data.report;
+      showConfusion(data.confusionMatrix, model.name);
+      showMistakes(data.mistakes, model.name);
       break;
     }
     case 'part1':

@@ -1,4 +1,5 @@
 /** What the page and its training worker say to each other (postMessage, structured clone). */
+import type { Mistake } from '@fmnist/study/results';
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
 import type { LayerView } from './inspect.js';
 import type { WeightsSnapshot } from './weights-view.js';
@@ -136,6 +137,10 @@ export type FromWorker =
       model: TrainedModel;
       report: string;
       accuracy: number;
+      /** confusionMatrix[true][predicted] on the test set. */
+      confusionMatrix: number[][];
+      /** The most confident mistakes, with each image's pixels (28x28). */
+      mistakes: (Mistake & { pixels: Uint8Array })[];
       /** Which of the run's models this was, 1-based, and how many there are. */
       index: number;
       of: number;

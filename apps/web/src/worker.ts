@@ -23,7 +23,12 @@ import {
 } from '@fmnist/data';
 import { BatchNormalization, Dropout, drawDropoutMasks, Sequential } from '@fmnist/nn';
 import { classificationMetrics, classificationReport } from '@fmnist/reports/classification';
-import { modelResult, part1Result, part2Result } from '@fmnist/study/results';
+import {
+  modelResult,
+  mostConfidentMistakes,
+  part1Result,
+  part2Result,
+} from '@fmnist/study/results';
 import {
   type BuiltModel,
   type Crop,
@@ -319,11 +324,17 @@ async function train(request: TrainRequest): Promise<void> {
         sets,
       };
       const metrics = classificationMetrics(sets.test.y, model.predictions, CLASS_NAMES);
+      const size = test.rows * test.cols;
       post({
         type: 'model-done',
         model,
         report: classificationReport(metrics),
         accuracy: metrics.accuracy,
+        confusionMatrix: metrics.confusionMatrix,
+        // Whole images, whatever crop the model saw.
+        mistakes: mostConfidentMistakes(model.predictions, model.confidence, test.labels).map(
+          (m) => ({ ...m, pixels: test.pixels.slice(m.index * size, (m.index + 1) * size) }),
+        ),
         index: index + 1,
         of: jobs.length,
       });
