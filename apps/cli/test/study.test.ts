@@ -101,6 +101,11 @@ describe.skipIf(!realData)('training commands on the real data (quick runs)', ()
       expect(existsSync(join(out, 'figures', `confusion-${model}.svg`)), model).toBe(true);
       expect(existsSync(join(out, 'figures', `mistakes-${model}.png`)), model).toBe(true);
     }
+    // Top's matrix minus bottom's: what one half confuses and the other does not.
+    expect(existsSync(join(out, 'figures', 'confusion-top-minus-bottom.svg'))).toBe(true);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
+      /top's confusion matrix minus bottom's on the test set: .* The largest differences: [\w/ -]+ taken for [\w/ -]+ \d+ times more often by (top|bottom) \(\d+ vs \d+\)/,
+    );
     for (const m of results.part1.models) {
       const { mistakes, predictions, confusionMatrix } = m.test;
       expect(mistakes.length, m.name).toBe(12);

@@ -280,3 +280,70 @@ export function confusionMatrixChart(
   };
   return renderVegaLite(spec);
 }
+
+/**
+ * Two models' confusion matrices compared: each cell is the first model's count minus the
+ * second's, in a diverging scale (what the first confuses more in one colour, what the second
+ * confuses more in the other), so what one model confuses and the other does not stands out.
+ */
+export function confusionDifferenceChart(
+  first: readonly (readonly number[])[],
+  second: readonly (readonly number[])[],
+  classNames: readonly string[],
+  options: { names: [string, string]; title?: string },
+): Promise<Chart> {
+  const square = (m: readonly (readonly number[])[]) =>
+    m.length === classNames.length && m.every((r) => r.length === classNames.length);
+  if (!square(first) || !square(second)) {
+    throw new ReportInputError(
+      `confusionDifferenceChart: both matrices must be ${classNames.length}x${classNames.length}, one row and column per class.`,
+    );
+  }
+  const [a, b] = options.names;
+  const values = first.flatMap((row, t) =>
+    row.map((count, p) => ({
+      true: classNames[t],
+      predicted: classNames[p],
+      difference: count - second[t]![p]!,
+    })),
+  );
+  const largest = Math.max(1, ...values.map((v) => Math.abs(v.difference)));
+  const order = [...classNames];
+  const spec: TopLevelSpec = {
+    $schema: SCHEMA,
+    title: options.title ?? `${a} minus ${b}: confusion matrices (test set)`,
+    width: 360,
+    height: 360,
+    data: { values },
+    encoding: {
+      x: {
+        field: 'predicted',
+        type: 'nominal',
+        sort: order,
+        title: 'Predicted class',
+        axis: { labelAngle: -40 },
+      },
+      y: { field: 'true', type: 'nominal', sort: order, title: 'True class' },
+    },
+    layer: [
+      {
+        mark: { type: 'rect', tooltip: true },
+        encoding: {
+          color: {
+            field: 'difference',
+            type: 'quantitative',
+            title: `${a} − ${b}`,
+            // Reversed: more in the first model's cell is red, more in the second's is blue.
+            scale: { scheme: 'redblue', domain: [-largest, largest], reverse: true },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: { text: { field: 'difference', type: 'quantitative' } },
+      },
+    ],
+    config: CONFIG,
+  };
+  return renderVegaLite(spec);
+}

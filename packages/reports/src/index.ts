@@ -9,6 +9,7 @@ export const PACKAGE = '@fmnist/reports';
 export {
   type Chart,
   classDistributionChart,
+  confusionDifferenceChart,
   confusionMatrixChart,
   renderVegaLite,
   type TrainingCurvesOptions,

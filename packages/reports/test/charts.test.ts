@@ -2,6 +2,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it, vi } from 'vitest';
 import {
   classDistributionChart,
+  confusionDifferenceChart,
   confusionMatrixChart,
   renderVegaLite,
   trainingCurvesChart,
@@ -56,6 +57,32 @@ describe('confusionMatrixChart', () => {
 
   it('refuses a matrix that is not one row and column per class', async () => {
     expect(() => confusionMatrixChart([[1, 2]], CLASS_NAMES)).toThrow(ReportInputError);
+  });
+});
+
+describe('confusionDifferenceChart', () => {
+  it('draws each cell as the first count minus the second', async () => {
+    const eye = CLASS_NAMES.map((_, t) => CLASS_NAMES.map((_, p) => (p === t ? 100 : 0)));
+    const worse = eye.map((row, t) =>
+      row.map((v, p) => (t === 6 && p === 0 ? 30 : t === 6 && p === 6 ? 70 : v)),
+    );
+    const chart = await confusionDifferenceChart(worse, eye, CLASS_NAMES, {
+      names: ['top', 'bottom'],
+    });
+    expect(count(chart.svg, 'aria-roledescription="rect mark"')).toBe(100);
+    expect(chart.svg).toContain(
+      'aria-label="Predicted class: T-shirt/top; True class: Shirt; top − bottom: 30"',
+    );
+    expect(chart.svg).toContain(
+      'aria-label="Predicted class: Shirt; True class: Shirt; top − bottom: −30"',
+    );
+    expect(chart.svg).toContain('>top minus bottom: confusion matrices (test set)<');
+  });
+
+  it('refuses matrices of another size', () => {
+    expect(() =>
+      confusionDifferenceChart([[1]], [[1]], CLASS_NAMES, { names: ['a', 'b'] }),
+    ).toThrow(ReportInputError);
   });
 });
 

@@ -6,6 +6,7 @@
 import { CLASS_NAMES, type ImageSet, imageAt } from '@fmnist/data';
 import {
   type Block,
+  confusionDifferenceChart,
   disagreementFigure,
   perClassComparisonTable,
   type Section,
@@ -43,6 +44,30 @@ async function trainingBlocks(model: ModelResult, test: ImageSet): Promise<Block
 }
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * Top's confusion matrix minus bottom's, with the three confusions (off the diagonal) where the
+ * two halves differ most.
+ */
+async function confusionDifference(a: ModelResult, b: ModelResult): Promise<Block> {
+  const ma = a.test.confusionMatrix;
+  const mb = b.test.confusionMatrix;
+  const chart = await confusionDifferenceChart(ma, mb, CLASS_NAMES, { names: [a.name, b.name] });
+  const largest = ma
+    .flatMap((row, t) => row.map((count, p) => ({ t, p, d: count - mb[t]![p]! })))
+    .filter((c) => c.t !== c.p && c.d !== 0)
+    .sort((x, y) => Math.abs(y.d) - Math.abs(x.d))
+    .slice(0, 3)
+    .map(
+      (c) =>
+        `${CLASS_NAMES[c.t]} taken for ${CLASS_NAMES[c.p]} ${Math.abs(c.d)} times more often by ${c.d > 0 ? a.name : b.name} (${ma[c.t]![c.p]} vs ${mb[c.t]![c.p]})`,
+    );
+  return figure(
+    `confusion-${a.name}-minus-${b.name}`,
+    chart,
+    `${a.name}'s confusion matrix minus ${b.name}'s on the test set: red where ${a.name} puts more images, blue where ${b.name} does; off the diagonal, what one half confuses and the other does not.${largest.length > 0 ? ` The largest differences: ${largest.join('; ')}.` : ''}`,
+  );
+}
 
 function disagreementBlock(set: DisagreementSet, test: ImageSet): Block[] {
   const text = `${capitalised(set.right)} right, ${set.wrong} wrong: ${set.count.toLocaleString('en-US')} test images.`;
@@ -131,6 +156,7 @@ export async function part1Section(result: Part1Result, test: ImageSet): Promise
           ),
         },
         { type: 'observations', items: result.observations },
+        await confusionDifference(result.models[0]!, result.models[1]!),
       ],
     });
     sections.push({
