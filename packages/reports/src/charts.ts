@@ -215,6 +215,31 @@ export function trainingCurvesChart(
 }
 
 /**
+ * The frame both confusion charts share: one cell per (true, predicted) pair of classes, in
+ * label order, true classes down, predicted across.
+ */
+function classGrid(classNames: readonly string[], values: Record<string, unknown>[]) {
+  const order = [...classNames];
+  return {
+    $schema: SCHEMA,
+    width: 360,
+    height: 360,
+    data: { values },
+    encoding: {
+      x: {
+        field: 'predicted',
+        type: 'nominal' as const,
+        sort: order,
+        title: 'Predicted class',
+        axis: { labelAngle: -40 },
+      },
+      y: { field: 'true', type: 'nominal' as const, sort: order, title: 'True class' },
+    },
+    config: CONFIG,
+  };
+}
+
+/**
  * A confusion matrix as a heatmap: rows the true class, columns the predicted one (label order,
  * as scikit-learn's confusion_matrix), each cell its count, shaded by its share of the row (the
  * class's recall on the diagonal, what it is mistaken for elsewhere), so a model's confusions
@@ -239,23 +264,9 @@ export function confusionMatrixChart(
       share: total > 0 ? count / total : 0,
     }));
   });
-  const order = [...classNames];
   const spec: TopLevelSpec = {
-    $schema: SCHEMA,
+    ...classGrid(classNames, values),
     title: options.title ?? 'Confusion matrix (test set)',
-    width: 360,
-    height: 360,
-    data: { values },
-    encoding: {
-      x: {
-        field: 'predicted',
-        type: 'nominal',
-        sort: order,
-        title: 'Predicted class',
-        axis: { labelAngle: -40 },
-      },
-      y: { field: 'true', type: 'nominal', sort: order, title: 'True class' },
-    },
     layer: [
       {
         mark: { type: 'rect', tooltip: true },
@@ -276,7 +287,6 @@ export function confusionMatrixChart(
         },
       },
     ],
-    config: CONFIG,
   };
   return renderVegaLite(spec);
 }
@@ -308,23 +318,9 @@ export function confusionDifferenceChart(
     })),
   );
   const largest = Math.max(1, ...values.map((v) => Math.abs(v.difference)));
-  const order = [...classNames];
   const spec: TopLevelSpec = {
-    $schema: SCHEMA,
+    ...classGrid(classNames, values),
     title: options.title ?? `${a} minus ${b}: confusion matrices (test set)`,
-    width: 360,
-    height: 360,
-    data: { values },
-    encoding: {
-      x: {
-        field: 'predicted',
-        type: 'nominal',
-        sort: order,
-        title: 'Predicted class',
-        axis: { labelAngle: -40 },
-      },
-      y: { field: 'true', type: 'nominal', sort: order, title: 'True class' },
-    },
     layer: [
       {
         mark: { type: 'rect', tooltip: true },
@@ -343,7 +339,6 @@ export function confusionDifferenceChart(
         encoding: { text: { field: 'difference', type: 'quantitative' } },
       },
     ],
-    config: CONFIG,
   };
   return renderVegaLite(spec);
 }
