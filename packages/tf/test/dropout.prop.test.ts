@@ -165,6 +165,9 @@ describeEachBackend(
     it("tfjs's own training-mode Dropout: with its mask, read back from its output, the engines agree on every output, the loss and every gradient", async () => {
       let decided = 0;
       let dropped = 0;
+      // Over the decided units: the drops their rates make expected, and the binomial variance.
+      let expectedDropped = 0;
+      let variance = 0;
       await fc.assert(
         fc.asyncProperty(
           familyArb({ dropout: true }).filter((m) =>
@@ -195,10 +198,14 @@ describeEachBackend(
                       2e-7 * Math.abs(o),
                     );
                     decided++;
+                    expectedDropped += layer.rate;
+                    variance += layer.rate * (1 - layer.rate);
                   } else if (v !== 0) {
                     keep[j] = 0;
                     dropped++;
                     decided++;
+                    expectedDropped += layer.rate;
+                    variance += layer.rate * (1 - layer.rate);
                   } // else 0 in, 0 out: kept or dropped, the output and gradient are the same
                 }
                 const custom = pair.custom.layers[i];
@@ -234,10 +241,12 @@ describeEachBackend(
         ),
         { numRuns: Math.max(2, Math.round(on.runs / 2)) },
       );
-      // tfjs really dropped units, about as often as the rates {0.2, 0.5, 0.7} say.
+      // tfjs really dropped units, as often as the rates drawn say: within 6 standard deviations
+      // of the binomial count (a false alarm about once in 10^9 runs; tfjs's RNG is unseeded, so a
+      // fixed band on the share failed when the draws happened to be mostly rate 0.7).
       expect(decided).toBeGreaterThan(200);
-      expect(dropped / decided).toBeGreaterThan(0.15);
-      expect(dropped / decided).toBeLessThan(0.75);
+      expect(dropped).toBeGreaterThan(0);
+      expect(Math.abs(dropped - expectedDropped)).toBeLessThanOrEqual(6 * Math.sqrt(variance));
     });
   },
 );
