@@ -5,14 +5,7 @@
 import { CLASS_NAMES, type ClassName } from './classes.js';
 import { type FashionMnist, SPLIT_NAMES, type SplitName } from './dataset.js';
 import type { DataSourceKind } from './node/locate.js';
-import {
-  classDistribution,
-  crop,
-  features,
-  type ImageCrop,
-  type PixelRange,
-  pixelRange,
-} from './transform.js';
+import { classDistribution, crop, features, type PixelRange, pixelRange } from './transform.js';
 
 export interface SplitShape {
   /** Shape of the images, [count, rows, cols]. */
@@ -33,7 +26,7 @@ export interface DataSummary {
   /** Before: the uint8 bytes; after: the float32 values divided by 255. */
   pixelRange: { before: PerSplit<PixelRange>; after: PerSplit<PixelRange> };
   /** The shapes of the top and bottom crops of each split. */
-  crops: Record<Exclude<ImageCrop, 'full'>, PerSplit<SplitShape>>;
+  crops: Record<'top' | 'bottom', PerSplit<SplitShape>>;
 }
 
 function perSplit<T>(make: (split: SplitName) => T): PerSplit<T> {

@@ -1,45 +1,133 @@
 /**
  * Scaling, crops and counts. The study compares what the top half of an image (rows 0-13)
- * and the bottom half (rows 14-27) say about its class, so a crop is a band of rows.
+ * and the bottom half (rows 14-27) say about its class; an experiment may ask for the left or
+ * right half, or any rectangle. A crop is a window of rows and columns, half-open.
  */
 import { CLASS_NAMES, type ClassName, NUM_CLASSES } from './classes.js';
 import type { ImageSet } from './dataset.js';
 
-export const CROPS = ['full', 'top', 'bottom'] as const;
-export type ImageCrop = (typeof CROPS)[number];
+/** The crops with a name: the whole image, and its four halves. */
+export const CROPS = ['full', 'top', 'bottom', 'left', 'right'] as const;
+export type NamedCrop = (typeof CROPS)[number];
+/** A rectangle of the image: rows [r0, r1) and columns [c0, c1). */
+export interface CropWindow {
+  rows: [number, number];
+  cols: [number, number];
+}
+/** Which part of each image a model sees. */
+export type ImageCrop = NamedCrop | CropWindow;
 
-/** The rows a crop keeps, [start, end): top = 0-13, bottom = 14-27 of a 28-row image. */
-export function cropRows(crop: ImageCrop, rows: number): { start: number; end: number } {
-  const half = Math.floor(rows / 2);
+/**
+ * The window a crop keeps of a rows x cols image, half-open: top = rows 0-13, bottom = rows
+ * 14-27, left = columns 0-13, right = columns 14-27 of a 28x28 image. Throws for a window that
+ * is empty or reaches outside the image.
+ */
+export function cropWindow(crop: ImageCrop, rows: number, cols: number): CropWindow {
+  const halfRows = Math.floor(rows / 2);
+  const halfCols = Math.floor(cols / 2);
+  if (typeof crop === 'object') {
+    const [r0, r1] = crop.rows;
+    const [c0, c1] = crop.cols;
+    const inside = (a: number, b: number, n: number) =>
+      Number.isInteger(a) && Number.isInteger(b) && a >= 0 && a < b && b <= n;
+    if (!inside(r0, r1, rows) || !inside(c0, c1, cols)) {
+      throw new RangeError(
+        `crop rows [${r0}, ${r1}) cols [${c0}, ${c1}) is not a non-empty window of a ${rows}x${cols} image`,
+      );
+    }
+    return { rows: [r0, r1], cols: [c0, c1] };
+  }
   switch (crop) {
     case 'full':
-      return { start: 0, end: rows };
+      return { rows: [0, rows], cols: [0, cols] };
     case 'top':
-      return { start: 0, end: half };
+      return { rows: [0, halfRows], cols: [0, cols] };
     case 'bottom':
-      return { start: half, end: rows };
+      return { rows: [halfRows, rows], cols: [0, cols] };
+    case 'left':
+      return { rows: [0, rows], cols: [0, halfCols] };
+    case 'right':
+      return { rows: [0, rows], cols: [halfCols, cols] };
   }
+}
+
+/** The rows a crop keeps, [start, end): top = 0-13, bottom = 14-27 of a 28-row image. */
+export function cropRows(
+  crop: ImageCrop,
+  rows: number,
+  cols = rows,
+): { start: number; end: number } {
+  const [start, end] = cropWindow(crop, rows, cols).rows;
+  return { start, end };
 }
 
 /** [count, rows, cols] of a set once cropped to a crop. */
 export function cropShape(set: ImageSet, crop: ImageCrop): [number, number, number] {
-  const { start, end } = cropRows(crop, set.rows);
-  return [set.count, end - start, set.cols];
+  const { rows, cols } = cropWindow(crop, set.rows, set.cols);
+  return [set.count, rows[1] - rows[0], cols[1] - cols[0]];
+}
+
+/** [rows, cols] of one image of a 28x28 set once cropped: a model's input shape. */
+export function cropInputShape(crop: ImageCrop, rows = 28, cols = 28): [number, number] {
+  const w = cropWindow(crop, rows, cols);
+  return [w.rows[1] - w.rows[0], w.cols[1] - w.cols[0]];
+}
+
+/** One string per crop, for cache keys and file names: `top`, `rows-3-10-cols-0-28`. */
+export function cropKey(crop: ImageCrop): string {
+  return typeof crop === 'string'
+    ? crop
+    : `rows-${crop.rows[0]}-${crop.rows[1]}-cols-${crop.cols[0]}-${crop.cols[1]}`;
 }
 
 /**
- * Calls `visit(imageIndex, offset)` for each image's band of rows; a band is contiguous
- * (`(end - start) * cols` bytes from `offset`) even though the bands of all images are not.
+ * A crop as a reader meets it: `top half (rows 0-13)`, `left half (columns 0-13)`, `rows 3-9,
+ * columns 0-27`. Ranges are inclusive here, as people write them.
  */
-function eachBand(
+export function describeCrop(crop: ImageCrop, rows = 28, cols = 28): string {
+  const w = cropWindow(crop, rows, cols);
+  const span = (r: [number, number]) => `${r[0]}-${r[1] - 1}`;
+  switch (crop) {
+    case 'full':
+      return `the whole image (${rows}x${cols})`;
+    case 'top':
+    case 'bottom':
+      return `${crop} half (rows ${span(w.rows)})`;
+    case 'left':
+    case 'right':
+      return `${crop} half (columns ${span(w.cols)})`;
+    default:
+      return `rows ${span(w.rows)}, columns ${span(w.cols)}`;
+  }
+}
+
+/**
+ * Calls `visit(imageIndex, offset, length, out)` for each row of each image's window: `length`
+ * contiguous bytes from `offset`, to go to `out` in the cropped set. A full-width window is one
+ * run per image.
+ */
+function eachRun(
   set: ImageSet,
   crop: ImageCrop,
-  visit: (image: number, offset: number, bandBytes: number) => void,
+  visit: (offset: number, length: number, out: number) => void,
 ): void {
-  const { start, end } = cropRows(crop, set.rows);
+  const { rows, cols } = cropWindow(crop, set.rows, set.cols);
   const imageBytes = set.rows * set.cols;
-  const bandBytes = (end - start) * set.cols;
-  for (let i = 0; i < set.count; i++) visit(i, i * imageBytes + start * set.cols, bandBytes);
+  const width = cols[1] - cols[0];
+  const height = rows[1] - rows[0];
+  if (width === set.cols) {
+    const bandBytes = height * set.cols;
+    for (let i = 0; i < set.count; i++)
+      visit(i * imageBytes + rows[0] * set.cols, bandBytes, i * bandBytes);
+    return;
+  }
+  let out = 0;
+  for (let i = 0; i < set.count; i++) {
+    for (let r = rows[0]; r < rows[1]; r++) {
+      visit(i * imageBytes + r * set.cols + cols[0], width, out);
+      out += width;
+    }
+  }
 }
 
 /** The set cropped to a crop, as uint8; `full` returns the set itself (no copy). */
@@ -47,8 +135,8 @@ export function crop(set: ImageSet, crop: ImageCrop): ImageSet {
   if (crop === 'full') return set;
   const [count, rows, cols] = cropShape(set, crop);
   const pixels = new Uint8Array(count * rows * cols);
-  eachBand(set, crop, (i, offset, bandBytes) => {
-    pixels.set(set.pixels.subarray(offset, offset + bandBytes), i * bandBytes);
+  eachRun(set, crop, (offset, length, out) => {
+    pixels.set(set.pixels.subarray(offset, offset + length), out);
   });
   return { count, rows, cols, pixels, labels: set.labels };
 }
@@ -83,9 +171,9 @@ export function features(set: ImageSet, crop: ImageCrop): Features {
   // Hot loop (40 million pixels for the training split): locals only, no per-pixel calls.
   const src = set.pixels;
   const table = SCALED;
-  eachBand(set, crop, (i, offset, bandBytes) => {
-    let o = i * bandBytes;
-    const end = offset + bandBytes;
+  eachRun(set, crop, (offset, length, out) => {
+    let o = out;
+    const end = offset + length;
     for (let j = offset; j < end; j++) x[o++] = table[src[j]!]!;
   });
   return { x, shape, y: set.labels };

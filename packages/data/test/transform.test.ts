@@ -5,7 +5,11 @@ import {
   classCounts,
   classDistribution,
   crop,
+  cropInputShape,
+  cropKey,
   cropShape,
+  cropWindow,
+  describeCrop,
   features,
   type ImageSet,
   imageAt,
@@ -96,5 +100,50 @@ describe('counts and ranges', () => {
   it('finds min and max', () => {
     expect(pixelRange(Uint8Array.from([7, 3, 200]))).toEqual({ min: 3, max: 200 });
     expect(pixelRange(new Float32Array(0)).min).toBeNaN();
+  });
+});
+
+describe('crops beyond the halves of rows: left, right and windows', () => {
+  // One 4x4 image whose pixel at (r, c) is 10 r + c, so every crop is readable by eye.
+  const image: ImageSet = {
+    count: 2,
+    rows: 4,
+    cols: 4,
+    pixels: Uint8Array.from(
+      { length: 32 },
+      (_, i) => ((i % 16) >> 2) * 10 + (i % 4) + (i >= 16 ? 100 : 0),
+    ),
+    labels: Uint8Array.from([3, 7]),
+  };
+  it('left and right keep columns 0-1 and 2-3 of every row, image after image', () => {
+    expect(Array.from(crop(image, 'left').pixels.subarray(0, 8))).toEqual([
+      0, 1, 10, 11, 20, 21, 30, 31,
+    ]);
+    expect(Array.from(crop(image, 'right').pixels.subarray(8))).toEqual([
+      102, 103, 112, 113, 122, 123, 132, 133,
+    ]);
+    expect(cropShape(image, 'right')).toEqual([2, 4, 2]);
+  });
+  it('a window keeps its rows and columns, half-open, and features scale the same pixels', () => {
+    const w = { rows: [1, 3] as [number, number], cols: [1, 4] as [number, number] };
+    expect(Array.from(crop(image, w).pixels)).toEqual([
+      11, 12, 13, 21, 22, 23, 111, 112, 113, 121, 122, 123,
+    ]);
+    const f = features(image, w);
+    expect(f.shape).toEqual([2, 2, 3]);
+    expect(Array.from(f.x, (v) => Math.round(v * 255))).toEqual(Array.from(crop(image, w).pixels));
+  });
+  it('a window that is empty or leaves the image is refused', () => {
+    expect(() => cropWindow({ rows: [2, 2], cols: [0, 4] }, 4, 4)).toThrow(/non-empty window/);
+    expect(() => cropWindow({ rows: [0, 4], cols: [3, 5] }, 4, 4)).toThrow(/4x4 image/);
+    expect(() => cropWindow({ rows: [-1, 2], cols: [0, 4] }, 4, 4)).toThrow(RangeError);
+  });
+  it('names, keys and input shapes of the 28x28 crops', () => {
+    expect(cropInputShape('left')).toEqual([28, 14]);
+    expect(cropInputShape('top')).toEqual([14, 28]);
+    expect(cropKey({ rows: [3, 10], cols: [0, 28] })).toBe('rows-3-10-cols-0-28');
+    expect(describeCrop('right')).toBe('right half (columns 14-27)');
+    expect(describeCrop('bottom')).toBe('bottom half (rows 14-27)');
+    expect(describeCrop({ rows: [3, 10], cols: [0, 28] })).toBe('rows 3-9, columns 0-27');
   });
 });

@@ -45,7 +45,7 @@ import {
 } from './models.js';
 
 /** The study's six models, in the order the report shows them. */
-export const CROSSCHECK_MODELS = MODEL_NAMES;
+export const CROSSCHECK_MODELS: readonly string[] = MODEL_NAMES;
 export type CrosscheckModelName = ModelName;
 
 export interface LabelledSet {
@@ -472,6 +472,7 @@ export interface ModelCrosscheck {
   optimizer: OptimizerSpec;
   optimizerReference: string;
   epochs: number;
+  batchSize: number;
   /** SHA-256 of the initial weights: the same as `fmnist study` reports for the same seed. */
   initialWeightsSha256: string;
   batch: BatchComparison;
@@ -505,6 +506,8 @@ export interface CrosscheckOptions {
   /** Rows of the real batch compared layer by layer (default: batchSize). */
   compareBatchSize?: number;
   models?: readonly CrosscheckModelName[];
+  /** The models to check: an experiment's jobs (default: the study's, with `epochs`). */
+  jobs?: readonly ModelJob[];
   onProgress?: (message: string) => void;
   onEpoch?: (model: CrosscheckModelName, epoch: EpochComparison) => void;
 }
@@ -526,12 +529,18 @@ export async function runCrosscheck(
   dataFor: (crop: Crop) => CrosscheckData,
   options: CrosscheckOptions,
 ): Promise<CrosscheckReport> {
+  const all = options.jobs ?? studyJobs(options.epochs);
+  const wanted = options.models ?? all.map((job) => job.name);
+  // One batch size for the whole report: the option's, else the study's (an experiment's
+  // models may each have their own: see `batchSizeOf`).
   const batchSize = options.batchSize ?? BATCH_SIZE;
-  const wanted = options.models ?? CROSSCHECK_MODELS;
+  const batchSizeOf = (job: ModelJob) =>
+    options.batchSize ?? (options.jobs ? job.batchSize : BATCH_SIZE);
   const models: ModelCrosscheck[] = [];
   let tfBackend: TfBackendInfo | undefined;
-  const jobs = studyJobs(options.epochs).filter((job) => wanted.includes(job.name));
+  const jobs = all.filter((job) => wanted.includes(job.name));
   for (const job of jobs) {
+    const jobBatch = batchSizeOf(job);
     const custom = new Sequential(job.spec, { seed: options.seed, backend: options.backend });
     custom.compile({ optimizer: job.optimizer });
     const reference = await TfReference.create(job.spec, { optimizer: job.optimizer });
@@ -543,9 +552,10 @@ export async function runCrosscheck(
       options.onProgress?.(
         `${job.name}: comparing one batch layer by layer (custom ${options.backend.name}, tfjs ${reference.backend})`,
       );
-      const rows = Math.min(options.compareBatchSize ?? batchSize, data.train.y.length);
+      const rows = Math.min(options.compareBatchSize ?? jobBatch, data.train.y.length);
       const indices = Array.from({ length: rows }, (_, i) => i);
-      const rng = new Rng(options.seed).fork(CROSSCHECK_MODELS.indexOf(job.name) + 1);
+      // The dropout masks of the compared batch: forked by the model's place in its plan.
+      const rng = new Rng(options.seed).fork(all.indexOf(job) + 1);
       const batch = compareBatch(
         custom,
         reference,
@@ -554,10 +564,10 @@ export async function runCrosscheck(
         rng.fork(0),
       );
       options.onProgress?.(
-        `${job.name}: training both engines for ${job.epochs} epoch(s), batch ${batchSize}`,
+        `${job.name}: training both engines for ${job.epochs} epoch(s), batch ${jobBatch}`,
       );
       const training = await trainSideBySide(job, custom, reference, data, {
-        batchSize,
+        batchSize: jobBatch,
         seed: options.seed,
         onEpoch: (e) => options.onEpoch?.(job.name, e),
       });
@@ -569,6 +579,7 @@ export async function runCrosscheck(
         optimizer: job.optimizer,
         optimizerReference: reference.optimizerDescription,
         epochs: job.epochs,
+        batchSize: jobBatch,
         initialWeightsSha256: await weightsSha256(initial),
         batch,
         training,

@@ -6,6 +6,9 @@
  * files, threads, the environment or the terminal: it runs in a browser page as in Node.
  */
 export * from './crosscheck.js';
+export * from './experiment/jobs.js';
+export * from './experiment/load.js';
+export { experimentJsonSchema, MAX_UNITS } from './experiment/schema.js';
 export * from './explain/compare.js';
 export * from './explain/finite-differences.js';
 export * from './explain/format.js';

@@ -91,7 +91,8 @@ export function mostConfidentMistakes(
 
 export interface ModelResult {
   name: ModelName;
-  part: Part;
+  /** The study's part; none for an experiment's models. */
+  part?: Part;
   /** The part of the image the model sees. */
   crop: Crop;
   engine: string;
@@ -144,7 +145,7 @@ export function modelResult(model: TrainedModel, testLabels: ArrayLike<number>):
   });
   return {
     name: model.name,
-    part: model.part,
+    ...(model.part ? { part: model.part } : {}),
     crop: model.crop,
     engine: model.engine,
     backend: model.backend,

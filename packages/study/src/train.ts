@@ -33,7 +33,8 @@ export interface EpochLogs {
 /** What training hands back for a model; metrics are computed from it afterwards (results.ts). */
 export interface TrainedModel {
   name: ModelName;
-  part: Part;
+  /** The study's part; none for an experiment's models. */
+  part?: Part;
   crop: Crop;
   engine: EngineName;
   /** The backend that actually ran, e.g. `gpujs:webasm` or `tfjs:wasm`. */
@@ -249,7 +250,7 @@ async function trainBuilt(
     .map((w) => (w instanceof Float32Array ? w : Float32Array.from(w)));
   return {
     name: job.name,
-    part: job.part,
+    ...(job.part ? { part: job.part } : {}),
     crop: job.crop,
     engine,
     backend: built.backend,

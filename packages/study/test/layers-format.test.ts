@@ -81,7 +81,7 @@ describe.skipIf(!haveFashionMnist())(
 
     for (const job of studyJobs(1)) {
       it(`'${job.name}', saved by the custom engine, predicts the same 10,000 test images in tf.loadLayersModel`, async () => {
-        const { train, test } = sets.get(job.crop)!;
+        const { train, test } = sets.get(job.crop as string)!;
         const model = new Sequential(job.spec, { seed: 42, backend: new JsBackend() });
         model.compile({ optimizer: job.optimizer });
         await model.fit(train.x, train.y, { epochs: 1, batchSize: job.batchSize, seed: 42 });
