@@ -10,6 +10,7 @@ import { DataError } from '@fmnist/data';
 import { OutputFolderError } from '@fmnist/files/node';
 import { ModelFileError, NonFiniteLossError } from '@fmnist/nn';
 import { ReportInputError } from '@fmnist/reports';
+import { ExperimentFileError } from '@fmnist/study/experiment';
 import { CommanderError } from 'commander';
 import { TrainingError } from './runtime/lanes.js';
 
@@ -127,6 +128,10 @@ export function reportError(
     return { line: `fmnist: ${sentence(what)}${suggestion} ${help}`, exitCode: EXIT_USAGE };
   }
   if (error instanceof EndedWithStatus) return { line: undefined, exitCode: error.exitCode };
+  // A bad experiment file: the message names the file, the place in it and what is allowed.
+  if (error instanceof ExperimentFileError) {
+    return { line: `fmnist: ${oneLine(error.message)}`, exitCode: EXIT_USAGE };
+  }
   if (error instanceof UsageError) {
     return { line: `fmnist: ${sentence(oneLine(error.message))} ${help}`, exitCode: EXIT_USAGE };
   }

@@ -81,7 +81,7 @@ export function cropKey(crop: ImageCrop): string {
 }
 
 /**
- * A crop as a reader meets it: `top half (rows 0-13)`, `left half (columns 0-13)`, `rows 3-9,
+ * A crop as a reader meets it: `top half (rows 0-13)`, `left half (columns 0-13)`, `window of rows 3-9,
  * columns 0-27`. Ranges are inclusive here, as people write them.
  */
 export function describeCrop(crop: ImageCrop, rows = 28, cols = 28): string {
@@ -89,7 +89,7 @@ export function describeCrop(crop: ImageCrop, rows = 28, cols = 28): string {
   const span = (r: [number, number]) => `${r[0]}-${r[1] - 1}`;
   switch (crop) {
     case 'full':
-      return `the whole image (${rows}x${cols})`;
+      return `whole image (${rows}x${cols})`;
     case 'top':
     case 'bottom':
       return `${crop} half (rows ${span(w.rows)})`;
@@ -97,7 +97,7 @@ export function describeCrop(crop: ImageCrop, rows = 28, cols = 28): string {
     case 'right':
       return `${crop} half (columns ${span(w.cols)})`;
     default:
-      return `rows ${span(w.rows)}, columns ${span(w.cols)}`;
+      return `window of rows ${span(w.rows)}, columns ${span(w.cols)}`;
   }
 }
 

@@ -144,6 +144,6 @@ describe('crops beyond the halves of rows: left, right and windows', () => {
     expect(cropKey({ rows: [3, 10], cols: [0, 28] })).toBe('rows-3-10-cols-0-28');
     expect(describeCrop('right')).toBe('right half (columns 14-27)');
     expect(describeCrop('bottom')).toBe('bottom half (rows 14-27)');
-    expect(describeCrop({ rows: [3, 10], cols: [0, 28] })).toBe('rows 3-9, columns 0-27');
+    expect(describeCrop({ rows: [3, 10], cols: [0, 28] })).toBe('window of rows 3-9, columns 0-27');
   });
 });

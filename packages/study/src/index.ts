@@ -8,6 +8,7 @@
 export * from './crosscheck.js';
 export * from './experiment/jobs.js';
 export * from './experiment/load.js';
+export * from './experiment/result.js';
 export { experimentJsonSchema, MAX_UNITS } from './experiment/schema.js';
 export * from './explain/compare.js';
 export * from './explain/finite-differences.js';

@@ -6,7 +6,7 @@
  */
 
 import { JsBackend } from '@fmnist/core';
-import { CLASS_NAMES } from '@fmnist/data';
+import { CLASS_NAMES, describeCrop } from '@fmnist/data';
 import { Sequential } from '@fmnist/nn';
 import {
   type AverageMetrics,
@@ -345,5 +345,93 @@ export function part2Result(models: ModelResult[]): Part2Result {
     comparison,
     // Comparing one model with itself says nothing; --model runs get no comparison sentences.
     observations: comparison.length > 1 ? compareModels(comparison) : [],
+  };
+}
+
+// -----------------------------------------------------------------------------------------
+// An experiment's comparisons: a pair as Part 1 compares top and bottom, a group as Part 2.
+
+/** Two models set side by side, class by class, with the images they disagree on. */
+export interface PairComparison {
+  kind: 'pair';
+  title: string;
+  models: [string, string];
+  /** Whether both started from the same initial weights (the same SHA-256). */
+  sameInitialWeights: boolean;
+  /** Per class, in label order: the first model's scores (`a`) and the second's (`b`). */
+  perClass: { class: string; a: Scores; b: Scores }[];
+  observations: Observation[];
+  /** The first right and the second wrong; then the reverse. */
+  disagreements: [DisagreementSet, DisagreementSet];
+}
+
+/** Several models in one table, each tested against the first over seeds. */
+export interface GroupComparison {
+  kind: 'group';
+  title: string;
+  models: string[];
+  comparison: ModelComparisonRow[];
+  observations: Observation[];
+}
+
+export type Comparison = PairComparison | GroupComparison;
+
+/** Part 1's treatment for any two models (same test set, any crops). */
+export function pairComparison(
+  a: ModelResult,
+  b: ModelResult,
+  labels: ArrayLike<number>,
+  title = `${a.name} vs ${b.name}`,
+): PairComparison {
+  const sameInitialWeights = a.initialWeightsSha256 === b.initialWeightsSha256;
+  const observations = compareClasses(
+    { name: a.name, classes: a.test.classes },
+    { name: b.name, classes: b.test.classes },
+  );
+  const gap = a.test.accuracy - b.test.accuracy;
+  observations.unshift({
+    text: `Test accuracy is ${a.test.accuracy.toFixed(4)} for ${a.name}, which sees the ${describeCrop(a.crop)}, and ${b.test.accuracy.toFixed(4)} for ${b.name}, which sees the ${describeCrop(b.crop)}: ${gap === 0 ? 'the two are level' : `${gap > 0 ? a.name : b.name} is ahead by ${Math.abs(gap * 100).toFixed(2)} percentage points`}${sameInitialWeights ? ', from the same initial weights and with the same batches' : ''}.`,
+    facts: {
+      aAccuracy: a.test.accuracy,
+      bAccuracy: b.test.accuracy,
+      difference: gap,
+      sameInitialWeights,
+    },
+  });
+  const aRight = disagreementSet(a, b, labels);
+  const bRight = disagreementSet(b, a, labels);
+  observations.push(
+    describeDisagreements({
+      aName: a.name,
+      bName: b.name,
+      aRightBWrong: aRight.count,
+      bRightAWrong: bRight.count,
+      total: labels.length,
+    }),
+  );
+  return {
+    kind: 'pair',
+    title,
+    models: [a.name, b.name],
+    sameInitialWeights,
+    perClass: CLASS_NAMES.map((name, c) => ({
+      class: name,
+      a: pick(a.test.classes[c]!),
+      b: pick(b.test.classes[c]!),
+    })),
+    observations,
+    disagreements: [aRight, bRight],
+  };
+}
+
+/** Part 2's treatment for any group of models: one table, and what it shows. */
+export function groupComparison(models: ModelResult[], title?: string): GroupComparison {
+  const { comparison, observations } = part2Result(models);
+  return {
+    kind: 'group',
+    title: title ?? models.map((m) => m.name).join(', '),
+    models: models.map((m) => m.name),
+    comparison,
+    observations,
   };
 }

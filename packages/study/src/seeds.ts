@@ -191,11 +191,12 @@ export function part1Seeds(
   seeds: readonly number[],
   runs: readonly ModelResult[][],
   labels: ArrayLike<number>,
+  pair: readonly [string, string] = ['top', 'bottom'],
 ): Part1Seeds {
-  const models = byModel(runs, ['top', 'bottom']);
+  const models = byModel(runs, pair);
   const summaries = models.map((m) => modelSummary(m.name, m.runs));
-  const top = models.find((m) => m.name === 'top');
-  const bottom = models.find((m) => m.name === 'bottom');
+  const top = models.find((m) => m.name === pair[0]);
+  const bottom = models.find((m) => m.name === pair[1]);
   const method = [
     ...METHOD_COMMON(seeds.length),
     POOLING_NOTE,
@@ -258,7 +259,14 @@ export function part1Seeds(
     accuracyDifference,
     mcnemar,
     perClass,
-    observations: part1Observations(seeds.length, summaries, accuracyDifference, mcnemar, perClass),
+    observations: part1Observations(
+      seeds.length,
+      summaries,
+      accuracyDifference,
+      mcnemar,
+      perClass,
+      pair,
+    ),
     method,
   };
 }
@@ -269,20 +277,25 @@ function part1Observations(
   accuracy: DifferenceSummary,
   mcnemar: PooledMcNemar,
   perClass: readonly ClassDifference[],
+  pair: readonly [string, string],
 ): Observation[] {
   const [top, bottom] = [
-    models.find((m) => m.name === 'top')!,
-    models.find((m) => m.name === 'bottom')!,
+    models.find((m) => m.name === pair[0])!,
+    models.find((m) => m.name === pair[1])!,
   ];
+  // The study's pair is two halves ("the top half"); an experiment's, two named models.
+  const [A, B] = pair;
+  const half = (name: string) => (name === 'top' || name === 'bottom' ? `the ${name} half` : name);
+  const [hA, hB] = [half(A), half(B)];
   const observations: Observation[] = [];
   const pooled = mcnemar.pooled;
   const accuracyReal = excludesZero(accuracy.ci);
   observations.push({
-    text: `Over ${n} seeds test accuracy is ${f4(top.accuracy.mean)} (95% CI ${range(top.accuracy, 4)}) from the top half and ${f4(bottom.accuracy.mean)} (${range(bottom.accuracy, 4)}) from the bottom half. Top − bottom, paired by seed: ${signed(accuracy.mean, 4)} (${ci(accuracy, 4)}); ${
+    text: `Over ${n} seeds test accuracy is ${f4(top.accuracy.mean)} (95% CI ${range(top.accuracy, 4)}) from ${hA} and ${f4(bottom.accuracy.mean)} (${range(bottom.accuracy, 4)}) from ${hB}. ${A.charAt(0).toUpperCase()}${A.slice(1)} − ${B}, paired by seed: ${signed(accuracy.mean, 4)} (${ci(accuracy, 4)}); ${
       accuracyReal
-        ? `the interval excludes zero, so the ${accuracy.mean > 0 ? 'top' : 'bottom'} half carries more of the information whatever the seed.`
-        : 'the interval includes zero, so which half is better overall is not settled by these seeds.'
-    } McNemar on the test images, pooled over seeds: top right and bottom wrong ${pooled.b.toLocaleString('en-US')}, the reverse ${pooled.c.toLocaleString('en-US')}, p ${formatP(pooled.p)} (${pooled.method}).`,
+        ? `the interval excludes zero, so ${accuracy.mean > 0 ? hA : hB} carries more of the information whatever the seed.`
+        : `the interval includes zero, so which ${A === 'top' && B === 'bottom' ? 'half' : 'model'} is better overall is not settled by these seeds.`
+    } McNemar on the test images, pooled over seeds: ${A} right and ${B} wrong ${pooled.b.toLocaleString('en-US')}, the reverse ${pooled.c.toLocaleString('en-US')}, p ${formatP(pooled.p)} (${pooled.method}).`,
     facts: {
       seeds: n,
       topAccuracy: top.accuracy.mean,
@@ -301,15 +314,15 @@ function part1Observations(
     .sort((a, b) => Math.abs(b.f1.mean) - Math.abs(a.f1.mean));
   const unsettled = perClass.filter((d) => !d.significant);
   observations.push({
-    text: `Only differences whose 95% interval over seeds excludes zero are described as real below: ${real.length} of ${perClass.length} classes have a top − bottom F1 difference that does (${
+    text: `Only differences whose 95% interval over seeds excludes zero are described as real below: ${real.length} of ${perClass.length} classes have a ${A} − ${B} F1 difference that does (${
       real.filter((d) => d.f1.mean > 0).length
-    } in favour of top, ${real.filter((d) => d.f1.mean < 0).length} of bottom).`,
+    } in favour of ${A}, ${real.filter((d) => d.f1.mean < 0).length} of ${B}).`,
     facts: { seeds: n, realDifferences: real.length, classes: perClass.length },
   });
   for (const d of real) {
-    const better = d.f1.mean > 0 ? 'top' : 'bottom';
+    const better = d.f1.mean > 0 ? hA : hB;
     observations.push({
-      text: `${d.class}: F1 is higher with the ${better} half by ${f3(Math.abs(d.f1.mean))} (top − bottom ${signed(d.f1.mean, 3)}, ${ci(d.f1, 3)}); precision ${signed(d.precision.mean, 3)}, recall ${signed(d.recall.mean, 3)}. McNemar on the ${d.class} test images, a test of recall (pooled: top right and bottom wrong ${d.mcnemar.pooled.b}, the reverse ${d.mcnemar.pooled.c}): p ${formatP(d.mcnemar.pooled.p)}, Holm-adjusted over the ten classes ${formatP(d.mcnemar.pooledHolm ?? Number.NaN)}.`,
+      text: `${d.class}: F1 is higher with ${better} by ${f3(Math.abs(d.f1.mean))} (${A} − ${B} ${signed(d.f1.mean, 3)}, ${ci(d.f1, 3)}); precision ${signed(d.precision.mean, 3)}, recall ${signed(d.recall.mean, 3)}. McNemar on the ${d.class} test images, a test of recall (pooled: ${A} right and ${B} wrong ${d.mcnemar.pooled.b}, the reverse ${d.mcnemar.pooled.c}): p ${formatP(d.mcnemar.pooled.p)}, Holm-adjusted over the ten classes ${formatP(d.mcnemar.pooledHolm ?? Number.NaN)}.`,
       facts: {
         class: d.class,
         f1Difference: d.f1.mean,
@@ -338,11 +351,14 @@ export function part2Seeds(
   seeds: readonly number[],
   runs: readonly ModelResult[][],
   labels: ArrayLike<number>,
+  group: readonly string[] = ['base', 'early-stopping', 'batch-norm', 'dropout'],
 ): Part2Seeds {
-  const models = byModel(runs, ['base', 'early-stopping', 'batch-norm', 'dropout']);
+  const models = byModel(runs, group);
   const summaries = models.map((m) => modelSummary(m.name, m.runs));
-  const base = models.find((m) => m.name === 'base');
-  const others = base ? models.filter((m) => m.name !== 'base') : [];
+  // Each model is tested against the group's first (the study's: base).
+  const first = group[0]!;
+  const base = models.find((m) => m.name === first);
+  const others = base ? models.filter((m) => m.name !== first) : [];
   const compared = others.map((m) => {
     const accuracyDifference = difference(
       m.runs.map((r) => r.test.accuracy),
@@ -371,10 +387,10 @@ export function part2Seeds(
     level: DEFAULT_LEVEL,
     models: summaries,
     versusBase,
-    observations: part2Observations(seeds.length, summaries, versusBase),
+    observations: part2Observations(seeds.length, summaries, versusBase, first),
     method: [
       ...METHOD_COMMON(seeds.length),
-      `Against the base model: the paired t test on test accuracy across seeds and McNemar's test pooled over seeds, each with Holm's correction over the ${versusBase.length} models compared with base (step-down: the smallest p times ${versusBase.length}, the next times ${Math.max(1, versusBase.length - 1)}, and so on, kept monotone), which keeps the chance of any false alarm in the family at 5%.`,
+      `Against ${first === 'base' ? 'the base model' : first}: the paired t test on test accuracy across seeds and McNemar's test pooled over seeds, each with Holm's correction over the ${versusBase.length} models compared with ${first} (step-down: the smallest p times ${versusBase.length}, the next times ${Math.max(1, versusBase.length - 1)}, and so on, kept monotone), which keeps the chance of any false alarm in the family at 5%.`,
       POOLING_NOTE,
     ],
   };
@@ -384,6 +400,7 @@ function part2Observations(
   n: number,
   models: readonly ModelSeedsSummary[],
   versusBase: readonly VersusBase[],
+  base: string,
 ): Observation[] {
   const observations: Observation[] = [];
   if (models.length > 0) {
@@ -398,7 +415,7 @@ function part2Observations(
   if (versusBase.length === 0) return observations;
   const real = versusBase.filter((v) => v.significant);
   observations.push({
-    text: `Only differences from the base model whose 95% interval over seeds excludes zero are described as real: ${
+    text: `Only differences from ${base === 'base' ? 'the base model' : base} whose 95% interval over seeds excludes zero are described as real: ${
       real.length === 0
         ? 'none is'
         : `${real.map((v) => v.name).join(', ')} ${real.length === 1 ? 'is' : 'are'}`
@@ -408,7 +425,7 @@ function part2Observations(
   for (const v of real) {
     const d = v.accuracyDifference;
     observations.push({
-      text: `${v.name} ${d.mean > 0 ? 'raises' : 'lowers'} test accuracy against base by ${f4(Math.abs(d.mean))} (${v.name} − base ${signed(d.mean, 4)}, ${ci(d, 4)}); paired t p ${formatP(d.p ?? Number.NaN)}, Holm-adjusted ${formatP(v.pHolm ?? Number.NaN)}; McNemar pooled p ${formatP(v.mcnemar.pooled.p)}, Holm-adjusted ${formatP(v.mcnemar.pooledHolm ?? Number.NaN)}.`,
+      text: `${v.name} ${d.mean > 0 ? 'raises' : 'lowers'} test accuracy against ${base} by ${f4(Math.abs(d.mean))} (${v.name} − ${base} ${signed(d.mean, 4)}, ${ci(d, 4)}); paired t p ${formatP(d.p ?? Number.NaN)}, Holm-adjusted ${formatP(v.pHolm ?? Number.NaN)}; McNemar pooled p ${formatP(v.mcnemar.pooled.p)}, Holm-adjusted ${formatP(v.mcnemar.pooledHolm ?? Number.NaN)}.`,
       facts: {
         model: v.name,
         difference: d.mean,
@@ -424,10 +441,10 @@ function part2Observations(
   const unsettled = versusBase.filter((v) => !v.significant);
   if (unsettled.length > 0) {
     observations.push({
-      text: `Not distinguishable from base with ${n} seeds (interval includes zero): ${unsettled
+      text: `Not distinguishable from ${base} with ${n} seeds (interval includes zero): ${unsettled
         .map((v) =>
           v.accuracyDifference.values.every((x) => x === 0)
-            ? `${v.name} (the same test accuracy as base under every seed)`
+            ? `${v.name} (the same test accuracy as ${base} under every seed)`
             : `${v.name} (${signed(v.accuracyDifference.mean, 4)}, ${ci(v.accuracyDifference, 4)})`,
         )
         .join(', ')}.`,

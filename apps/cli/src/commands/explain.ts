@@ -15,6 +15,7 @@ import type { CommandModule } from '../command.js';
 import { UsageError } from '../errors.js';
 import { writeExplanationPage } from '../explain/index.js';
 import { claimOutFolder } from '../out-folder.js';
+import { jobsOf, readExperiment } from '../study/experiment.js';
 
 export const DEFAULT_EXPLAIN_BATCH = 32;
 export const DEFAULT_EXPLAIN_HTML_DIR = 'fmnist-explain';
@@ -31,7 +32,7 @@ export const explainCommand: CommandModule = {
   name: 'explain',
   summary: 'how each layer works inside: one real batch forward and backward, checked',
   description: [
-    "Walks one real mini-batch (the first N training images, cropped as the model needs) through one of the study's models, layer by layer: what each layer computes (quoted from its source file), its input and output shapes, a few values and statistics, the gradient flowing back, each weight's gradient against a float64 central finite difference, and the same numbers from the TensorFlow.js reference with the same weights; then one optimizer step (SGD or Adam) entry by entry.",
+    "Walks one real mini-batch (the first N training images, cropped as the model needs) through one of the study's models (or of an experiment file's, with --experiment FILE), layer by layer: what each layer computes (quoted from its source file), its input and output shapes, a few values and statistics, the gradient flowing back, each weight's gradient against a float64 central finite difference, and the same numbers from the TensorFlow.js reference with the same weights; then one optimizer step (SGD or Adam) entry by entry.",
     '',
     `The default model is ${DEFAULT_EXPLAIN_MODEL}: it has the most inside to show (Dense layers, batch normalisation and its batch statistics, the softmax output, Adam's moments). top and bottom show SGD; dropout shows a dropout mask.`,
     `Finite differences: relative error |analytic − numeric| / max(|analytic|, |numeric|, ${GRADIENT_CHECK.floor}), bound ${GRADIENT_CHECK.bound} (h = ${GRADIENT_CHECK.step}, float64; see docs/how-it-works.md).`,
@@ -40,9 +41,16 @@ export const explainCommand: CommandModule = {
   configure(command: Command) {
     command
       .addOption(
-        new Option('--model <name>', 'which model of the study to explain')
-          .choices(EXPLAIN_MODELS)
-          .default(DEFAULT_EXPLAIN_MODEL),
+        new Option(
+          '--model <name>',
+          `which model to explain: the study's (${EXPLAIN_MODELS.join(', ')}; default ${DEFAULT_EXPLAIN_MODEL}) or, with --experiment, one of the file's (default its first)`,
+        ),
+      )
+      .addOption(
+        new Option(
+          '--experiment <file>',
+          "explain a model of an experiment file instead of the study's (see `fmnist run`)",
+        ),
       )
       .addOption(
         new Option(
@@ -64,10 +72,22 @@ export const explainCommand: CommandModule = {
       .addOption(new Option('--no-reference', 'skip the TensorFlow.js reference (faster)'));
   },
   async run(options, context) {
-    const model = options.model as ExplainModelName;
+    // The file and --model are checked before the data is loaded: a mistake costs nothing.
+    const file = typeof options.experiment === 'string' ? options.experiment : undefined;
+    const experiment = file ? await readExperiment(file) : undefined;
+    const jobs = experiment && file ? jobsOf(experiment, file, { model: undefined }) : studyJobs();
+    const model =
+      (options.model as ExplainModelName | undefined) ??
+      (experiment ? jobs[0]!.name : DEFAULT_EXPLAIN_MODEL);
+    const job = jobs.find((j) => j.name === model);
+    if (!job) {
+      throw new UsageError(
+        `option '--model <name>' argument '${model}' is invalid. Allowed choices are ${jobs.map((j) => j.name).join(', ')}.`,
+      );
+    }
     const only = options.layer as string | undefined;
     if (only !== undefined) {
-      const spec = studyJobs().find((job) => job.name === model)!.spec;
+      const spec = job.spec;
       const names = [...kerasLayerNames(spec), ...EXTRA_SECTIONS];
       if (!names.includes(only)) {
         throw new UsageError(
@@ -84,7 +104,7 @@ export const explainCommand: CommandModule = {
       htmlDir === undefined
         ? undefined
         : await claimOutFolder(htmlDir, {
-            command: `fmnist explain --model ${model}`,
+            command: `fmnist explain${file ? ` --experiment ${file}` : ''} --model ${model}`,
             expectedBytes: 2 ** 21,
             dataDir: options.dataDir,
             context,
@@ -96,8 +116,9 @@ export const explainCommand: CommandModule = {
     });
     const explanation = await explainModel({
       model,
+      ...(experiment ? { job } : {}),
       data,
-      seed: options.seed ?? 42,
+      seed: options.seed ?? experiment?.seed ?? 42,
       batchSize: options.batch as number,
       reference: options.reference !== false,
       onProgress: context.log,

@@ -25,6 +25,12 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import('./study.js')).studyCommand,
   },
   {
+    name: 'run',
+    summary:
+      'run an experiment file (your own models, crops and optimizers), reported like the study',
+    load: async () => (await import('./run.js')).runCommand,
+  },
+  {
     name: 'lab',
     summary: 'the lab page: train the study models live in your browser (served on 127.0.0.1)',
     load: async () => (await import('./lab.js')).labCommand,

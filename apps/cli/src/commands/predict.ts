@@ -2,7 +2,17 @@
 // model.save) predicts Fashion-MNIST images: IDX files or 28x28 grayscale PNGs, else the test set.
 
 import { readFile, stat } from 'node:fs/promises';
-import { CLASS_NAMES, type ImageSet, isGzip } from '@fmnist/data';
+import {
+  CLASS_NAMES,
+  CROPS,
+  cropInputShape,
+  cropWindow,
+  describeCrop,
+  type ImageCrop,
+  type ImageSet,
+  isGzip,
+  type NamedCrop,
+} from '@fmnist/data';
 import { decodeIdxImages, features } from '@fmnist/data/node';
 import { type DecodedModel, ModelFileError, Sequential } from '@fmnist/nn';
 import { readModelFolder } from '@fmnist/nn/node';
@@ -19,13 +29,13 @@ import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { customBackendFromEnv } from '../runtime/backend-env.js';
 
-const VARIANTS = ['full', 'top', 'bottom'] as const;
+const VARIANTS = CROPS;
 /**
  * Inference batch: the study's training batch (@fmnist/study's BATCH_SIZE, not imported: that
  * entry loads TensorFlow.js), so gpu.js reuses the kernels as the study does.
  */
 const BATCH_SIZE = 32;
-type Variant = (typeof VARIANTS)[number];
+type Variant = NamedCrop;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -33,7 +43,7 @@ export const predictCommand: CommandModule = {
   name: 'predict',
   summary: 'predict Fashion-MNIST images with a saved model (TF.js Layers format)',
   description:
-    'Loads a model saved by `fmnist study|part1|part2 --save-models` (<out>/models/<name>/) or by TensorFlow.js (model.json and its weights, a Sequential of Flatten, Dense, BatchNormalization and Dropout) and predicts: the images of IDX files (gzipped or not) or 28x28 grayscale PNGs given with --images, printing each one\'s class, its probability and the top three; without --images, the 10,000 test images, with the classification report. The half a 14x28 model sees is read from its model.json when this tool saved it, else --variant top|bottom says. --json prints { "model": ..., "predictions": [...] } (or the test metrics).',
+    'Loads a model saved by `fmnist study|part1|part2 --save-models` (<out>/models/<name>/) or by TensorFlow.js (model.json and its weights, a Sequential of Flatten, Dense, BatchNormalization and Dropout) and predicts: the images of IDX files (gzipped or not) or 28x28 grayscale PNGs given with --images, printing each one\'s class, its probability and the top three; without --images, the 10,000 test images, with the classification report. The half a 14x28 model sees is read from its model.json when this tool saved it, else --variant top|bottom|left|right says. --json prints { "model": ..., "predictions": [...] } (or the test metrics).',
   options: ['json', 'dataDir'],
   configure: (command) =>
     command
@@ -52,7 +62,7 @@ export const predictCommand: CommandModule = {
       .addOption(
         new Option(
           '--variant <crop>',
-          'the part of the image the model takes: full (28x28), top or bottom (14x28)',
+          'the part of the image the model takes: full (28x28), top or bottom (14x28), left or right (28x14)',
         ).choices(VARIANTS),
       ),
   run: (options, context) => predict(options, context),
@@ -91,7 +101,7 @@ async function predict(options: CommandOptions, context: CommandContext) {
       backend: selection.chosen,
     };
     context.log(
-      `Model ${decoded.spec.name} from ${modelDir} (input ${decoded.spec.inputShape.join('x')}, the ${variant === 'full' ? 'whole image' : `${variant} half`}), on ${selection.chosen}.`,
+      `Model ${decoded.spec.name} from ${modelDir} (input ${decoded.spec.inputShape.join('x')}, ${variant === 'full' ? 'the whole image' : describeCrop(variant)}), on ${selection.chosen}.`,
     );
     if (sets.length === 0) {
       const data = await context.loadData({ dataDir: options.dataDir });
@@ -141,10 +151,18 @@ async function predict(options: CommandOptions, context: CommandContext) {
 }
 
 /** The crop the model takes: from --variant, else this tool's metadata, else the input shape. */
-function variantOf(decoded: DecodedModel, option: Variant | undefined, dir: string): Variant {
+function variantOf(decoded: DecodedModel, option: Variant | undefined, dir: string): ImageCrop {
   const size = decoded.spec.inputShape.reduce((a, b) => a * b, 1);
   const shape = decoded.spec.inputShape.join('x');
   const saved = (decoded.metadata?.fmnist as { crop?: unknown } | undefined)?.crop;
+  const fits = (crop: ImageCrop) => {
+    const [rows, cols] = cropInputShape(crop);
+    return decoded.spec.inputShape.length === 1
+      ? rows * cols === size
+      : shape === `${rows}x${cols}`;
+  };
+  const fitting = CROPS.filter((crop) => fits(crop));
+  const pass = fitting.map((crop) => `--variant ${crop}`).join(' or ');
   if (size === 28 * 28) {
     if (option !== undefined && option !== 'full') {
       throw new UsageError(
@@ -153,21 +171,42 @@ function variantOf(decoded: DecodedModel, option: Variant | undefined, dir: stri
     }
     return 'full';
   }
-  if (size === 14 * 28) {
-    if (option === 'full') {
-      throw new UsageError(
-        `--variant full does not fit the model in ${dir}: it takes ${shape} halves. Pass --variant top or --variant bottom`,
-      );
-    }
-    if (option !== undefined) return option;
-    if (saved === 'top' || saved === 'bottom') return saved;
+  if (option !== undefined) {
+    if (fits(option)) return option;
     throw new UsageError(
-      `The model in ${dir} takes ${shape} halves and its model.json does not say which. Pass --variant top or --variant bottom`,
+      `--variant ${option} does not fit the model in ${dir}: it takes ${shape} ${size === 14 * 28 ? 'halves' : 'inputs'}.${fitting.length > 0 ? ` Pass ${pass}` : ''}`,
+    );
+  }
+  // This tool's own metadata: any crop an experiment gave it (a window too), when it fits.
+  const crop = savedCrop(saved);
+  if (crop && fits(crop)) return crop;
+  if (fitting.length > 0) {
+    throw new UsageError(
+      `The model in ${dir} takes ${shape} ${size === 14 * 28 ? 'halves' : 'inputs'} and its model.json does not say which. Pass ${pass}`,
     );
   }
   throw new ModelFileError(
-    `${dir}: the model takes inputs of shape [${decoded.spec.inputShape.join(', ')}]; predict feeds Fashion-MNIST images (28x28, or 14x28 halves)`,
+    `${dir}: the model takes inputs of shape [${decoded.spec.inputShape.join(', ')}] and its model.json does not say which part of the image; predict feeds Fashion-MNIST images (28x28, 14x28 or 28x14 halves, or the window an experiment saved)`,
   );
+}
+
+/** A crop as `--save-models` writes it into model.json, if it is one. */
+function savedCrop(value: unknown): ImageCrop | undefined {
+  if (typeof value === 'string')
+    return (CROPS as readonly string[]).includes(value) ? (value as NamedCrop) : undefined;
+  if (value && typeof value === 'object') {
+    const { rows, cols } = value as { rows?: unknown; cols?: unknown };
+    const pair = (v: unknown): v is [number, number] =>
+      Array.isArray(v) && v.length === 2 && v.every(Number.isInteger);
+    if (pair(rows) && pair(cols)) {
+      try {
+        return cropWindow({ rows, cols }, 28, 28);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Reads an IDX images file (gzipped or not) or a 28x28 grayscale PNG, with one line if bad. */
@@ -295,7 +334,7 @@ function pngImage(file: string, bytes: Uint8Array): ImageSet {
   };
 }
 
-function run(model: Sequential, set: ImageSet, variant: Variant): Float32Array {
+function run(model: Sequential, set: ImageSet, variant: ImageCrop): Float32Array {
   return model.predict(features(set, variant).x, { batchSize: BATCH_SIZE });
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { join } from 'node:path';
+import { describeCrop } from '@fmnist/data';
 import type { OutputFolder } from '@fmnist/files/node';
 import {
   type Block,
@@ -393,7 +394,7 @@ export async function explainDocument(explanation: Explanation): Promise<ReportD
       extra: {
         model: result.model,
         batch: result.batch.size,
-        images: `${result.crop} half`,
+        images: describeCrop(result.crop),
         reference: result.reference ? `TensorFlow.js (${result.reference.backend})` : 'not run',
       },
     },

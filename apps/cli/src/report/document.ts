@@ -32,6 +32,7 @@ export function reportDocument(
   run: RunInfo,
   sections: Section[],
   results: unknown,
+  subtitle = 'Which half of a Fashion-MNIST image carries the information, and how regularisation changes a small dense network.',
 ): ReportDocument {
   const metadata: RunMetadata = {
     engine: run.engine,
@@ -52,8 +53,7 @@ export function reportDocument(
   };
   return {
     title,
-    subtitle:
-      'Which half of a Fashion-MNIST image carries the information, and how regularisation changes a small dense network.',
+    subtitle,
     metadata,
     sections,
     results,

@@ -7,7 +7,7 @@
 import type { FashionMnist } from '@fmnist/data';
 import type { LinkItem, Section } from '@fmnist/reports';
 import type { ReportAttachment } from '@fmnist/reports/node';
-import { EXPLAIN_MODELS, type ExplainModelName } from '@fmnist/study';
+import { EXPLAIN_MODELS, type ModelJob } from '@fmnist/study';
 import { explainLink, explainPageFiles } from '../explain/index.js';
 
 /** The batch the pages walk through: the study's own batch size. */
@@ -22,11 +22,16 @@ export interface ExplainPages {
 
 export async function explainPages(
   models: readonly string[],
-  options: { data: FashionMnist; seed: number; log: (line: string) => void },
+  options: {
+    data: FashionMnist;
+    seed: number;
+    log: (line: string) => void;
+    /** An experiment's jobs: its models are explained as the file defines them. */
+    jobs?: readonly ModelJob[];
+  },
 ): Promise<ExplainPages | null> {
-  const names = [...new Set(models)].filter((m): m is ExplainModelName =>
-    (EXPLAIN_MODELS as readonly string[]).includes(m),
-  );
+  const known: readonly string[] = options.jobs ? options.jobs.map((j) => j.name) : EXPLAIN_MODELS;
+  const names = [...new Set(models)].filter((m) => known.includes(m));
   if (names.length === 0) return null;
   const links: LinkItem[] = [];
   const attachments: ReportAttachment[] = [];
@@ -37,6 +42,7 @@ export async function explainPages(
         data: options.data,
         seed: options.seed,
         batchSize: EXPLAIN_BATCH,
+        ...jobOf(options.jobs, model),
       })),
     );
     links.push({
@@ -59,4 +65,9 @@ export async function explainPages(
     json: { pages: links.map((l) => ({ model: l.text, href: l.href })) },
     attachments,
   };
+}
+
+function jobOf(jobs: readonly ModelJob[] | undefined, model: string): { job?: ModelJob } {
+  const job = jobs?.find((j) => j.name === model);
+  return job ? { job } : {};
 }

@@ -43,13 +43,15 @@ async function trainingBlocks(model: ModelResult, test: ImageSet): Promise<Block
   );
 }
 
+const isHalf = (crop: unknown) => ['top', 'bottom', 'left', 'right'].includes(crop as string);
+
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * Top's confusion matrix minus bottom's, with the three confusions (off the diagonal) where the
  * two halves differ most.
  */
-async function confusionDifference(a: ModelResult, b: ModelResult): Promise<Block> {
+export async function confusionDifference(a: ModelResult, b: ModelResult): Promise<Block> {
   const ma = a.test.confusionMatrix;
   const mb = b.test.confusionMatrix;
   const chart = await confusionDifferenceChart(ma, mb, CLASS_NAMES, { names: [a.name, b.name] });
@@ -65,19 +67,28 @@ async function confusionDifference(a: ModelResult, b: ModelResult): Promise<Bloc
   return figure(
     `confusion-${a.name}-minus-${b.name}`,
     chart,
-    `${a.name}'s confusion matrix minus ${b.name}'s on the test set: red where ${a.name} puts more images, blue where ${b.name} does; off the diagonal, what one half confuses and the other does not.${largest.length > 0 ? ` The largest differences: ${largest.join('; ')}.` : ''}`,
+    `${a.name}'s confusion matrix minus ${b.name}'s on the test set: red where ${a.name} puts more images, blue where ${b.name} does; off the diagonal, what one ${a.crop === b.crop ? 'model' : isHalf(a.crop) && isHalf(b.crop) ? 'half' : 'crop'} confuses and the other does not.${largest.length > 0 ? ` The largest differences: ${largest.join('; ')}.` : ''}`,
   );
 }
 
-function disagreementBlock(set: DisagreementSet, test: ImageSet): Block[] {
-  const text = `${capitalised(set.right)} right, ${set.wrong} wrong: ${set.count.toLocaleString('en-US')} test images.`;
+export function disagreementBlock(
+  set: DisagreementSet,
+  test: ImageSet,
+  options: { id?: string; seen?: string } = {},
+): Block[] {
+  // The study says "Top right, bottom wrong"; an experiment's names may be words themselves
+  // (left, right), so it says "Right with left, wrong with right".
+  const text =
+    options.id === undefined
+      ? `${capitalised(set.right)} right, ${set.wrong} wrong: ${set.count.toLocaleString('en-US')} test images.`
+      : `Right with ${set.right}, wrong with ${set.wrong}: ${set.count.toLocaleString('en-US')} test images.`;
   if (set.first.length === 0) return [paragraph(`${text} None to show.`)];
   return [
     paragraph(
       `${text} The first ${set.first.length}, with the true label and ${set.wrong}'s wrong prediction:`,
     ),
     figure(
-      `disagreements-${set.right}-right`,
+      `${options.id ?? ''}disagreements-${set.right}-right`,
       disagreementFigure(
         set.first.map((c) => ({
           image: { pixels: imageAt(test, c.index), height: 28, width: 28 },
@@ -90,7 +101,7 @@ function disagreementBlock(set: DisagreementSet, test: ImageSet): Block[] {
           title: `Right with ${set.right}, wrong with ${set.wrong} (${set.count.toLocaleString('en-US')} images)`,
         },
       ),
-      `The first ${set.first.length} test images ${set.right} classifies correctly and ${set.wrong} does not (whole images shown; each model saw only its half).`,
+      `The first ${set.first.length} test images ${set.right} classifies correctly and ${set.wrong} does not (whole images shown; ${options.seen ?? 'each model saw only its half'}).`,
     ),
   ];
 }

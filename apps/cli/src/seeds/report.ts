@@ -100,8 +100,9 @@ const diffCell = (d: DifferenceSummary, digits: number) =>
 
 export function part1DifferenceTable(result: Part1Seeds): Table | null {
   if (!result.perClass) return null;
+  const [A, B] = pairNames(result);
   return table(
-    `Top − bottom per class, paired by seed: mean (95% CI); McNemar on the class's test images, pooled over ${result.seeds.length} seeds`,
+    `${capital(A)} − ${B} per class, paired by seed: mean (95% CI); McNemar on the class's test images, pooled over ${result.seeds.length} seeds`,
     ['class', 'F1', 'precision', 'recall', 'McNemar b / c', 'p', 'p (Holm)'],
     result.perClass.map((d) => [
       d.class,
@@ -118,9 +119,19 @@ export function part1DifferenceTable(result: Part1Seeds): Table | null {
 
 export function part2VersusBaseTable(result: Part2Seeds): Table | null {
   if (result.versusBase.length === 0) return null;
+  const base = result.models[0]?.name ?? 'base';
   return table(
-    `Against base, paired by seed: test accuracy difference (model − base) with its 95% CI and paired t test; McNemar pooled over ${result.seeds.length} seeds (b: model right, base wrong); Holm over ${result.versusBase.length} comparisons`,
-    ['model', 'accuracy − base', '95% CI', 't p', 't p (Holm)', 'McNemar b / c', 'p', 'p (Holm)'],
+    `Against ${base}, paired by seed: test accuracy difference (model − ${base}) with its 95% CI and paired t test; McNemar pooled over ${result.seeds.length} seeds (b: model right, ${base} wrong); Holm over ${result.versusBase.length} comparisons`,
+    [
+      'model',
+      `accuracy − ${base}`,
+      '95% CI',
+      't p',
+      't p (Holm)',
+      'McNemar b / c',
+      'p',
+      'p (Holm)',
+    ],
     result.versusBase.map((v) => [
       v.name,
       signed(v.accuracyDifference.mean, 4),
@@ -135,30 +146,47 @@ export function part2VersusBaseTable(result: Part2Seeds): Table | null {
   );
 }
 
+/** How a comparison's seeds section is titled, and the prefix of its figures' file names. */
+export interface SeedsLabel {
+  title: string;
+  id: string;
+}
+
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+/** The study's pair is two halves ("the top half"); an experiment's, two named models. */
+const half = (name: string) => (name === 'top' || name === 'bottom' ? `the ${name} half` : name);
+function pairNames(result: Part1Seeds): [string, string] {
+  return [result.models[0]?.name ?? 'top', result.models[1]?.name ?? 'bottom'];
+}
+
 const observationsBlock = (items: readonly Observation[]): Block => ({
   type: 'observations',
   items,
 });
 
-export async function part1SeedsSection(result: Part1Seeds): Promise<Section> {
+export async function part1SeedsSection(
+  result: Part1Seeds,
+  label: SeedsLabel = { title: 'Part 1', id: 'part1' },
+): Promise<Section> {
   const n = result.seeds.length;
+  const [A, B] = pairNames(result);
   const blocks: Block[] = [
     paragraph(
-      `Every model of Part 1 was trained under ${n} seeds (${result.seeds.join(', ')}); the single run above is the first seed's. The figures below are means over the seeds with their spread, and the written observations describe only differences whose 95% interval excludes zero.`,
+      `Every model of ${label.title} was trained under ${n} seeds (${result.seeds.join(', ')}); the single run above is the first seed's. The figures below are means over the seeds with their spread, and the written observations describe only differences whose 95% interval excludes zero.`,
     ),
-    { type: 'table', table: modelsTable(`Part 1 over ${n} seeds`, result.models) },
+    { type: 'table', table: modelsTable(`${label.title} over ${n} seeds`, result.models) },
     ...result.models.map((m): Block => ({ type: 'table', table: perClassTable(m) })),
   ];
   if (result.models.length > 0) {
     const classes = result.models[0]!.classes.map((c) => c.class);
     blocks.push(
       figure(
-        'seeds-part1-f1',
+        `seeds-${label.id}-f1`,
         await intervalChart(
           result.models.flatMap((m) => m.classes.map((c) => point(c.class, m.name, c.f1))),
           { title: `F1 per class over ${n} seeds (mean, 95% CI)`, yTitle: 'F1', groups: classes },
         ),
-        `F1 per class, top and bottom: the point is the mean over ${n} seeds, the bar its 95% t interval.`,
+        `F1 per class, ${A} and ${B}: the point is the mean over ${n} seeds, the bar its 95% t interval.`,
       ),
     );
   }
@@ -167,21 +195,21 @@ export async function part1SeedsSection(result: Part1Seeds): Promise<Section> {
     blocks.push(
       { type: 'table', table: differences },
       figure(
-        'seeds-part1-f1-difference',
+        `seeds-${label.id}-f1-difference`,
         await intervalChart(
-          result.perClass.map((d) => point(d.class, 'top − bottom', d.f1)),
+          result.perClass.map((d) => point(d.class, `${A} − ${B}`, d.f1)),
           {
-            title: `F1 difference top − bottom per class (mean, 95% CI, ${n} seeds)`,
-            yTitle: 'F1 top − bottom',
+            title: `F1 difference ${A} − ${B} per class (mean, 95% CI, ${n} seeds)`,
+            yTitle: `F1 ${A} − ${B}`,
             zeroRule: true,
           },
         ),
-        'Above zero: the top half does better on that class; a bar that crosses the dashed zero line is a difference these seeds do not settle.',
+        `Above zero: ${half(A)} does better on that class; a bar that crosses the dashed zero line is a difference these seeds do not settle.`,
       ),
       {
         type: 'table',
         table: table(
-          'McNemar, top vs bottom on all test images (b: top right, bottom wrong; c: the reverse)',
+          `McNemar, ${A} vs ${B} on all test images (b: ${A} right, ${B} wrong; c: the reverse)`,
           ['run', 'b', 'c', 'chi² (corrected)', 'test', 'p'],
           mcnemarRows(result.seeds, result.mcnemar.perSeed, result.mcnemar.pooled),
         ),
@@ -189,27 +217,31 @@ export async function part1SeedsSection(result: Part1Seeds): Promise<Section> {
     );
   }
   blocks.push(observationsBlock(result.observations), { type: 'list', items: result.method });
-  return { heading: `Part 1 over ${n} seeds: which differences are real`, blocks };
+  return { heading: `${label.title} over ${n} seeds: which differences are real`, blocks };
 }
 
-export async function part2SeedsSection(result: Part2Seeds): Promise<Section> {
+export async function part2SeedsSection(
+  result: Part2Seeds,
+  label: SeedsLabel = { title: 'Part 2', id: 'part2' },
+): Promise<Section> {
   const n = result.seeds.length;
+  const base = result.models[0]?.name ?? 'base';
   const blocks: Block[] = [
     paragraph(
-      `Every model of Part 2 was trained under ${n} seeds (${result.seeds.join(', ')}); the single runs above are the first seed's. The written observations describe only differences whose 95% interval excludes zero.`,
+      `Every model of ${label.title} was trained under ${n} seeds (${result.seeds.join(', ')}); the single runs above are the first seed's. The written observations describe only differences whose 95% interval excludes zero.`,
     ),
-    { type: 'table', table: modelsTable(`Part 2 over ${n} seeds`, result.models) },
+    { type: 'table', table: modelsTable(`${label.title} over ${n} seeds`, result.models) },
     ...result.models.map((m): Block => ({ type: 'table', table: perClassTable(m) })),
   ];
   if (result.models.length > 0) {
     blocks.push(
       figure(
-        'seeds-part2-accuracy',
+        `seeds-${label.id}-accuracy`,
         await intervalChart(
           result.models.map((m) => point(m.name, 'test accuracy', m.accuracy)),
           { title: `Test accuracy over ${n} seeds (mean, 95% CI)`, yTitle: 'test accuracy' },
         ),
-        `Test accuracy of each Part 2 model: the mean over ${n} seeds and its 95% t interval.`,
+        `Test accuracy of each ${label.title} model: the mean over ${n} seeds and its 95% t interval.`,
       ),
     );
   }
@@ -218,29 +250,29 @@ export async function part2SeedsSection(result: Part2Seeds): Promise<Section> {
     blocks.push(
       { type: 'table', table: versus },
       figure(
-        'seeds-part2-versus-base',
+        `seeds-${label.id}-versus-base`,
         await intervalChart(
-          result.versusBase.map((v) => point(v.name, 'model − base', v.accuracyDifference)),
+          result.versusBase.map((v) => point(v.name, `model − ${base}`, v.accuracyDifference)),
           {
-            title: `Test accuracy against base (paired by seed, 95% CI, ${n} seeds)`,
-            yTitle: 'accuracy − base',
+            title: `Test accuracy against ${base} (paired by seed, 95% CI, ${n} seeds)`,
+            yTitle: `accuracy − ${base}`,
             zeroRule: true,
           },
         ),
-        'Below zero: lower test accuracy than the base model; a bar crossing the dashed zero line is not a difference these seeds settle.',
+        `Below zero: lower test accuracy than ${base === 'base' ? 'the base model' : base}; a bar crossing the dashed zero line is not a difference these seeds settle.`,
       ),
     );
   }
   blocks.push(observationsBlock(result.observations), { type: 'list', items: result.method });
-  return { heading: `Part 2 over ${n} seeds: which differences are real`, blocks };
+  return { heading: `${label.title} over ${n} seeds: which differences are real`, blocks };
 }
 
 const bullets = (items: readonly Observation[]) => items.map((o) => `- ${o.text}`).join('\n');
 const rule = (title: string) => `${title}\n${'='.repeat(title.length)}`;
 
-export function part1SeedsText(result: Part1Seeds): string {
+export function part1SeedsText(result: Part1Seeds, title = 'Part 1'): string {
   const parts = [
-    rule(`Part 1 over ${result.seeds.length} seeds (${result.seeds.join(', ')})`),
+    rule(`${title} over ${result.seeds.length} seeds (${result.seeds.join(', ')})`),
     renderTableText(modelsTable('Test accuracy and macro F1', result.models)).trimEnd(),
   ];
   const differences = part1DifferenceTable(result);
@@ -249,9 +281,9 @@ export function part1SeedsText(result: Part1Seeds): string {
   return parts.join('\n\n');
 }
 
-export function part2SeedsText(result: Part2Seeds): string {
+export function part2SeedsText(result: Part2Seeds, title = 'Part 2'): string {
   const parts = [
-    rule(`Part 2 over ${result.seeds.length} seeds (${result.seeds.join(', ')})`),
+    rule(`${title} over ${result.seeds.length} seeds (${result.seeds.join(', ')})`),
     renderTableText(modelsTable('Test accuracy and macro F1', result.models)).trimEnd(),
   ];
   const versus = part2VersusBaseTable(result);

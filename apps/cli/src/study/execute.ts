@@ -246,14 +246,14 @@ function expectedReportBytes(name: StudyCommandName, models: number, saveModels:
   return (data + models * 0.5 + explain + (saveModels ? models * 0.5 : 0) + 1) * MiB;
 }
 
-function correctShare(predictions: Int32Array, labels: Uint8Array): number {
+export function correctShare(predictions: Int32Array, labels: Uint8Array): number {
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
   return correct / labels.length;
 }
 
 /** The options as typed, for the report's "Command" line (defaults left out). */
-function commandLineTail(options: CommandOptions): string {
+export function commandLineTail(options: CommandOptions): string {
   const parts: string[] = [];
   if (options.json) parts.push('--json');
   if (options.engine && options.engine !== 'custom') parts.push(`--engine ${options.engine}`);

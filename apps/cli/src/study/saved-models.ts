@@ -5,6 +5,7 @@
  * <out>/models/<name>` and `tf.loadLayersModel` read them.
  */
 import { JsBackend } from '@fmnist/core';
+import type { ImageCrop } from '@fmnist/data';
 import { encodeLayersModel, MODEL_JSON, Sequential } from '@fmnist/nn';
 import type { Block, Section } from '@fmnist/reports';
 import type { ReportAttachment } from '@fmnist/reports/node';
@@ -21,8 +22,10 @@ export function saveModelsOption(): Option {
 /** What model.json's userDefinedMetadata says of a study model (predict reads `crop`). */
 export interface StudyModelMetadata {
   model: string;
-  part: string;
-  crop: string;
+  /** The study's part; absent for an experiment's models. */
+  part?: string;
+  /** A named crop (`top`) or a window `{ rows, cols }`. */
+  crop: ImageCrop;
   seed: number;
   engine: string;
   backend: string;
@@ -55,7 +58,7 @@ export function savedModels(
     twin.setWeights(model.weights);
     const metadata: StudyModelMetadata = {
       model: model.name,
-      part: model.part,
+      ...(model.part ? { part: model.part } : {}),
       crop: model.crop,
       seed: run.seed,
       engine: model.engine,

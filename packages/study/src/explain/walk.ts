@@ -18,7 +18,7 @@
  * training step), so what it shows is what training computes.
  */
 import { Rng } from '@fmnist/core';
-import { CLASS_NAMES, type FashionMnist, features, sliceSet } from '@fmnist/data';
+import { CLASS_NAMES, describeCrop, type FashionMnist, features, sliceSet } from '@fmnist/data';
 import type { DropoutMasks } from '@fmnist/nn';
 import {
   BatchNormalization,
@@ -29,7 +29,7 @@ import {
   Sequential,
 } from '@fmnist/nn';
 import { type NamedArray, shareDropoutMasks, TfReference, TOLERANCES } from '@fmnist/tf';
-import { type Crop, MODEL_NAMES, studyJobs } from '../models.js';
+import { type Crop, MODEL_NAMES, type ModelJob, studyJobs } from '../models.js';
 import { compare, type ReferenceDifference } from './compare.js';
 import { GRADIENT_CHECK, gradientCheck } from './finite-differences.js';
 import { explainOptimizerStep, type OptimizerExplain } from './optimizer-step.js';
@@ -49,7 +49,8 @@ export type { OptimizerEntry, OptimizerExplain } from './optimizer-step.js';
 
 /** The study's six models, in the study's order. */
 export const EXPLAIN_MODELS = MODEL_NAMES;
-export type ExplainModelName = (typeof EXPLAIN_MODELS)[number];
+/** A model explain can walk: the study's six, or any model of an experiment (with its job). */
+export type ExplainModelName = string;
 
 /**
  * The default model of `fmnist explain`: batch-norm has the most inside to show (Dense layers,
@@ -203,6 +204,8 @@ export interface Explanation {
 
 export interface ExplainOptions {
   model: ExplainModelName;
+  /** The model's job when it is an experiment's (default: the study's model of that name). */
+  job?: ModelJob;
   data: FashionMnist;
   seed: number;
   /** Rows of the mini-batch (the study's is 32). */
@@ -237,7 +240,7 @@ function columnStats(values: ArrayLike<number>, rows: number, cols: number) {
 
 /** Walks one batch through the model forward and backward, and explains every step. */
 export async function explainModel(options: ExplainOptions): Promise<Explanation> {
-  const study = studyJobs().find((m) => m.name === options.model);
+  const study = options.job ?? studyJobs().find((m) => m.name === options.model);
   if (!study) {
     throw new RangeError(
       `Unknown model '${options.model}'; use one of ${EXPLAIN_MODELS.join(', ')}.`,
@@ -439,7 +442,7 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
       seed: options.seed,
       batch: {
         size: batch,
-        images: `the first ${batch} images of the training split, ${crop} half (rows ${crop === 'top' ? '0-13' : '14-27'})`,
+        images: `the first ${batch} images of the training split, ${describeCrop(crop)}`,
         shape: inputShape,
         labels: Array.from(labels),
         classNames: Array.from(labels, (l) => CLASS_NAMES[l]!),
