@@ -22,7 +22,11 @@ function register(program: Command, module: CommandModule, io: Io): void {
   // commander passes the positional arguments first, then the options, then the command.
   command.action(async (...params: unknown[]) => {
     const self = params.at(-1) as Command;
-    const options: CommandOptions = { ...(self.opts() as CommandOptions), args: self.args };
+    const values = self.opts() as CommandOptions;
+    // Which options the user typed (not commander's defaults): an experiment file's seed gives
+    // way to a --seed typed, not to the default one.
+    const typed = Object.keys(values).filter((key) => self.getOptionValueSource(key) === 'cli');
+    const options: CommandOptions = { ...values, args: self.args, typed };
     const output = await module.run(options, createContext(io));
     // One document, written once: a consumer can parse stdout whole.
     io.stdout.write(options.json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);

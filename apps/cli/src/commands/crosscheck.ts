@@ -17,7 +17,7 @@ import type { CommandModule } from '../command.js';
 import { UsageError } from '../errors.js';
 import { indent, table } from '../render/table.js';
 import { customBackendFromEnv } from '../runtime/backend-env.js';
-import { jobsOf, readExperiment } from '../study/experiment.js';
+import { jobsOf, readExperiment, seedFor } from '../study/experiment.js';
 
 export const crosscheckCommand: CommandModule = {
   name: 'crosscheck',
@@ -80,7 +80,7 @@ export const crosscheckCommand: CommandModule = {
     const { backend } = await customBackendFromEnv(context.io.env);
     const report = await runCrosscheck(dataFor, {
       backend,
-      seed: options.seed ?? experiment?.seed ?? 42,
+      seed: seedFor(options, experiment),
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(jobs ? { jobs } : {}),
       ...(model ? { models: [model] } : {}),

@@ -15,7 +15,7 @@ import type { CommandModule } from '../command.js';
 import { UsageError } from '../errors.js';
 import { writeExplanationPage } from '../explain/index.js';
 import { claimOutFolder } from '../out-folder.js';
-import { jobsOf, readExperiment } from '../study/experiment.js';
+import { jobsOf, readExperiment, seedFor } from '../study/experiment.js';
 
 export const DEFAULT_EXPLAIN_BATCH = 32;
 export const DEFAULT_EXPLAIN_HTML_DIR = 'fmnist-explain';
@@ -118,7 +118,7 @@ export const explainCommand: CommandModule = {
       model,
       ...(experiment ? { job } : {}),
       data,
-      seed: options.seed ?? experiment?.seed ?? 42,
+      seed: seedFor(options, experiment),
       batchSize: options.batch as number,
       reference: options.reference !== false,
       onProgress: context.log,

@@ -257,7 +257,8 @@ export function commandLineTail(options: CommandOptions): string {
   const parts: string[] = [];
   if (options.json) parts.push('--json');
   if (options.engine && options.engine !== 'custom') parts.push(`--engine ${options.engine}`);
-  if (options.seed !== undefined && options.seed !== DEFAULT_SEED)
+  const seedTyped = Array.isArray(options.typed) && options.typed.includes('seed');
+  if (options.seed !== undefined && (options.seed !== DEFAULT_SEED || seedTyped))
     parts.push(`--seed ${options.seed}`);
   if (seedCountOf(options) > 1) parts.push(`--seeds ${seedCountOf(options)}`);
   if (options.limit !== undefined) parts.push(`--limit ${options.limit}`);

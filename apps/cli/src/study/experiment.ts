@@ -75,6 +75,13 @@ export function jobsOf(experiment: Experiment, file: string, options: CommandOpt
   }
 }
 
+/** --seed when typed, else the file's seed, else the default (42). */
+export function seedFor(options: CommandOptions, experiment: Experiment | undefined): number {
+  const typed = Array.isArray(options.typed) && options.typed.includes('seed');
+  if (typed && options.seed !== undefined) return options.seed;
+  return experiment?.seed ?? options.seed ?? DEFAULT_SEED;
+}
+
 export async function executeExperiment(
   file: string,
   options: CommandOptions,
@@ -88,7 +95,7 @@ export async function executeExperiment(
   const jobs = jobsOf(experiment, file, options);
   const out = options.out ?? DEFAULT_OUT;
   const engine: Engine = options.engine ?? 'custom';
-  const seed = options.seed ?? experiment.seed ?? DEFAULT_SEED;
+  const seed = seedFor(options, experiment);
   const model = typeof options.model === 'string' ? options.model : undefined;
   const command = `fmnist run ${file}${commandLineTail(options)}`;
   const explain = options.explain !== false;
