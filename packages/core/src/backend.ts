@@ -23,6 +23,16 @@
  */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * The activations a backend fuses into `matmul` (after the bias) and differentiates in
+ * `activationBackward`, by their Keras names (softmax, a row-wise one, has its own kernel):
+ *   relu(z) = max(0, z)                 relu'    = [y > 0]
+ *   sigmoid(z) = 1 / (1 + e^(−z))       sigmoid' = y (1 − y)
+ *   tanh(z) = (e^z − e^(−z))/(e^z + e^(−z))   tanh' = 1 − y²
+ * Each derivative is written with the output y, which the layer keeps anyway.
+ */
+export type FusedActivation = 'relu' | 'sigmoid' | 'tanh';
+
 export interface MatmulOptions {
   /** Use aᵀ: `a` is stored k×m. */
   transposeA?: boolean;
@@ -30,15 +40,15 @@ export interface MatmulOptions {
   transposeB?: boolean;
   /** Added to every row of the product (length n). */
   bias?: FloatArray;
-  /** Apply max(0, x) after the bias. */
-  relu?: boolean;
+  /** Applied after the bias (none: the product as it is). */
+  activation?: FusedActivation;
 }
 
 export interface Backend {
   /** What ran, e.g. `js`, `gpujs:webasm`, `gpujs:cpu`: recorded in every result. */
   readonly name: string;
 
-  /** out[m×n] = op(a)[m×k] · op(b)[k×n] (+ bias) (then ReLU). */
+  /** out[m×n] = act(op(a)[m×k] · op(b)[k×n] (+ bias)). */
   matmul(
     a: FloatArray,
     b: FloatArray,
@@ -51,8 +61,16 @@ export interface Backend {
 
   /** out = a * b, elementwise (same length). */
   mul(a: FloatArray, b: FloatArray, out: FloatArray): void;
-  /** out = dy where y > 0, else 0 (y is ReLU's output). */
-  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void;
+  /**
+   * out = dy ⊙ act'(z), written with the activation's output y (see FusedActivation): relu
+   * dy where y > 0 else 0; sigmoid dy·y·(1 − y); tanh dy·(1 − y²).
+   */
+  activationBackward(
+    activation: FusedActivation,
+    dy: FloatArray,
+    y: FloatArray,
+    out: FloatArray,
+  ): void;
   /** Row-wise softmax of x[rows×cols], max-subtracted for stability. */
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[cols] = sum over rows of x[rows×cols] (axis 0). */
@@ -107,6 +125,18 @@ export interface Backend {
    * m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); value ← value − alpha·m/(sqrt(v) + ε).
    */
   adamUpdate(args: AdamUpdateArgs): void;
+  /**
+   * Keras's SGD with momentum μ: velocity ← μ·velocity − lr·g; then value ← value + velocity,
+   * or with Nesterov value ← value + μ·velocity − lr·g (with the new velocity).
+   */
+  momentumUpdate(args: MomentumUpdateArgs): void;
+  /**
+   * Keras's RMSprop: meanSquare ← ρ·meanSquare + (1 − ρ)·g²; centered: meanGradient ←
+   * ρ·meanGradient + (1 − ρ)·g and d = meanSquare − meanGradient² + ε, else d = meanSquare + ε;
+   * increment = lr·g/sqrt(d); with momentum μ > 0, velocity ← μ·velocity + increment and
+   * value ← value − velocity, else value ← value − increment.
+   */
+  rmspropUpdate(args: RmspropUpdateArgs): void;
 
   // --- residency ----------------------------------------------------------------------------
 
@@ -160,6 +190,31 @@ export interface BatchNormBackwardArgs {
   rows: number;
   cols: number;
   training: boolean;
+}
+
+export interface MomentumUpdateArgs {
+  value: FloatArray;
+  grad: FloatArray;
+  /** Updated in place. */
+  velocity: FloatArray;
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+}
+
+export interface RmspropUpdateArgs {
+  value: FloatArray;
+  grad: FloatArray;
+  /** The moving average of g², updated in place. */
+  meanSquare: FloatArray;
+  /** The moving average of g (centered only, else null), updated in place. */
+  meanGradient: FloatArray | null;
+  /** The momentum buffer (momentum > 0 only, else null), updated in place. */
+  velocity: FloatArray | null;
+  learningRate: number;
+  rho: number;
+  momentum: number;
+  epsilon: number;
 }
 
 export interface AdamUpdateArgs {

@@ -10,8 +10,11 @@ export type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
   FloatArray,
+  FusedActivation,
   MatmulOptions,
+  MomentumUpdateArgs,
+  RmspropUpdateArgs,
 } from './backend.js';
 export { BACKEND_NAMES, type BackendName } from './backend-names.js';
-export { JsBackend } from './js-backend.js';
+export { activate, JsBackend } from './js-backend.js';
 export { Rng, RngArgumentError } from './rng.js';

@@ -4,8 +4,25 @@ import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
   FloatArray,
+  FusedActivation,
   MatmulOptions,
+  MomentumUpdateArgs,
+  RmspropUpdateArgs,
 } from './backend.js';
+
+/** An activation of one value, as every backend computes it (see FusedActivation). */
+export function activate(activation: FusedActivation | undefined, z: number): number {
+  switch (activation) {
+    case 'relu':
+      return z < 0 ? 0 : z;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-z));
+    case 'tanh':
+      return Math.tanh(z);
+    default:
+      return z;
+  }
+}
 
 /**
  * The readable reference backend: plain loops over typed arrays. Every other backend is
@@ -24,7 +41,7 @@ export class JsBackend implements Backend {
     n: number,
     options: MatmulOptions = {},
   ): void {
-    const { transposeA = false, transposeB = false, bias, relu = false } = options;
+    const { transposeA = false, transposeB = false, bias, activation } = options;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let sum = 0;
@@ -34,7 +51,7 @@ export class JsBackend implements Backend {
           sum += av * bv;
         }
         if (bias) sum += bias[j]!;
-        out[i * n + j] = relu && sum < 0 ? 0 : sum;
+        out[i * n + j] = activate(activation, sum);
       }
     }
   }
@@ -43,8 +60,23 @@ export class JsBackend implements Backend {
     for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
   }
 
-  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
-    for (let i = 0; i < out.length; i++) out[i] = y[i]! > 0 ? dy[i]! : 0;
+  activationBackward(
+    activation: FusedActivation,
+    dy: FloatArray,
+    y: FloatArray,
+    out: FloatArray,
+  ): void {
+    switch (activation) {
+      case 'relu':
+        for (let i = 0; i < out.length; i++) out[i] = y[i]! > 0 ? dy[i]! : 0;
+        return;
+      case 'sigmoid':
+        for (let i = 0; i < out.length; i++) out[i] = dy[i]! * y[i]! * (1 - y[i]!);
+        return;
+      case 'tanh':
+        for (let i = 0; i < out.length; i++) out[i] = dy[i]! * (1 - y[i]! * y[i]!);
+        return;
+    }
   }
 
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
@@ -197,6 +229,37 @@ export class JsBackend implements Backend {
       m[i] = mi;
       v[i] = vi;
       value[i] = value[i]! - (alpha * mi) / (Math.sqrt(vi) + epsilon);
+    }
+  }
+
+  momentumUpdate({ value, grad, velocity, learningRate, momentum, nesterov }: MomentumUpdateArgs) {
+    for (let i = 0; i < value.length; i++) {
+      const g = grad[i]!;
+      velocity[i] = momentum * velocity[i]! - learningRate * g;
+      // The stored (rounded) velocity, as Keras reads back its assigned variable.
+      const v = velocity[i]!;
+      value[i] = value[i]! + (nesterov ? momentum * v - learningRate * g : v);
+    }
+  }
+
+  rmspropUpdate(args: RmspropUpdateArgs): void {
+    const { value, grad, meanSquare, meanGradient, velocity, learningRate } = args;
+    const { rho, momentum, epsilon } = args;
+    for (let i = 0; i < value.length; i++) {
+      const g = grad[i]!;
+      meanSquare[i] = rho * meanSquare[i]! + (1 - rho) * g * g;
+      let denominator = meanSquare[i]! + epsilon;
+      if (meanGradient) {
+        meanGradient[i] = rho * meanGradient[i]! + (1 - rho) * g;
+        denominator = meanSquare[i]! - meanGradient[i]! * meanGradient[i]! + epsilon;
+      }
+      const increment = (learningRate * g) / Math.sqrt(denominator);
+      if (velocity) {
+        velocity[i] = momentum * velocity[i]! + increment;
+        value[i] = value[i]! - velocity[i]!;
+      } else {
+        value[i] = value[i]! - increment;
+      }
     }
   }
 

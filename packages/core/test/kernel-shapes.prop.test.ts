@@ -110,13 +110,22 @@ describe('matmulKernelSource', () => {
       32,
       392,
       128,
-      { transposeA: false, transposeB: false, bias: true, relu: true },
+      { transposeA: false, transposeB: false, bias: true, activation: 'relu' },
       { rowsPerThread: 4, unroll: 2, reads: '2d' },
     );
     expect(source).toContain('i < 392; i += 2');
     expect(source).toContain('a[this.thread.y][3][i + 1]');
     expect(source).toContain('const bx = bias[this.thread.x];');
     expect(source).toContain('return [Math.max(s0 + bx, 0.0), Math.max(s1 + bx, 0.0),');
+  });
+
+  it('fuses sigmoid and tanh in forms that stay finite where e^z overflows', () => {
+    const shape = { rowsPerThread: 1, unroll: 1, reads: '2d' } as const;
+    const forms = { transposeA: false, transposeB: false, bias: false };
+    const sigmoid = matmulKernelSource(2, 3, 4, { ...forms, activation: 'sigmoid' }, shape);
+    const tanh = matmulKernelSource(2, 3, 4, { ...forms, activation: 'tanh' }, shape);
+    expect(sigmoid).toContain('return (1.0 / (1.0 + Math.exp(-(s0))))');
+    expect(tanh).toContain('return (1.0 - 2.0 / (Math.exp(2.0 * (s0)) + 1.0))');
   });
 });
 

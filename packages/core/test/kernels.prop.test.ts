@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Backend, MatmulOptions } from '../src/backend.js';
+import type { Backend, FusedActivation, MatmulOptions } from '../src/backend.js';
 import { JsBackend } from '../src/js-backend.js';
 import {
   backendCases,
@@ -21,7 +21,7 @@ const flags = fc.record({
   transposeA: fc.boolean(),
   transposeB: fc.boolean(),
   bias: fc.boolean(),
-  relu: fc.boolean(),
+  activation: fc.constantFrom(undefined, 'relu', 'sigmoid', 'tanh'),
 });
 
 /** The three products backprop needs at the study's batch-32 shapes, each with and without bias+ReLU. */
@@ -41,19 +41,29 @@ function checkMatmul(
   m: number,
   k: number,
   n: number,
-  f: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
+  f: {
+    transposeA: boolean;
+    transposeB: boolean;
+    bias: boolean;
+    activation?: FusedActivation | undefined;
+  },
   s: number,
 ): void {
   const a = randomArray(m * k, s);
   const b = randomArray(k * n, s + 1);
   const bias = f.bias ? randomArray(n, s + 2) : undefined;
-  const options: MatmulOptions = { ...f, bias };
+  const { activation, ...forms } = f;
+  const options: MatmulOptions = { ...forms, bias, ...(activation ? { activation } : {}) };
   const want = new Float32Array(m * n);
   const got = new Float32Array(m * n).fill(Number.NaN); // every cell must be written
   reference.matmul(a, b, want, m, k, n, options);
   backend.matmul(a, b, got, m, k, n, options);
   backend.read(got); // a device-resident backend's result stays on the device until read
-  const mags = matmulMagnitudes(a, b, m, k, n, f.transposeA, f.transposeB, bias);
+  const product = matmulMagnitudes(a, b, m, k, n, f.transposeA, f.transposeB, bias);
+  // sigmoid and tanh shrink the product's error (slopes at most 1) and add their own rounding
+  // on a value of at most 1: a few units of roundoff, absolute.
+  const smooth = activation === 'sigmoid' || activation === 'tanh';
+  const mags = smooth ? product.map((v) => v + 8 / (k + 2)) : product;
   const bad = firstMismatch(got, want, k, mags);
   expect(
     bad,
@@ -82,7 +92,12 @@ for (const c of backendCases()) {
             m,
             k,
             n,
-            { transposeA: transposeA ?? false, transposeB, bias: fused, relu: fused },
+            {
+              transposeA: transposeA ?? false,
+              transposeB,
+              bias: fused,
+              ...(fused ? { activation: 'relu' as const } : {}),
+            },
             m * 1000 + k,
           );
         }
@@ -98,7 +113,7 @@ for (const c of backendCases()) {
       );
     });
 
-    it('matmul bias alone and ReLU alone, each form (1x3x17, 33x17x3)', () => {
+    it('matmul bias alone and each activation alone, each form (1x3x17, 33x17x3)', () => {
       for (const [m, k, n] of [
         [1, 3, 17],
         [33, 17, 3],
@@ -106,9 +121,27 @@ for (const c of backendCases()) {
         for (const transposeA of [false, true]) {
           for (const transposeB of [false, true]) {
             if (transposeA && transposeB) continue;
-            checkMatmul(backend, m, k, n, { transposeA, transposeB, bias: true, relu: false }, 7);
-            checkMatmul(backend, m, k, n, { transposeA, transposeB, bias: false, relu: true }, 8);
+            checkMatmul(backend, m, k, n, { transposeA, transposeB, bias: true }, 7);
+            for (const activation of ['relu', 'sigmoid', 'tanh'] as const) {
+              checkMatmul(backend, m, k, n, { transposeA, transposeB, bias: false, activation }, 8);
+            }
           }
+        }
+      }
+    });
+
+    it('sigmoid and tanh saturate without NaN where e^z overflows float32 (|z| up to 400)', () => {
+      const a = Float32Array.from([1, -1, 100, -100, 400, -400, 0.5, -0.5]); // 8x1
+      const b = Float32Array.from([1]); // 1x1
+      for (const activation of ['sigmoid', 'tanh'] as const) {
+        const got = new Float32Array(8);
+        const want = new Float32Array(8);
+        backend.matmul(a, b, got, 8, 1, 1, { activation });
+        reference.matmul(a, b, want, 8, 1, 1, { activation });
+        backend.read(got);
+        for (let i = 0; i < 8; i++) {
+          expect(Number.isFinite(got[i]), `${activation}(${a[i]}) = ${got[i]}`).toBe(true);
+          expect(Math.abs(got[i]! - want[i]!), `${activation}(${a[i]})`).toBeLessThan(4e-7);
         }
       }
     });
@@ -128,14 +161,14 @@ for (const c of backendCases()) {
     it('matmul accepts Float64Array inputs and output, also after float32 on the same shape', () => {
       const a32 = randomArray(3 * 17, 3);
       const b32 = randomArray(17 * 5, 4);
-      backend.matmul(a32, b32, new Float32Array(15), 3, 17, 5, { relu: true });
+      backend.matmul(a32, b32, new Float32Array(15), 3, 17, 5, { activation: 'relu' });
       const a = Float64Array.from(a32);
       const b = Float64Array.from(b32);
       const got = new Float64Array(15);
       const want = new Float64Array(15);
-      backend.matmul(a, b, got, 3, 17, 5, { relu: true });
+      backend.matmul(a, b, got, 3, 17, 5, { activation: 'relu' });
       backend.read(got);
-      reference.matmul(a, b, want, 3, 17, 5, { relu: true });
+      reference.matmul(a, b, want, 3, 17, 5, { activation: 'relu' });
       const mags = matmulMagnitudes(a, b, 3, 17, 5, false, false);
       // float32 kernels round the float64 inputs first: one more rounding per operand.
       expect(firstMismatch(got, want, 17 + 2, mags)).toBe(-1);
@@ -154,7 +187,7 @@ for (const c of backendCases()) {
 describe('js elementwise ops and reductions equal their definitions (property)', () => {
   const backend = new JsBackend();
   const lengths = fc.constantFrom(1, 3, 17, 33, 32 * 10, 32 * 128);
-  it('mul is x·y; reluBackward passes dy where y > 0, else 0', () => {
+  it('mul is x·y; activationBackward is dy·[y > 0] (relu), dy·y·(1 − y) (sigmoid), dy·(1 − y²) (tanh)', () => {
     fc.assert(
       fc.property(lengths, seed, (len, s) => {
         const x = randomArray(len, s);
@@ -167,8 +200,23 @@ describe('js elementwise ops and reductions equal their definitions (property)',
             expect.fail(`mul[${i}]: got ${got[i]}, want ${want}`);
           }
         }
-        backend.reluBackward(x, y, got);
+        backend.activationBackward('relu', x, y, got);
         for (let i = 0; i < len; i++) expect(got[i]).toBe(y[i]! > 0 ? x[i] : 0);
+        // y as sigmoid and tanh give it: in (0, 1) and (−1, 1).
+        const ys = y.map((v) => 1 / (1 + Math.exp(-4 * v)));
+        const yt = y.map((v) => Math.tanh(2 * v));
+        for (const [activation, out, slope] of [
+          ['sigmoid', ys, (v: number) => v * (1 - v)],
+          ['tanh', yt, (v: number) => 1 - v * v],
+        ] as const) {
+          backend.activationBackward(activation, x, out, got);
+          for (let i = 0; i < len; i++) {
+            const want = x[i]! * slope(out[i]!);
+            if (!withinTolerance(got[i]!, want, 3, Math.abs(x[i]!))) {
+              expect.fail(`${activation}Backward[${i}]: got ${got[i]}, want ${want}`);
+            }
+          }
+        }
       }),
       { numRuns: 25 },
     );
@@ -211,6 +259,81 @@ describe('js elementwise ops and reductions equal their definitions (property)',
   });
 });
 
+describe('js optimizer updates follow Keras 3 step by step (float64, by hand)', () => {
+  const backend = new JsBackend();
+  it('SGD momentum 0.9: v = 0.9 v − lr g; w += v, or w += 0.9 v − lr g with Nesterov', () => {
+    for (const nesterov of [false, true]) {
+      const value = Float64Array.from([1, -2]);
+      const velocity = new Float64Array(2);
+      const g1 = Float64Array.from([0.5, -1]);
+      backend.momentumUpdate({
+        value,
+        grad: g1,
+        velocity,
+        learningRate: 0.1,
+        momentum: 0.9,
+        nesterov,
+      });
+      // v1 = −0.1 g1 = [−0.05, 0.1]
+      expect(Array.from(velocity)).toEqual([-0.05, 0.1]);
+      expect(value[0]).toBeCloseTo(nesterov ? 1 + 0.9 * -0.05 - 0.05 : 1 - 0.05, 15);
+      const g2 = Float64Array.from([1, 1]);
+      const before = value[1]!;
+      backend.momentumUpdate({
+        value,
+        grad: g2,
+        velocity,
+        learningRate: 0.1,
+        momentum: 0.9,
+        nesterov,
+      });
+      // v2 = 0.9·0.1 − 0.1·1 = −0.01
+      expect(velocity[1]).toBeCloseTo(-0.01, 15);
+      expect(value[1]).toBeCloseTo(before + (nesterov ? 0.9 * -0.01 - 0.1 : -0.01), 15);
+    }
+  });
+  it('RMSprop: ms = ρ ms + (1 − ρ) g²; w −= lr g / sqrt(ms + ε); centered subtracts mg² inside; momentum accumulates the increment', () => {
+    const g = 2;
+    for (const centered of [false, true]) {
+      for (const momentum of [0, 0.5]) {
+        const value = Float64Array.from([1]);
+        const meanSquare = new Float64Array(1);
+        const meanGradient = centered ? new Float64Array(1) : null;
+        const velocity = momentum > 0 ? new Float64Array(1) : null;
+        const args = { learningRate: 0.01, rho: 0.8, momentum, epsilon: 1e-7 };
+        backend.rmspropUpdate({
+          value,
+          grad: Float64Array.from([g]),
+          meanSquare,
+          meanGradient,
+          velocity,
+          ...args,
+        });
+        const ms = 0.2 * g * g; // 0.8
+        const mg = 0.2 * g; // 0.4
+        const increment = (0.01 * g) / Math.sqrt(centered ? ms - mg * mg + 1e-7 : ms + 1e-7);
+        expect(meanSquare[0]).toBeCloseTo(ms, 15);
+        if (meanGradient) expect(meanGradient[0]).toBeCloseTo(mg, 15);
+        expect(value[0]).toBeCloseTo(1 - increment, 14);
+        // A second step: the momentum buffer carries half the first increment.
+        backend.rmspropUpdate({
+          value,
+          grad: Float64Array.from([g]),
+          meanSquare,
+          meanGradient,
+          velocity,
+          ...args,
+        });
+        const ms2 = 0.8 * ms + 0.2 * g * g;
+        const mg2 = 0.8 * mg + 0.2 * g;
+        const increment2 = (0.01 * g) / Math.sqrt(centered ? ms2 - mg2 * mg2 + 1e-7 : ms2 + 1e-7);
+        const step2 = momentum > 0 ? momentum * increment + increment2 : increment2;
+        expect(value[0]).toBeCloseTo(1 - increment - step2, 14);
+      }
+    }
+  });
+});
+
 describe('js reference, checked by hand', () => {
   it('matmul 2x3 · 3x2, with bias and ReLU, in all three forms', () => {
     const a = Float64Array.from([1, 2, 3, 4, 5, 6]); // 2x3
@@ -218,8 +341,18 @@ describe('js reference, checked by hand', () => {
     const out = new Float64Array(4);
     reference.matmul(a, b, out, 2, 3, 2);
     expect(Array.from(out)).toEqual([-5, 4.5, -8, 9]);
-    reference.matmul(a, b, out, 2, 3, 2, { bias: Float64Array.from([6, -5]), relu: true });
+    reference.matmul(a, b, out, 2, 3, 2, { bias: Float64Array.from([6, -5]), activation: 'relu' });
     expect(Array.from(out)).toEqual([1, 0, 0, 4]);
+    // z = [1, -0.5, -2, 4] after the bias: sigmoid and tanh of each, by their definitions.
+    const z = [1, -0.5, -2, 4];
+    reference.matmul(a, b, out, 2, 3, 2, {
+      bias: Float64Array.from([6, -5]),
+      activation: 'sigmoid',
+    });
+    expect(Array.from(out)).toEqual(z.map((v) => 1 / (1 + Math.exp(-v))));
+    reference.matmul(a, b, out, 2, 3, 2, { bias: Float64Array.from([6, -5]), activation: 'tanh' });
+    const tanh = z.map((v) => (Math.exp(v) - Math.exp(-v)) / (Math.exp(v) + Math.exp(-v)));
+    for (const [i, v] of out.entries()) expect(v).toBeCloseTo(tanh[i]!, 14);
     // aᵀ stored 3x2, bᵀ stored 2x3: the same product.
     const at = Float64Array.from([1, 4, 2, 5, 3, 6]);
     const bt = Float64Array.from([1, 0, -2, -1, 2, 0.5]);

@@ -76,9 +76,20 @@ if (!gl.available) {
           backend.mul(dx, dy, got);
           js.mul(x, y, want);
           expectClose('mul', backend.read(got), want, 1);
-          backend.reluBackward(dx, dy, got);
-          js.reluBackward(x, y, want);
+          backend.activationBackward('relu', dx, dy, got);
+          js.activationBackward('relu', x, y, want);
           expect(Array.from(backend.read(got))).toEqual(Array.from(want));
+          // sigmoid's and tanh's derivatives from their outputs (in (0, 1) and (−1, 1)).
+          for (const [activation, squash] of [
+            ['sigmoid', (v: number) => 1 / (1 + Math.exp(-v))],
+            ['tanh', Math.tanh],
+          ] as const) {
+            const out = y.map(squash);
+            const dOut = onDevice(out, rows, cols);
+            backend.activationBackward(activation, dx, dOut, got);
+            js.activationBackward(activation, x, out, want);
+            expectClose(`${activation}Backward`, backend.read(got), want, 3);
+          }
           backend.softmaxRows(dx, got, rows, cols);
           js.softmaxRows(x, want, rows, cols);
           expectClose('softmax', backend.read(got), want, 4 * cols, () => 1);
@@ -265,6 +276,108 @@ if (!gl.available) {
             (i) => Math.abs(host.w2[i]!) + 0.3,
           );
         }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('momentumUpdate (plain and Nesterov) and rmspropUpdate (plain, centered, with momentum) in place, step after step', () => {
+      fc.assert(
+        fc.property(
+          rowsArb,
+          colsArb,
+          seed,
+          fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+          fc.boolean(),
+          fc.double({ min: 0.5, max: 0.99, noNaN: true }),
+          fc.boolean(),
+          (rows, cols, s, mu, nesterov, rho, centered) => {
+            const n = rows * cols;
+            const zeros = () => new Float32Array(n);
+            const host = {
+              w: randomArray(n, s),
+              v: zeros(),
+              w2: randomArray(n, s + 9),
+              ms: zeros(),
+              mg: zeros(),
+              vel: zeros(),
+            };
+            const dev = {
+              w: onDevice(host.w, rows, cols),
+              v: zeros(),
+              w2: onDevice(host.w2, rows, cols),
+              ms: zeros(),
+              mg: zeros(),
+              vel: zeros(),
+            };
+            for (let t = 1; t <= 3; t++) {
+              const g = randomArray(n, s + t);
+              const dg = onDevice(g, rows, cols);
+              const momentum = { learningRate: 0.1, momentum: mu, nesterov };
+              js.momentumUpdate({ value: host.w, grad: g, velocity: host.v, ...momentum });
+              backend.momentumUpdate({ value: dev.w, grad: dg, velocity: dev.v, ...momentum });
+              const rms = { learningRate: 0.01, rho, momentum: mu, epsilon: 1e-7 };
+              js.rmspropUpdate({
+                value: host.w2,
+                grad: g,
+                meanSquare: host.ms,
+                meanGradient: centered ? host.mg : null,
+                velocity: host.vel,
+                ...rms,
+              });
+              backend.rmspropUpdate({
+                value: dev.w2,
+                grad: dg,
+                meanSquare: dev.ms,
+                meanGradient: centered ? dev.mg : null,
+                velocity: dev.vel,
+                ...rms,
+              });
+            }
+            expectClose(
+              'momentum w',
+              backend.read(dev.w),
+              host.w,
+              12,
+              (i) => Math.abs(host.w[i]!) + 0.3,
+            );
+            expectClose(
+              'momentum velocity',
+              backend.read(dev.v),
+              host.v,
+              12,
+              (i) => Math.abs(host.v[i]!) + 0.1,
+            );
+            expectClose(
+              'rmsprop w',
+              backend.read(dev.w2),
+              host.w2,
+              16,
+              (i) => Math.abs(host.w2[i]!) + 0.1,
+            );
+            expectClose(
+              'rmsprop meanSquare',
+              backend.read(dev.ms),
+              host.ms,
+              12,
+              (i) => Math.abs(host.ms[i]!) + 0.01,
+            );
+            if (centered)
+              expectClose(
+                'rmsprop meanGradient',
+                backend.read(dev.mg),
+                host.mg,
+                12,
+                (i) => Math.abs(host.mg[i]!) + 0.01,
+              );
+            expectClose(
+              'rmsprop velocity',
+              backend.read(dev.vel),
+              host.vel,
+              16,
+              (i) => Math.abs(host.vel[i]!) + 0.01,
+            );
+          },
+        ),
         { numRuns: RUNS },
       );
     });

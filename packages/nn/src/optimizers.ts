@@ -10,7 +10,9 @@ export const OPTIMIZER_FORMULA = `
 Optimizers, as Keras 3 implements them. Each step reads every trainable weight's \`grad\` and
 updates its \`value\` in place.
 
-SGD:  w ← w − lr · g
+SGD (keras/src/optimizers/sgd.py):  w ← w − lr · g
+  with momentum μ > 0:  v ← μ · v − lr · g;  w ← w + v
+  with Nesterov:        v ← μ · v − lr · g;  w ← w + μ · v − lr · g   (a look-ahead along the new v)
 
 Adam (keras/src/optimizers/adam.py), with t = iterations + 1:
   α = lr · sqrt(1 − β2^t) / (1 − β1^t)      (bias correction folded into the step size)
@@ -19,6 +21,12 @@ Adam (keras/src/optimizers/adam.py), with t = iterations + 1:
   w ← w − α · m / (sqrt(v) + ε)
 ε is Keras's "epsilon hat": added to sqrt(v) itself, not to the bias-corrected sqrt(v̂), which
 is what makes this form differ slightly from Algorithm 1 of the paper.
+
+RMSprop (keras/src/optimizers/rmsprop.py):
+  s ← ρ · s + (1 − ρ) · g²                          (the mean square, "velocity" in Keras)
+  d = s + ε,  or centered:  ḡ ← ρ · ḡ + (1 − ρ) · g;  d = s − ḡ² + ε
+  Δ = lr · g / sqrt(d)                               (ε inside the square root)
+  w ← w − Δ,  or with momentum μ > 0:  m ← μ · m + Δ;  w ← w − m
 `.slice(1, -1);
 
 /** Where updates run when no backend is given: the readable js loops. */
@@ -48,24 +56,138 @@ export interface Optimizer {
   countVariables(): number;
 }
 
+export interface SGDOptions {
+  momentum?: number;
+  nesterov?: boolean;
+}
+
 export class SGD implements Optimizer {
   readonly config;
+  readonly momentum: number;
+  readonly nesterov: boolean;
   iterations = 0;
+  // One velocity per parameter when momentum > 0, created on the first step (Keras's build).
+  #velocities: FloatArray[] = [];
 
-  constructor(readonly learningRate: number) {
+  constructor(
+    readonly learningRate: number,
+    options: SGDOptions = {},
+  ) {
     checkPositive('SGD learningRate', learningRate);
-    this.config = { type: 'sgd' as const, learningRate };
+    this.momentum = options.momentum ?? KERAS_DEFAULTS.sgd.momentum;
+    this.nesterov = options.nesterov ?? KERAS_DEFAULTS.sgd.nesterov;
+    checkUnitInterval('SGD momentum', this.momentum);
+    this.config = {
+      type: 'sgd' as const,
+      learningRate,
+      // Plain SGD's config stays as it was; momentum and Nesterov appear when used.
+      ...(this.momentum > 0 ? { momentum: this.momentum, nesterov: String(this.nesterov) } : {}),
+    };
   }
 
   applyGradients(params: readonly Parameter[], backend: Backend = HOST): void {
-    for (const { value, grad } of params)
-      if (grad) backend.sgdUpdate(value, grad, this.learningRate);
+    if (this.momentum === 0) {
+      for (const { value, grad } of params)
+        if (grad) backend.sgdUpdate(value, grad, this.learningRate);
+      this.iterations++;
+      return;
+    }
+    if (this.#velocities.length === 0) this.#velocities = params.map((p) => zerosLike(p.value));
+    params.forEach(({ value, grad }, k) => {
+      if (!grad) return;
+      backend.momentumUpdate({
+        value,
+        grad,
+        velocity: this.#velocities[k]!,
+        learningRate: this.learningRate,
+        momentum: this.momentum,
+        nesterov: this.nesterov,
+      });
+    });
     this.iterations++;
   }
 
   countVariables(): number {
-    return this.iterations > 0 ? 2 : 0;
+    if (this.iterations === 0) return 0;
+    return 2 + this.#velocities.reduce((s, a) => s + a.length, 0);
   }
+}
+
+export interface RMSpropOptions {
+  learningRate?: number;
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  centered?: boolean;
+}
+
+export class RMSprop implements Optimizer {
+  readonly config;
+  readonly learningRate: number;
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  iterations = 0;
+  // Per parameter, created on the first step: the mean square always, the momentum buffer when
+  // momentum > 0, the mean gradient when centered (Keras's velocities, momentums, average_gradients).
+  #meanSquares: FloatArray[] = [];
+  #velocities: FloatArray[] = [];
+  #meanGradients: FloatArray[] = [];
+
+  constructor(options: RMSpropOptions = {}) {
+    const d = KERAS_DEFAULTS.rmsprop;
+    this.learningRate = options.learningRate ?? d.learningRate;
+    this.rho = options.rho ?? d.rho;
+    this.momentum = options.momentum ?? d.momentum;
+    this.epsilon = options.epsilon ?? d.epsilon;
+    this.centered = options.centered ?? d.centered;
+    checkPositive('RMSprop learningRate', this.learningRate);
+    checkUnitInterval('RMSprop rho', this.rho);
+    checkUnitInterval('RMSprop momentum', this.momentum);
+    this.config = {
+      type: 'rmsprop' as const,
+      learningRate: this.learningRate,
+      rho: this.rho,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      centered: String(this.centered),
+    };
+  }
+
+  applyGradients(params: readonly Parameter[], backend: Backend = HOST): void {
+    if (this.#meanSquares.length === 0) {
+      this.#meanSquares = params.map((p) => zerosLike(p.value));
+      if (this.momentum > 0) this.#velocities = params.map((p) => zerosLike(p.value));
+      if (this.centered) this.#meanGradients = params.map((p) => zerosLike(p.value));
+    }
+    params.forEach(({ value, grad }, k) => {
+      if (!grad) return;
+      backend.rmspropUpdate({
+        value,
+        grad,
+        meanSquare: this.#meanSquares[k]!,
+        meanGradient: this.centered ? this.#meanGradients[k]! : null,
+        velocity: this.momentum > 0 ? this.#velocities[k]! : null,
+        learningRate: this.learningRate,
+        rho: this.rho,
+        momentum: this.momentum,
+        epsilon: this.epsilon,
+      });
+    });
+    this.iterations++;
+  }
+
+  countVariables(): number {
+    if (this.iterations === 0) return 0;
+    const size = (arrays: FloatArray[]) => arrays.reduce((s, a) => s + a.length, 0);
+    return 2 + size(this.#meanSquares) + size(this.#velocities) + size(this.#meanGradients);
+  }
+}
+
+/** A zeroed array of the weight's element type (float32 training keeps float32 state, as Keras). */
+function zerosLike(value: FloatArray): FloatArray {
+  return new (value.constructor as Float32ArrayConstructor)(value.length);
 }
 
 export interface AdamOptions {
@@ -146,14 +268,20 @@ export class Adam implements Optimizer {
 export function createOptimizer(spec: OptimizerSpec): Optimizer {
   switch (spec.type) {
     case 'sgd':
-      return new SGD(spec.learningRate);
+      return new SGD(spec.learningRate, spec);
     case 'adam':
       return new Adam(spec);
+    case 'rmsprop':
+      return new RMSprop(spec);
     default:
       throw new InvalidArgumentError(
-        `Unknown optimizer type '${(spec as { type: string }).type}'; use 'sgd' or 'adam'.`,
+        `Unknown optimizer type '${(spec as { type: string }).type}'; use 'sgd', 'adam' or 'rmsprop'.`,
       );
   }
+}
+
+function checkUnitInterval(what: string, x: number): void {
+  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`${what} must be in [0, 1), got ${x}.`);
 }
 
 function checkPositive(what: string, x: number): void {

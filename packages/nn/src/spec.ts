@@ -3,7 +3,7 @@
  * Sequential and the TensorFlow.js reference in packages/tf) build from the same spec, so
  * "the same model" is true by construction.
  */
-export type Activation = 'relu' | 'softmax' | 'linear';
+export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'linear';
 
 export interface FlattenSpec {
   type: 'flatten';
@@ -41,12 +41,29 @@ export interface ModelSpec {
 }
 
 export type OptimizerSpec =
-  | { type: 'sgd'; learningRate: number }
-  | { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
+  | {
+      type: 'sgd';
+      learningRate: number;
+      /** Keras's SGD momentum, in [0, 1); default 0 (plain SGD). */
+      momentum?: number;
+      /** Nesterov's look-ahead (with momentum > 0); default false. */
+      nesterov?: boolean;
+    }
+  | { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
+  | {
+      type: 'rmsprop';
+      learningRate?: number;
+      rho?: number;
+      momentum?: number;
+      epsilon?: number;
+      centered?: boolean;
+    };
 
 /** Keras 3 defaults the engines must match (docs/study.md, "The rules of Keras 3 that both engines follow"). */
 export const KERAS_DEFAULTS = {
   batchNormalization: { momentum: 0.99, epsilon: 1e-3 },
   adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  sgd: { momentum: 0, nesterov: false },
+  rmsprop: { learningRate: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
   crossEntropyClip: 1e-7,
 } as const;

@@ -25,7 +25,7 @@ import {
   LOSS_FORMULA,
   softmaxCrossEntropyGradLogits,
 } from '../src/losses.js';
-import { Adam, createOptimizer, OPTIMIZER_FORMULA, SGD } from '../src/optimizers.js';
+import { Adam, createOptimizer, OPTIMIZER_FORMULA, RMSprop, SGD } from '../src/optimizers.js';
 import { Sequential } from '../src/sequential.js';
 import type { BatchTotals, TrainingEngine } from '../src/train/engine.js';
 import { type BatchEvent, type EpochEvent, fit } from '../src/train/fit.js';
@@ -87,9 +87,31 @@ describe('argument checks say what is wrong', () => {
       );
     }
     expect(new Adam({ beta1: 0, beta2: 0 }).beta1).toBe(0);
-    expect(() => createOptimizer({ type: 'rmsprop' } as never)).toThrow(
-      "Unknown optimizer type 'rmsprop'; use 'sgd' or 'adam'.",
+    expect(() => createOptimizer({ type: 'adagrad' } as never)).toThrow(
+      "Unknown optimizer type 'adagrad'; use 'sgd', 'adam' or 'rmsprop'.",
     );
+    expect(() => new SGD(0.1, { momentum: 1 })).toThrow('SGD momentum must be in [0, 1), got 1.');
+    expect(() => new SGD(0.1, { momentum: -0.1 })).toThrow(
+      'SGD momentum must be in [0, 1), got -0.1.',
+    );
+    expect(() => new RMSprop({ rho: 1 })).toThrow('RMSprop rho must be in [0, 1), got 1.');
+    expect(() => new RMSprop({ momentum: Number.NaN })).toThrow(
+      'RMSprop momentum must be in [0, 1), got NaN.',
+    );
+    expect(() => new RMSprop({ learningRate: 0 })).toThrow(
+      'RMSprop learningRate must be a positive number, got 0.',
+    );
+    // Keras 3's defaults: SGD(momentum=0.0, nesterov=False); RMSprop(0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False).
+    const sgd = new SGD(0.1);
+    expect([sgd.momentum, sgd.nesterov]).toEqual([0, false]);
+    const rms = new RMSprop();
+    expect([rms.learningRate, rms.rho, rms.momentum, rms.epsilon, rms.centered]).toEqual([
+      0.001,
+      0.9,
+      0,
+      1e-7,
+      false,
+    ]);
   });
 
   it('EarlyStopping checks patience, its monitor and its model', () => {

@@ -55,11 +55,11 @@ const shapes = fc.record({
 });
 
 describe('layer gradients match finite differences (float64)', () => {
-  it('Dense with relu, softmax and linear activations, with and without bias', () => {
+  it('Dense with relu, sigmoid, tanh, softmax and linear activations, with and without bias', () => {
     fc.assert(
       fc.property(
         shapes,
-        fc.constantFrom('relu', 'softmax', 'linear' as const),
+        fc.constantFrom('relu', 'sigmoid', 'tanh', 'softmax', 'linear' as const),
         fc.boolean(),
         ({ batch, inputs, units, seed }, activation, useBias) => {
           const layer = new Dense('dense', [inputs], units, activation, useBias, ctx(seed));

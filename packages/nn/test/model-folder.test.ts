@@ -204,10 +204,10 @@ describe('loadModel refuses what it cannot load, in one line', () => {
     [
       'an unsupported activation',
       (j) => {
-        j.modelTopology.config.layers[1]!.config.activation = 'tanh';
+        j.modelTopology.config.layers[1]!.config.activation = 'elu';
         return j;
       },
-      /layer 1 'dense' \(Dense\) has activation "tanh"; the custom engine has relu, softmax and linear/,
+      /layer 1 'dense' \(Dense\) has activation "elu"; the custom engine has relu, sigmoid, tanh, softmax and linear/,
     ],
     [
       'a weight stored as float16',

@@ -113,6 +113,12 @@ const layerSpec = fc.oneof(
       { type: 'dense', units, activation: 'relu', useBias },
     ]),
   fc
+    .record({
+      units: fc.integer({ min: 1, max: 5 }),
+      activation: fc.constantFrom('sigmoid' as const, 'tanh' as const),
+    })
+    .map(({ units, activation }): LayerSpec[] => [{ type: 'dense', units, activation }]),
+  fc
     .integer({ min: 1, max: 5 })
     .map((units): LayerSpec[] => [
       { type: 'dense', units, activation: 'relu', useBias: false },

@@ -168,10 +168,10 @@ describe('experiment files: each kind of bad file is refused with one line namin
       "my.json: models[0].layers[0].type: a layer's type must be one of dense, batchNormalization, dropout, flatten",
     );
     expect(refusal((e) => (e.models[0].layers[0].activation = 'gelu'))).toBe(
-      'my.json: models[0].layers[0].activation: activation must be one of relu, softmax, linear',
+      'my.json: models[0].layers[0].activation: activation must be one of relu, sigmoid, tanh, softmax, linear',
     );
     expect(refusal((e) => (e.models[0].optimizer = { type: 'adagrad' }))).toBe(
-      "my.json: models[0].optimizer.type: an optimizer's type must be one of sgd, adam",
+      "my.json: models[0].optimizer.type: an optimizer's type must be one of sgd, adam, rmsprop",
     );
   });
   it('units below 1, above 65,536 or not whole', () => {

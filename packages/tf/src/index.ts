@@ -31,4 +31,11 @@ export {
   type TfReferenceOptions,
 } from './reference.js';
 export { releaseDropoutMasks, shareDropoutMasks } from './shared.js';
-export { adamWeightTolerance, COMPARABLE, sgdWeightTolerance, TOLERANCES } from './tolerances.js';
+export {
+  adamWeightTolerance,
+  COMPARABLE,
+  momentumWeightTolerance,
+  rmspropWeightTolerance,
+  sgdWeightTolerance,
+  TOLERANCES,
+} from './tolerances.js';

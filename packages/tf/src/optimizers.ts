@@ -13,6 +13,20 @@ export const KERAS3_ADAM = {
   epsilon: 1e-7,
 } as const;
 
+/**
+ * Keras 3's SGD and RMSprop defaults (keras/src/optimizers/sgd.py: momentum=0.0, nesterov=False;
+ * rmsprop.py: learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False), from
+ * Keras's source as KERAS3_ADAM is.
+ */
+export const KERAS3_SGD = { momentum: 0, nesterov: false } as const;
+export const KERAS3_RMSPROP = {
+  learningRate: 0.001,
+  rho: 0.9,
+  momentum: 0,
+  epsilon: 1e-7,
+  centered: false,
+} as const;
+
 /** Which Adam update the reference applies (see README.md, "Where TF.js differs"). */
 export type AdamFlavour = 'keras3' | 'tfjs';
 
@@ -32,8 +46,33 @@ export function createReferenceOptimizer(
   spec: OptimizerSpec,
   adam: AdamFlavour = 'keras3',
 ): ReferenceOptimizer {
-  if (spec.type === 'sgd')
-    return new TfjsOptimizer(tf.train.sgd(spec.learningRate), `sgd(lr=${spec.learningRate})`);
+  if (spec.type === 'sgd') {
+    const momentum = spec.momentum ?? KERAS3_SGD.momentum;
+    const nesterov = spec.nesterov ?? KERAS3_SGD.nesterov;
+    if (momentum === 0) {
+      return new TfjsOptimizer(tf.train.sgd(spec.learningRate), `sgd(lr=${spec.learningRate})`);
+    }
+    // tfjs's MomentumOptimizer keeps a = μ·a + g and steps −lr·a (Nesterov: −lr·(g + μ·a)):
+    // Keras's v = μ·v − lr·g is −lr·a, so with a constant lr the two take the same steps.
+    return new TfjsOptimizer(
+      tf.train.momentum(spec.learningRate, momentum, nesterov),
+      `tfjs momentum(lr=${spec.learningRate}, momentum=${momentum}, nesterov=${nesterov})`,
+    );
+  }
+  if (spec.type === 'rmsprop') {
+    const r = KERAS3_RMSPROP;
+    const settings = {
+      learningRate: spec.learningRate ?? r.learningRate,
+      rho: spec.rho ?? r.rho,
+      momentum: spec.momentum ?? r.momentum,
+      epsilon: spec.epsilon ?? r.epsilon,
+      centered: spec.centered ?? r.centered,
+    };
+    return new Keras3RMSprop(
+      settings,
+      `keras3 rmsprop(lr=${settings.learningRate}, rho=${settings.rho}, momentum=${settings.momentum}, epsilon=${settings.epsilon}, centered=${settings.centered})`,
+    );
+  }
   const d = KERAS3_ADAM;
   const settings = {
     learningRate: spec.learningRate ?? d.learningRate,
@@ -127,5 +166,75 @@ class Keras3Adam implements ReferenceOptimizer {
       v.dispose();
     }
     this.moments.clear();
+  }
+}
+
+/**
+ * Keras 3's RMSprop (keras/src/optimizers/rmsprop.py), written in tfjs ops:
+ *
+ *   s = rho * s + (1 - rho) * g²
+ *   centered: gbar = rho * gbar + (1 - rho) * g;  d = s - gbar² + epsilon;  else d = s + epsilon
+ *   increment = lr * g / sqrt(d)
+ *   momentum > 0: m = momentum * m + increment;  w -= m;   else w -= increment
+ *
+ * tfjs's own `tf.train.rmsprop` agrees except when centered: it takes sqrt(s − (gbar² + epsilon)),
+ * epsilon subtracted rather than added (docs/study.md), so the reference keeps Keras's rule itself.
+ */
+class Keras3RMSprop implements ReferenceOptimizer {
+  private readonly state = new Map<
+    string,
+    { s: tf.Variable; gbar?: tf.Variable; m?: tf.Variable }
+  >();
+
+  constructor(
+    readonly settings: {
+      learningRate: number;
+      rho: number;
+      momentum: number;
+      epsilon: number;
+      centered: boolean;
+    },
+    readonly description: string,
+  ) {}
+
+  apply(variables: tf.Variable[], gradients: tf.Tensor[]): void {
+    const { learningRate, rho, momentum, epsilon, centered } = this.settings;
+    tf.tidy(() => {
+      variables.forEach((variable, i) => {
+        const g = gradients[i] as tf.Tensor;
+        let state = this.state.get(variable.name);
+        if (!state) {
+          const zeros = () => tf.variable(tf.zerosLike(variable), false);
+          state = {
+            s: zeros(),
+            ...(centered ? { gbar: zeros() } : {}),
+            ...(momentum > 0 ? { m: zeros() } : {}),
+          };
+          this.state.set(variable.name, state);
+        }
+        state.s.assign(tf.add(tf.mul(state.s, rho), tf.mul(tf.square(g), 1 - rho)));
+        let denominator: tf.Tensor = tf.add(state.s, epsilon);
+        if (state.gbar) {
+          state.gbar.assign(tf.add(tf.mul(state.gbar, rho), tf.mul(g, 1 - rho)));
+          denominator = tf.add(tf.sub(state.s, tf.square(state.gbar)), epsilon);
+        }
+        const increment = tf.div(tf.mul(g, learningRate), tf.sqrt(denominator));
+        if (state.m) {
+          state.m.assign(tf.add(tf.mul(state.m, momentum), increment));
+          variable.assign(tf.sub(variable, state.m));
+        } else {
+          variable.assign(tf.sub(variable, increment));
+        }
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const { s, gbar, m } of this.state.values()) {
+      s.dispose();
+      gbar?.dispose();
+      m?.dispose();
+    }
+    this.state.clear();
   }
 }

@@ -81,3 +81,30 @@ export function adamWeightTolerance(steps: number): Tolerance {
   const perStep = TOLERANCES.weightsAfterAdamPerStep;
   return { abs: perStep.abs * steps, rel: perStep.rel * steps };
 }
+
+/**
+ * Weights after `steps` steps of SGD with momentum μ: the velocity carries every earlier step's
+ * difference on with weight μ^k, so a weight's error is at most 1/(1 − μ) times SGD's per step
+ * taken, and Nesterov's look-ahead adds μ times the velocity's once more.
+ */
+export function momentumWeightTolerance(
+  steps: number,
+  momentum: number,
+  nesterov: boolean,
+): Tolerance {
+  return sgdWeightTolerance((steps * (1 + (nesterov ? momentum : 0))) / (1 - momentum));
+}
+
+/**
+ * Weights after `steps` RMSprop steps: like Adam's, each step is about lr in size whatever the
+ * gradient, larger by 1/sqrt(1 − ρ) at the first step (1/sqrt(ρ(1 − ρ)) centered), and the
+ * momentum buffer adds up to 1/(1 − μ) of them.
+ */
+export function rmspropWeightTolerance(
+  steps: number,
+  options: { rho: number; momentum: number; centered: boolean },
+): Tolerance {
+  const { rho, momentum, centered } = options;
+  const size = 1 / Math.sqrt(centered ? rho * (1 - rho) : 1 - rho);
+  return adamWeightTolerance((steps * size) / (1 - momentum));
+}

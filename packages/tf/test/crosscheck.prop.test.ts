@@ -12,7 +12,9 @@ import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import {
   adamWeightTolerance,
+  momentumWeightTolerance,
   releaseDropoutMasks,
+  rmspropWeightTolerance,
   sgdWeightTolerance,
   shareDropoutMasks,
   TOLERANCES,
@@ -130,17 +132,19 @@ describeEachBackend(
 
     /** Trains both for `steps` batches and checks every weight after the first and the last. */
     async function checkSteps(
-      optimizer: OptimizerSpec,
-      tolerance: (steps: number) => Tolerance,
+      optimizers: OptimizerSpec | fc.Arbitrary<OptimizerSpec>,
+      tolerance: (steps: number, optimizer: OptimizerSpec) => Tolerance,
       kind: string,
     ): Promise<void> {
+      const optimizerArb = 'generate' in optimizers ? optimizers : fc.constant(optimizers);
       await fc.assert(
         fc.asyncProperty(
+          optimizerArb,
           familyArb(),
           seedArb,
           batchArb(2, 16),
           fc.integer({ min: 2, max: 5 }),
-          async (model, seed, drawn, steps) => {
+          async (optimizer, model, seed, drawn, steps) => {
             const spec = toSpec(model);
             const choice = batchFor(model, drawn);
             const pair = await enginePair(spec, seed, optimizer, on);
@@ -160,7 +164,7 @@ describeEachBackend(
                       kind,
                       w.value,
                       tfWeights[k]?.values ?? [],
-                      tolerance(s),
+                      tolerance(s, optimizer),
                     );
                   });
                 }
@@ -184,6 +188,42 @@ describeEachBackend(
         await checkSteps({ type: 'sgd', learningRate }, sgdWeightTolerance, 'weights after SGD');
       },
     );
+
+    it('agree on every weight after one and after several steps of SGD with momentum, plain and Nesterov (random μ)', async () => {
+      await checkSteps(
+        fc.record({
+          type: fc.constant('sgd' as const),
+          learningRate: fc.constantFrom(1e-4, 1e-2),
+          momentum: fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+          nesterov: fc.boolean(),
+        }),
+        (steps, o) =>
+          o.type === 'sgd'
+            ? momentumWeightTolerance(steps, o.momentum ?? 0, o.nesterov ?? false)
+            : sgdWeightTolerance(steps),
+        'weights after SGD with momentum',
+      );
+    });
+
+    it('agree on every weight after one and after several RMSprop steps (random ρ, momentum, centered)', async () => {
+      await checkSteps(
+        fc.record({
+          type: fc.constant('rmsprop' as const),
+          rho: fc.double({ min: 0.5, max: 0.99, noNaN: true }),
+          momentum: fc.oneof(fc.constant(0), fc.double({ min: 0.05, max: 0.9, noNaN: true })),
+          centered: fc.boolean(),
+        }),
+        (steps, o) =>
+          o.type === 'rmsprop'
+            ? rmspropWeightTolerance(steps, {
+                rho: o.rho ?? 0.9,
+                momentum: o.momentum ?? 0,
+                centered: o.centered ?? false,
+              })
+            : adamWeightTolerance(steps),
+        'weights after RMSprop',
+      );
+    });
 
     it('agree on every weight after one and after several Adam steps (Keras defaults)', async () => {
       await checkSteps({ type: 'adam' }, adamWeightTolerance, 'weights after Adam');

@@ -120,10 +120,13 @@ export function loadRealImages(): Promise<ImageSet | undefined> {
 
 export interface HiddenLayer {
   units: number;
+  activation: HiddenActivation;
   batchNorm: boolean;
   /** null: no Dropout layer. */
   dropout: number | null;
 }
+
+export type HiddenActivation = 'relu' | 'sigmoid' | 'tanh' | 'linear';
 
 export interface FamilyModel {
   full: boolean;
@@ -133,6 +136,15 @@ export interface FamilyModel {
 export const hiddenArb = (options: { batchNorm?: boolean; dropout?: boolean } = {}) =>
   fc.record({
     units: fc.integer({ min: 1, max: 48 }),
+    // ReLU (the study's) half the time; sigmoid, tanh and linear the rest.
+    activation: fc.constantFrom<HiddenActivation>(
+      'relu',
+      'relu',
+      'relu',
+      'sigmoid',
+      'tanh',
+      'linear',
+    ),
     batchNorm: options.batchNorm === undefined ? fc.boolean() : fc.constant(options.batchNorm),
     dropout:
       options.dropout === false
@@ -143,7 +155,8 @@ export const hiddenArb = (options: { batchNorm?: boolean; dropout?: boolean } = 
   });
 
 /**
- * Input 14x28 (the study's crops) or, for one model in four, 28x28; Flatten; one to three Dense(relu) with optional BN / Dropout; Dense(10, softmax). */
+ * Input 14x28 (the study's crops) or, for one model in four, 28x28; Flatten; one to three Dense
+ * (relu, sigmoid, tanh or linear) with optional BN / Dropout; Dense(10, softmax). */
 export const familyArb = (options: { batchNorm?: boolean; dropout?: boolean } = {}) =>
   fc.record({
     full: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
@@ -154,7 +167,7 @@ export function toSpec(model: FamilyModel): ModelSpec {
   const layers: LayerSpec[] = [{ type: 'flatten' }];
   for (const h of model.hidden) {
     // As the study builds it: a Dense followed by BN has no bias (BN's beta plays its part).
-    layers.push({ type: 'dense', units: h.units, activation: 'relu', useBias: !h.batchNorm });
+    layers.push({ type: 'dense', units: h.units, activation: h.activation, useBias: !h.batchNorm });
     if (h.batchNorm) layers.push({ type: 'batchNormalization' });
     if (h.dropout !== null) layers.push({ type: 'dropout', rate: h.dropout });
   }

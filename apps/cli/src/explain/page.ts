@@ -30,6 +30,8 @@ import {
   forwardNote,
   type LayerExplain,
   num,
+  OPTIMIZER_NAMES,
+  optimizerNote,
   optimizerRow,
   percent,
   type ReferenceDifference,
@@ -327,14 +329,9 @@ function optimizerSection(result: ExplainResult): Section {
       caption: `What it computes, from the comment at the top of ${opt.source.path}:`,
       text: opt.source.formula?.join('\n') ?? '',
     },
-    table(columns, rows, `One ${adam ? 'Adam' : 'SGD'} step, t = ${opt.t}`),
+    table(columns, rows, `One ${OPTIMIZER_NAMES[opt.type]} step, t = ${opt.t}`),
     { type: 'paragraph', text: ROUNDING_NOTE },
-    {
-      type: 'paragraph',
-      text: adam
-        ? `α = lr·sqrt(1 − β2^t)/(1 − β1^t) = ${num(opt.alpha!)}. At t = 1, m̂ = g and v̂ = g², so every weight moves by about lr = ${opt.config.learningRate} against the sign of its gradient, whatever the gradient's size.`
-        : `Δw = −lr·g with lr = ${opt.config.learningRate}: the step is proportional to the gradient.`,
-    },
+    { type: 'paragraph', text: optimizerNote(opt) },
   ];
   if (opt.reference) {
     blocks.push(

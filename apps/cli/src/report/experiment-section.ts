@@ -6,9 +6,15 @@
  */
 import { JsBackend } from '@fmnist/core';
 import { CLASS_NAMES, describeCrop, type ImageSet } from '@fmnist/data';
-import { type LayerSpec, type OptimizerSpec, Sequential } from '@fmnist/nn';
+import { type LayerSpec, Sequential } from '@fmnist/nn';
 import { modelComparisonTable, perClassComparisonTable, type Section } from '@fmnist/reports';
-import type { Comparison, Experiment, ModelJob, ModelResult } from '@fmnist/study';
+import {
+  type Comparison,
+  describeOptimizer,
+  type Experiment,
+  type ModelJob,
+  type ModelResult,
+} from '@fmnist/study';
 import { epochs, figure, paragraph, simpleTable } from './figures.js';
 import { confusionFigure, curvesOf, diagramOf, mistakesFigure } from './models.js';
 import { confusionDifference, disagreementBlock } from './part1-section.js';
@@ -35,15 +41,6 @@ export function describeLayers(layers: readonly LayerSpec[]): string {
       }
     })
     .join(' -> ');
-}
-
-/** `SGD (learning rate 0.0001)`, `Adam (Keras defaults)`. */
-export function describeOptimizer(o: OptimizerSpec): string {
-  if (o.type === 'sgd') return `SGD (learning rate ${o.learningRate})`;
-  const given = Object.entries(o).filter(([k]) => k !== 'type');
-  return given.length === 0
-    ? 'Adam (Keras defaults)'
-    : `Adam (${given.map(([k, v]) => `${k} ${v}`).join(', ')}; the rest Keras defaults)`;
 }
 
 function definitionSection(report: ExperimentReport): Section {

@@ -8,6 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { EngineName, ModelJob, TrainedModel } from '@fmnist/study';
+import { cropPhrase, describeOptimizer } from '@fmnist/study/experiment';
 import type { Io } from '../context.js';
 import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
@@ -31,14 +32,13 @@ export interface TrainingRun {
 }
 
 function describeJob(job: ModelJob): string {
-  const optimizer =
-    job.optimizer.type === 'sgd' ? `SGD lr ${job.optimizer.learningRate}` : 'Adam (Keras defaults)';
+  const optimizer = describeOptimizer(job.optimizer);
   const extra = job.earlyStopping
     ? `, early stopping on val_loss (patience ${job.earlyStopping.patience}, best weights restored)`
     : '';
   const reset = job.resetFrom ? `, reset to ${job.resetFrom}'s initial weights` : '';
   const epochs = `${job.epochs} epoch${job.epochs === 1 ? '' : 's'}`;
-  return `${job.crop} half, ${optimizer}, ${epochs} of batch ${job.batchSize}${extra}${reset}`;
+  return `${cropPhrase(job.crop)}, ${optimizer}, ${epochs} of batch ${job.batchSize}${extra}${reset}`;
 }
 
 export interface RunTrainingOptions {

@@ -7,8 +7,8 @@ import {
   Input,
   WebAssemblyKernel,
 } from 'gpu.js';
-import type { FloatArray, MatmulOptions } from '../backend.js';
-import { JsBackend } from '../js-backend.js';
+import type { FloatArray, FusedActivation, MatmulOptions } from '../backend.js';
+import { activate, JsBackend } from '../js-backend.js';
 import {
   DEFAULT_MATMUL_SHAPE,
   type MatmulKernelShape,
@@ -191,7 +191,7 @@ export class GpuJsBackend extends JsBackend {
     this.#assertLive();
     const transposeA = options.transposeA ?? false;
     const transposeB = options.transposeB ?? false;
-    const relu = options.relu ?? false;
+    const activation = options.activation;
     const bias = options.bias;
     checkMatmulSizes(a, b, out, m, k, n, bias);
     if (k === 0) {
@@ -199,12 +199,12 @@ export class GpuJsBackend extends JsBackend {
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
           const v = bias ? bias[j]! : 0;
-          out[i * n + j] = relu && v < 0 ? 0 : v;
+          out[i * n + j] = activate(activation, v);
         }
       }
       return;
     }
-    const kernel = this.#kernel(m, k, n, transposeA, transposeB, bias !== undefined, relu);
+    const kernel = this.#kernel(m, k, n, transposeA, transposeB, bias !== undefined, activation);
     const direct = kernel.direct;
     if (direct && direct.entry === direct.owner._active && direct.entry.f32) {
       const stored = kernel.bTransposed ? transposeInto(b, kernel.bTransposed, k, n) : b;
@@ -258,7 +258,7 @@ export class GpuJsBackend extends JsBackend {
       options.transposeA ?? false,
       options.transposeB ?? false,
       bias !== undefined,
-      options.relu ?? false,
+      options.activation,
       true,
     );
     const result = await runKernel(kernel, a, b, bias, k, n);
@@ -274,10 +274,10 @@ export class GpuJsBackend extends JsBackend {
     transposeA: boolean,
     transposeB: boolean,
     bias: boolean,
-    relu: boolean,
+    activation: FusedActivation | undefined,
     asyncMode = false,
   ): MatmulKernel {
-    const key = `${asyncMode ? 'async:' : ''}${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${relu ? 'r' : ''}`;
+    const key = `${asyncMode ? 'async:' : ''}${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${activation ? `:${activation}` : ''}`;
     const cached = this.#kernels.get(key);
     if (cached) {
       // Map order is insertion order: move to the back so eviction drops the least recent.
@@ -291,7 +291,7 @@ export class GpuJsBackend extends JsBackend {
       m,
       k,
       n,
-      { transposeA, transposeB, bias, relu },
+      { transposeA, transposeB, bias, activation },
       { ...this.matmulShape, rowsPerThread: rows },
     );
     // `returnType` and `loopMaxIterations` are honoured by gpu.js but missing from its typings,
@@ -320,7 +320,7 @@ export class GpuJsBackend extends JsBackend {
     const bTransposed = twoD && transposeB ? new Float32Array(k * n) : null;
     const label =
       `${transposeA ? 'Aᵀ' : 'A'}·${transposeB ? 'Bᵀ' : 'B'} (${m}×${k}·${k}×${n}` +
-      `${bias ? ', bias' : ''}${relu ? ', relu' : ''})`;
+      `${bias ? ', bias' : ''}${activation ? `, ${activation}` : ''})`;
     const kernel: MatmulKernel = {
       run,
       rows,

@@ -1,4 +1,5 @@
 /** The gpu.js source of the matmul kernels: one literal-sized kernel per shape and option set. */
+import type { FusedActivation } from '../backend.js';
 
 /**
  * How a matmul kernel is shaped. `rowsPerThread` output rows per gpu.js thread (1, 2 or 4:
@@ -46,7 +47,12 @@ export function matmulKernelSource(
   m: number,
   k: number,
   n: number,
-  options: { transposeA: boolean; transposeB: boolean; bias: boolean; relu: boolean },
+  options: {
+    transposeA: boolean;
+    transposeB: boolean;
+    bias: boolean;
+    activation: FusedActivation | undefined;
+  },
   shape: MatmulKernelShape,
 ): string {
   const { rowsPerThread: rows } = shape;
@@ -108,7 +114,7 @@ export function matmulKernelSource(
   }
   const finish = sums.map((s) => {
     const biased = options.bias ? `${s} + bx` : s;
-    return options.relu ? `Math.max(${biased}, 0.0)` : biased;
+    return activationSource(biased, options.activation);
   });
   const result = rows === 1 ? finish[0] : `[${finish.join(', ')}]`;
   return [
@@ -128,4 +134,41 @@ export function rowsFor(m: number, wanted: number): 1 | 2 | 4 {
   if (wanted >= 4 && m % 4 === 0) return 4;
   if (wanted >= 2 && m % 2 === 0) return 2;
   return 1;
+}
+
+/**
+ * A fused activation as gpu.js kernel source, for every mode (WebAssembly, CPU, WebGL). tanh is
+ * written 1 − 2/(e^(2z) + 1): gpu.js's GLSL tanh, (e − 1)/(e + 1) with e = e^(2z), is NaN once
+ * e^(2z) overflows (z > 44); this form tends to ±1 instead, within float32 rounding elsewhere.
+ */
+export function activationSource(
+  expression: string,
+  activation: FusedActivation | undefined,
+): string {
+  switch (activation) {
+    case 'relu':
+      return `Math.max(${expression}, 0.0)`;
+    case 'sigmoid':
+      return `(1.0 / (1.0 + Math.exp(-(${expression}))))`;
+    case 'tanh':
+      return `(1.0 - 2.0 / (Math.exp(2.0 * (${expression})) + 1.0))`;
+    default:
+      return expression;
+  }
+}
+
+/** The derivative of a fused activation from its output y (`y`) times dy (`dy`), as kernel source. */
+export function activationBackwardSource(
+  dy: string,
+  y: string,
+  activation: FusedActivation,
+): string {
+  switch (activation) {
+    case 'relu':
+      return `(${y} > 0.0 ? ${dy} : 0.0)`;
+    case 'sigmoid':
+      return `(${dy} * ${y} * (1.0 - ${y}))`;
+    case 'tanh':
+      return `(${dy} * (1.0 - ${y} * ${y}))`;
+  }
 }

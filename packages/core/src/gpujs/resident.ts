@@ -14,10 +14,14 @@ import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
   FloatArray,
+  FusedActivation,
   MatmulOptions,
+  MomentumUpdateArgs,
+  RmspropUpdateArgs,
 } from '../backend.js';
 import { JsBackend } from '../js-backend.js';
 import { checkMatmulSizes, GpuJsFallbackError, GpuJsUnavailableError } from './backend.js';
+import { activationBackwardSource, activationSource } from './kernel-source.js';
 
 /** The gpu.js GL modes the resident backend runs on: headless-gl in Node, WebGL in a page. */
 export const GL_MODES = ['headlessgl', 'webgl2', 'webgl'] as const;
@@ -192,14 +196,14 @@ export class GpuJsGlBackend implements Backend {
     options: MatmulOptions = {},
   ): void {
     this.#assertLive();
-    const { transposeA = false, transposeB = false, bias, relu = false } = options;
+    const { transposeA = false, transposeB = false, bias, activation } = options;
     checkMatmulSizes(a, b, out, m, k, n, bias);
     if (k === 0) {
       // No reduction (a kernel cannot hold an empty loop): the product is the bias.
       this.#onHost([bias ?? a], [out], () => this.#js.matmul(a, b, out, m, k, n, options));
       return;
     }
-    const key = `mm:${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${relu ? 'r' : ''}`;
+    const key = `mm:${m}x${k}x${n}${transposeA ? 'T' : ''}${transposeB ? 't' : ''}${bias ? 'b' : ''}${activation ? `:${activation}` : ''}`;
     const aRead = transposeA ? 'a[i][this.thread.y]' : 'a[this.thread.y][i]';
     const bRead = transposeB ? 'b[this.thread.x][i]' : 'b[i][this.thread.x]';
     const finish = `${bias ? 's + bias[0][this.thread.x]' : 's'}`;
@@ -208,7 +212,7 @@ export class GpuJsGlBackend implements Backend {
       `function (a, b${bias ? ', bias' : ''}) {
   let s = 0.0;
   for (let i = 0; i < ${k}; i++) { s += ${aRead} * ${bRead}; }
-  return ${relu ? `Math.max(${finish}, 0.0)` : finish};
+  return ${activationSource(finish, activation)};
 }`,
       n,
       m,
@@ -231,10 +235,19 @@ export class GpuJsGlBackend implements Backend {
     );
   }
 
-  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): void {
+  activationBackward(
+    activation: FusedActivation,
+    dy: FloatArray,
+    y: FloatArray,
+    out: FloatArray,
+  ): void {
     this.#elementwise(
-      'reluBackward',
-      'b[this.thread.y][this.thread.x] > 0.0 ? a[this.thread.y][this.thread.x] : 0.0',
+      `activationBackward:${activation}`,
+      activationBackwardSource(
+        'a[this.thread.y][this.thread.x]',
+        'b[this.thread.y][this.thread.x]',
+        activation,
+      ),
       [dy, y],
       out,
     );
@@ -563,6 +576,126 @@ export class GpuJsGlBackend implements Backend {
     );
     this.#store(m, rows, cols, mNew);
     this.#store(v, rows, cols, vNew);
+    this.#store(value, rows, cols, w);
+  }
+
+  momentumUpdate(args: MomentumUpdateArgs): void {
+    this.#assertLive();
+    const { value, grad, velocity, learningRate, momentum, nesterov } = args;
+    const shape = this.#shapeOf(value, grad);
+    if (!shape) {
+      this.#onHost([value, grad, velocity], [value, velocity], () => this.#js.momentumUpdate(args));
+      return;
+    }
+    const [rows, cols] = shape;
+    const at = (name: string) => `${name}[this.thread.y][this.thread.x]`;
+    const g = this.#dev(grad, rows, cols);
+    // Two kernels, each writing one new texture: the velocity, then the weight from it.
+    const vNew = this.#run(
+      this.#mapKernel(
+        `momentumV:${rows}x${cols}`,
+        `mu * ${at('a')} - lr * ${at('b')}`,
+        2,
+        rows,
+        cols,
+        ['mu', 'lr'],
+      ),
+      [this.#dev(velocity, rows, cols), g, momentum, learningRate],
+    );
+    const w = this.#run(
+      this.#mapKernel(
+        `momentumW:${nesterov ? 'nesterov' : 'plain'}:${rows}x${cols}`,
+        nesterov ? `${at('a')} + mu * ${at('b')} - lr * ${at('c')}` : `${at('a')} + ${at('b')}`,
+        3,
+        rows,
+        cols,
+        ['mu', 'lr'],
+      ),
+      [this.#dev(value, rows, cols), vNew, g, momentum, learningRate],
+    );
+    this.#store(velocity, rows, cols, vNew);
+    this.#store(value, rows, cols, w);
+  }
+
+  rmspropUpdate(args: RmspropUpdateArgs): void {
+    this.#assertLive();
+    const { value, grad, meanSquare, meanGradient, velocity } = args;
+    const shape = this.#shapeOf(value, grad);
+    if (!shape) {
+      const all = [
+        value,
+        grad,
+        meanSquare,
+        ...(meanGradient ? [meanGradient] : []),
+        ...(velocity ? [velocity] : []),
+      ];
+      this.#onHost(
+        all,
+        all.filter((a) => a !== grad),
+        () => this.#js.rmspropUpdate(args),
+      );
+      return;
+    }
+    const [rows, cols] = shape;
+    const at = (name: string) => `${name}[this.thread.y][this.thread.x]`;
+    const g = this.#dev(grad, rows, cols);
+    const average = (key: string, term: string) =>
+      this.#mapKernel(
+        `${key}:${rows}x${cols}`,
+        `rho * ${at('a')} + (1.0 - rho) * ${term}`,
+        2,
+        rows,
+        cols,
+        ['rho'],
+      );
+    const ms = this.#run(average('rmspropMs', `${at('b')} * ${at('b')}`), [
+      this.#dev(meanSquare, rows, cols),
+      g,
+      args.rho,
+    ]);
+    const mg = meanGradient
+      ? this.#run(average('rmspropMg', at('b')), [this.#dev(meanGradient, rows, cols), g, args.rho])
+      : null;
+    // increment = lr·g / sqrt(d), d read from c (meanSquare) and d (meanGradient, centered).
+    const increment = `lr * ${at('b')} / Math.sqrt(${mg ? `${at('c')} - ${at('d')} * ${at('d')}` : at('c')} + eps)`;
+    const inputs = (first: Texture) => [first, g, ms, ...(mg ? [mg] : [])];
+    const arity = mg ? 4 : 3;
+    const variant = `${mg ? 'centered' : 'plain'}:${rows}x${cols}`;
+    let vNew: Texture | null = null;
+    let w: Texture;
+    if (velocity) {
+      vNew = this.#run(
+        this.#mapKernel(
+          `rmspropV:${variant}`,
+          `mu * ${at('a')} + ${increment}`,
+          arity,
+          rows,
+          cols,
+          ['mu', 'lr', 'eps'],
+        ),
+        [
+          ...inputs(this.#dev(velocity, rows, cols)),
+          args.momentum,
+          args.learningRate,
+          args.epsilon,
+        ],
+      );
+      w = this.#run(
+        this.#mapKernel(`rmspropWv:${rows}x${cols}`, `${at('a')} - ${at('b')}`, 2, rows, cols),
+        [this.#dev(value, rows, cols), vNew],
+      );
+    } else {
+      w = this.#run(
+        this.#mapKernel(`rmspropW:${variant}`, `${at('a')} - ${increment}`, arity, rows, cols, [
+          'lr',
+          'eps',
+        ]),
+        [...inputs(this.#dev(value, rows, cols)), args.learningRate, args.epsilon],
+      );
+    }
+    this.#store(meanSquare, rows, cols, ms);
+    if (meanGradient && mg) this.#store(meanGradient, rows, cols, mg);
+    if (velocity && vNew) this.#store(velocity, rows, cols, vNew);
     this.#store(value, rows, cols, w);
   }
 

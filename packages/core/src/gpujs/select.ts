@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend, FusedActivation } from '../backend.js';
 import { BACKEND_NAMES } from '../backend-names.js';
 import { JsBackend } from '../js-backend.js';
 import { GPUJS_MODES, GpuJsBackend, type GpuJsMode, gpuJsModeAvailability } from './backend.js';
@@ -90,10 +90,10 @@ export const STUDY_STEP_MATMULS: readonly {
   transposeA?: boolean;
   transposeB?: boolean;
   bias?: boolean;
-  relu?: boolean;
+  activation?: FusedActivation;
 }[] = [
-  { label: 'forward 1: X·W1+b, relu', m: 32, k: 392, n: 128, bias: true, relu: true },
-  { label: 'forward 2: H1·W2+b, relu', m: 32, k: 128, n: 64, bias: true, relu: true },
+  { label: 'forward 1: X·W1+b, relu', m: 32, k: 392, n: 128, bias: true, activation: 'relu' },
+  { label: 'forward 2: H1·W2+b, relu', m: 32, k: 128, n: 64, bias: true, activation: 'relu' },
   { label: 'forward 3: H2·W3+b', m: 32, k: 64, n: 10, bias: true },
   { label: 'backward 3: dW3 = H2ᵀ·dZ3', m: 64, k: 32, n: 10, transposeA: true },
   { label: 'backward 3: dH2 = dZ3·W3ᵀ', m: 32, k: 10, n: 64, transposeB: true },
@@ -110,7 +110,7 @@ function runStudyStep(backend: Backend, buffers: StepBuffers): void {
       transposeA: s.transposeA ?? false,
       transposeB: s.transposeB ?? false,
       bias: s.bias ? bias : undefined,
-      relu: s.relu ?? false,
+      ...(s.activation ? { activation: s.activation } : {}),
     });
   });
 }

@@ -1,4 +1,4 @@
-import type { FloatArray, MatmulOptions } from '@fmnist/core';
+import type { FloatArray, FusedActivation, MatmulOptions } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import type { Activation, DenseSpec } from '../spec.js';
 import { Layer, type LayerContext, rows, type Weight } from './layer.js';
@@ -12,11 +12,14 @@ export const DENSE_FORMULA = `
 Dense: a fully connected layer, y = act(x·W + b), with x[B×I], W[I×U], b[U], y[B×U].
 
 forward:
-  z = x·W + b            (one fused matmul; ReLU is fused into it too)
-  y = act(z)             relu: max(0, z); softmax: exp(z_j) / Σ_k exp(z_k) per row; linear: z
+  z = x·W + b            (one fused matmul; relu, sigmoid and tanh are fused into it too)
+  y = act(z)             relu: max(0, z); sigmoid: 1 / (1 + e^(−z)); tanh: (e^z − e^(−z)) / (e^z + e^(−z));
+                         softmax: exp(z_j) / Σ_k exp(z_k) per row; linear: z
 
-backward, given dy = dL/dy:
+backward, given dy = dL/dy (each derivative written with the output y the layer keeps):
   dz = dy ⊙ [y > 0]                          (relu: ReLU's output tells where it was open)
+  dz = dy ⊙ y ⊙ (1 − y)                      (sigmoid: σ'(z) = σ(z)(1 − σ(z)))
+  dz = dy ⊙ (1 − y²)                         (tanh: tanh'(z) = 1 − tanh²(z))
   dz = y ⊙ (dy − Σ_k dy_k y_k)               (softmax, per row: its Jacobian diag(y) − y yᵀ)
   dz = dy                                    (linear)
   dW = xᵀ·dz      db = Σ_rows dz      dx = dz·Wᵀ
@@ -83,7 +86,7 @@ export class Dense extends Layer {
     }
     this.#forwardOptions = {
       ...(this.bias ? { bias: this.bias.value } : {}),
-      relu: activation === 'relu',
+      ...(isFused(activation) ? { activation } : {}),
     };
   }
 
@@ -118,9 +121,9 @@ export class Dense extends Layer {
     const n = batch * this.units;
     const y = rows(this.#y, n);
     let dz: FloatArray;
-    if (this.activation === 'relu') {
+    if (isFused(this.activation)) {
       dz = rows(this.#dz, n);
-      this.ctx.backend.reluBackward(dy, y, dz);
+      this.ctx.backend.activationBackward(this.activation, dy, y, dz);
     } else if (this.activation === 'softmax') {
       // Only a loss other than the fused cross-entropy comes here: a host loop, its arrays
       // brought back from (and dz handed to) a device-resident backend.
@@ -171,7 +174,12 @@ export class Dense extends Layer {
 }
 
 /** The activations Dense computes, by their Keras names. */
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'softmax', 'linear'];
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear'];
+
+/** The activations the backend fuses into the matmul (the rest: softmax's own kernel, or none). */
+function isFused(activation: Activation): activation is FusedActivation {
+  return activation === 'relu' || activation === 'sigmoid' || activation === 'tanh';
+}
 
 /** Keras's Glorot-uniform initializer as TF.js writes it into model.json. */
 const GLOROT_UNIFORM = {

@@ -2,7 +2,8 @@
  * From an experiment to the jobs the trainers run: one ModelJob per model, in file order, its
  * spec's input shape from its crop. `sameInitialWeightsAs` becomes the job's `resetFrom`.
  */
-import { cropInputShape } from '@fmnist/data';
+import { cropInputShape, describeCrop } from '@fmnist/data';
+import type { OptimizerSpec } from '@fmnist/nn';
 import type { ModelJob } from '../models.js';
 import type { Experiment, ExperimentModel } from './load.js';
 
@@ -59,4 +60,25 @@ export function plannedWork(
 ): { epochs: number; imagePasses: number } {
   const epochs = jobs.reduce((sum, j) => sum + j.epochs, 0);
   return { epochs, imagePasses: epochs * trainingImages };
+}
+
+/**
+ * An optimizer as a reader meets it: `SGD lr 0.0001`, `SGD lr 0.01, momentum 0.9, Nesterov`,
+ * `Adam (Keras defaults)`, `RMSprop (rho 0.8, centered; the rest Keras defaults)`.
+ */
+export function describeOptimizer(o: OptimizerSpec): string {
+  if (o.type === 'sgd') {
+    const momentum = o.momentum ? `, momentum ${o.momentum}${o.nesterov ? ', Nesterov' : ''}` : '';
+    return `SGD lr ${o.learningRate}${momentum}`;
+  }
+  const name = o.type === 'adam' ? 'Adam' : 'RMSprop';
+  const given = Object.entries(o).filter(([k]) => k !== 'type');
+  if (given.length === 0) return `${name} (Keras defaults)`;
+  const text = given.map(([k, v]) => (v === true ? k : `${k === 'learningRate' ? 'lr' : k} ${v}`));
+  return `${name} (${text.join(', ')}; the rest Keras defaults)`;
+}
+
+/** A named crop as the progress says it (`top half`), a window as describeCrop does. */
+export function cropPhrase(crop: ModelJob['crop']): string {
+  return typeof crop === 'string' && crop !== 'full' ? `${crop} half` : describeCrop(crop);
 }

@@ -28,12 +28,14 @@ const dense = z
       .int({ error: 'units must be a whole number' })
       .min(1, { error: 'units must be at least 1' })
       .max(MAX_UNITS, { error: `units must be at most ${MAX_UNITS.toLocaleString('en-US')}` }),
-    activation: z.enum(['relu', 'softmax', 'linear'], {
-      error: 'activation must be one of relu, softmax, linear',
+    activation: z.enum(['relu', 'sigmoid', 'tanh', 'softmax', 'linear'], {
+      error: 'activation must be one of relu, sigmoid, tanh, softmax, linear',
     }),
     useBias: z.boolean().optional(),
   })
-  .describe('Keras Dense: units, activation (relu, softmax, linear), use_bias (default true).');
+  .describe(
+    'Keras Dense: units, activation (relu, sigmoid, tanh, softmax, linear), use_bias (default true).',
+  );
 
 const batchNormalization = z
   .strictObject({
@@ -67,7 +69,32 @@ const layer = z.discriminatedUnion('type', [dense, batchNormalization, dropout, 
   error: `a layer's type must be one of ${LAYER_TYPES.join(', ')}`,
 });
 
-const sgd = z.strictObject({ type: z.literal('sgd'), learningRate: positive('learningRate') });
+const unit = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .min(0, { error: `${what} must be at least 0 and below 1` })
+    .lt(1, { error: `${what} must be at least 0 and below 1` });
+
+const sgd = z
+  .strictObject({
+    type: z.literal('sgd'),
+    learningRate: positive('learningRate'),
+    momentum: unit('momentum').optional(),
+    nesterov: z.boolean({ error: 'nesterov must be true or false' }).optional(),
+  })
+  .describe('Keras SGD: learningRate; momentum (default 0) and nesterov (default false).');
+const rmsprop = z
+  .strictObject({
+    type: z.literal('rmsprop'),
+    learningRate: positive('learningRate').optional(),
+    rho: unit('rho').optional(),
+    momentum: unit('momentum').optional(),
+    epsilon: positive('epsilon').optional(),
+    centered: z.boolean({ error: 'centered must be true or false' }).optional(),
+  })
+  .describe(
+    'Keras RMSprop (learningRate 0.001, rho 0.9, momentum 0, epsilon 1e-7, centered false).',
+  );
 const adam = z.strictObject({
   type: z.literal('adam'),
   learningRate: positive('learningRate').optional(),
@@ -75,8 +102,8 @@ const adam = z.strictObject({
   beta2: z.number().min(0).lt(1, { error: 'beta2 must be at least 0 and below 1' }).optional(),
   epsilon: positive('epsilon').optional(),
 });
-export const OPTIMIZER_TYPES = ['sgd', 'adam'] as const;
-const optimizer = z.discriminatedUnion('type', [sgd, adam], {
+export const OPTIMIZER_TYPES = ['sgd', 'adam', 'rmsprop'] as const;
+const optimizer = z.discriminatedUnion('type', [sgd, adam, rmsprop], {
   error: `an optimizer's type must be one of ${OPTIMIZER_TYPES.join(', ')}`,
 });
 
@@ -113,7 +140,9 @@ const modelFields = {
     .array(layer)
     .min(1, { error: 'layers must not be empty' })
     .describe('Keras layers in order; the last must be Dense(10, softmax).'),
-  optimizer: optimizer.describe('sgd (learningRate) or adam (Keras defaults unless given).'),
+  optimizer: optimizer.describe(
+    'sgd (learningRate, momentum, nesterov), adam or rmsprop (Keras defaults unless given).',
+  ),
   epochs: z
     .int({ error: 'epochs must be a whole number' })
     .min(1, { error: `epochs must be within 1-${MAX_EPOCHS}` })

@@ -13,7 +13,10 @@ export interface OptimizerEntry {
   /** The weight before the step. */
   w: number;
   g: number;
-  /** Adam only: the moments after this step, their bias-corrected forms. */
+  /**
+   * Adam: the moments after this step (m, v) and their bias-corrected forms; SGD with momentum:
+   * the velocity (m); RMSprop: the mean square (v) and, centered, the mean gradient (m).
+   */
   m: number | null;
   v: number | null;
   mHat: number | null;
@@ -27,7 +30,7 @@ export interface OptimizerEntry {
 }
 
 export interface OptimizerExplain {
-  type: 'sgd' | 'adam';
+  type: OptimizerSpec['type'];
   config: Record<string, number | string>;
   source: SourceFormula;
   /** The step number t (1: a fresh optimizer, as at the start of fit). */
@@ -73,6 +76,20 @@ export function explainOptimizerStep(
         m = (1 - beta1) * g;
         v = (1 - beta2) * g * g;
         deltaFormula = (-alpha! * m) / (Math.sqrt(v) + epsilon);
+      } else if (spec.type === 'rmsprop') {
+        // After one step from zero state: s = (1 − ρ)·g², ḡ = (1 − ρ)·g; the momentum buffer
+        // holds just this step's increment.
+        const rho = Number(config.rho);
+        v = (1 - rho) * g * g;
+        const centered = config.centered === 'true';
+        m = centered ? (1 - rho) * g : null;
+        const d = centered ? v - m! * m! + epsilon : v + epsilon;
+        deltaFormula = (-lr * g) / Math.sqrt(d);
+      } else if (Number(config.momentum ?? 0) > 0) {
+        // The velocity starts at 0: v = −lr·g; Nesterov looks ahead by μ·v.
+        const mu = Number(config.momentum);
+        m = -lr * g;
+        deltaFormula = config.nesterov === 'true' ? mu * m - lr * g : m;
       } else {
         deltaFormula = -lr * g;
       }
@@ -83,15 +100,16 @@ export function explainOptimizerStep(
         g,
         m,
         v,
-        mHat: m === null ? null : m / (1 - beta1 ** t),
-        vHat: v === null ? null : v / (1 - beta2 ** t),
+        mHat: spec.type === 'adam' ? m! / (1 - beta1 ** t) : null,
+        vHat: spec.type === 'adam' ? v! / (1 - beta2 ** t) : null,
         deltaFormula,
         deltaEngine: w.after[flat]! - before,
         deltaReference: w.reference ? w.reference[flat]! - before : null,
       };
     }),
   );
-  const tolerance = spec.type === 'adam' ? adamWeightTolerance(1) : sgdWeightTolerance(1);
+  // Adam and RMSprop take steps of about lr whatever the gradient; SGD's scale with it.
+  const tolerance = spec.type === 'sgd' ? sgdWeightTolerance(1) : adamWeightTolerance(1);
   const reference = weights.every((w) => w.reference)
     ? weights.map((w) => ({ weight: w.name, ...compare(w.after, w.reference!, tolerance) }))
     : null;

@@ -5,6 +5,7 @@
  */
 import { renderTableText, type Table } from '@fmnist/reports';
 import { num, optimizerRow, percent, sci, shapeText } from './format.js';
+import type { OptimizerExplain } from './optimizer-step.js';
 import type { Stats } from './stats.js';
 import type {
   ExplainResult,
@@ -68,6 +69,12 @@ function title(layer: LayerExplain, count: number): string {
 export function forwardNote(layer: LayerExplain): string | null {
   if (layer.className === 'Dense' && layer.activation === 'relu') {
     return `ReLU closed ${percent(layer.output.stats.fractionZero)} of the units for this batch (output exactly 0).`;
+  }
+  if (layer.className === 'Dense' && layer.activation === 'sigmoid') {
+    return `Sigmoid squeezed every unit into (0, 1): here from ${num(layer.output.stats.min)} to ${num(layer.output.stats.max)}, mean ${num(layer.output.stats.mean)}; its slope y(1 − y) is at most 0.25, so each sigmoid layer passes back at most a quarter of the gradient.`;
+  }
+  if (layer.className === 'Dense' && layer.activation === 'tanh') {
+    return `tanh squeezed every unit into (−1, 1), centred on 0: here from ${num(layer.output.stats.min)} to ${num(layer.output.stats.max)}, mean ${num(layer.output.stats.mean)}; its slope 1 − y² is 1 at 0 and vanishes where units saturate near ±1.`;
   }
   if (layer.className === 'Dense' && layer.activation === 'softmax') {
     return 'Each row is a probability distribution over the 10 classes (it sums to 1).';
@@ -216,9 +223,12 @@ export function lossText(result: ExplainResult): string {
   return lines.join('\n');
 }
 
+/** The optimizers by their Keras class names. */
+export const OPTIMIZER_NAMES = { sgd: 'SGD', adam: 'Adam', rmsprop: 'RMSprop' } as const;
+
 export function optimizerText(result: ExplainResult): string {
   const opt = result.optimizer;
-  const name = opt.type === 'adam' ? 'Adam' : 'SGD';
+  const name = OPTIMIZER_NAMES[opt.type];
   const settings = Object.entries(opt.config)
     .filter(([k]) => k !== 'type')
     .map(([k, v]) => `${k} ${v}`)
@@ -243,15 +253,7 @@ export function optimizerText(result: ExplainResult): string {
   };
   lines.push(indent(renderTableText(table).trimEnd()));
   lines.push(`  ${ROUNDING_NOTE}`);
-  if (adam) {
-    lines.push(
-      `  α = lr·sqrt(1 − β2^t)/(1 − β1^t) = ${num(opt.alpha!)}. At t = 1, m̂ = g and v̂ = g², so Δw = −lr·g/(|g| + ε/sqrt(1 − β2)): about lr = ${opt.config.learningRate} against the sign of g, whatever the gradient's size. Later steps average g over time and the steps shrink where the gradient's sign keeps changing.`,
-    );
-  } else {
-    lines.push(
-      `  Δw = −lr·g: the step is the gradient scaled by lr = ${opt.config.learningRate}, so small gradients move weights very little.`,
-    );
-  }
+  lines.push(`  ${optimizerNote(opt)}`);
   if (opt.reference) {
     const worst = opt.reference.reduce((a, b) =>
       b.maxAbs / b.allowed > a.maxAbs / a.allowed ? b : a,
@@ -317,4 +319,18 @@ export function explainText(result: ExplainResult, only?: string): string {
   if (!only || only === 'optimizer') parts.push('== Update ==', optimizerText(result));
   parts.push('== Checks ==', summaryText(result));
   return `${parts.join('\n\n')}\n`;
+}
+
+/** What one step of the optimizer does, in a sentence or two (explain's text and page). */
+export function optimizerNote(opt: OptimizerExplain): string {
+  if (opt.type === 'adam') {
+    return `α = lr·sqrt(1 − β2^t)/(1 − β1^t) = ${num(opt.alpha!)}. At t = 1, m̂ = g and v̂ = g², so Δw = −lr·g/(|g| + ε/sqrt(1 − β2)): about lr = ${opt.config.learningRate} against the sign of g, whatever the gradient's size. Later steps average g over time and the steps shrink where the gradient's sign keeps changing.`;
+  }
+  if (opt.type === 'rmsprop') {
+    return `RMSprop divides by the root of the running mean square s of g (ρ = ${opt.config.rho}): at t = 1, s = (1 − ρ)·g², so Δw = −lr·g/sqrt((1 − ρ)·g² + ε), about lr/sqrt(1 − ρ) = ${num(Number(opt.config.learningRate) / Math.sqrt(1 - Number(opt.config.rho)))} against the sign of g whatever its size.`;
+  }
+  if (Number(opt.config.momentum ?? 0) > 0) {
+    return `With momentum μ = ${opt.config.momentum} the step is the velocity v = μ·v − lr·g, which starts at 0: at t = 1, Δw = −lr·g${opt.config.nesterov === 'true' ? ', and Nesterov adds the look-ahead μ·v, so Δw = −lr·g·(1 + μ)' : ''}; later steps keep μ of the previous one, so a steady gradient speeds up to lr·g/(1 − μ).`;
+  }
+  return `Δw = −lr·g: the step is the gradient scaled by lr = ${opt.config.learningRate}, so small gradients move weights very little.`;
 }
