@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { fmnist } from './helpers.js';
 
 const EXPERIMENTS = new URL('../../../experiments/', import.meta.url).pathname;
-const EXAMPLES = ['halves-left-right.json', 'dropout-rates.json', 'widths.json'];
+const EXAMPLES = [
+  'halves-left-right.json',
+  'dropout-rates.json',
+  'widths.json',
+  'regularisation-continued.json',
+  'optimizers.json',
+];
 
 interface ModelJson {
   name: string;

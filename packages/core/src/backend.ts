@@ -116,6 +116,13 @@ export interface Backend {
     clip: number,
   ): { lossSum: number; correct: number };
 
+  // --- L2 weight decay (nn's dense.ts has the formulas) -------------------------------------
+
+  /** Σ x² over x[rows×cols], summed on the host in float64: the one value an L2 penalty reads back. */
+  sumOfSquares(x: FloatArray, rows: number, cols: number): number;
+  /** out ← out + scale·x, elementwise (same length): L2's gradient 2·l2·W added to dW. */
+  addScaled(out: FloatArray, x: FloatArray, scale: number): void;
+
   // --- optimizer updates, in place (nn's optimizers.ts has the formulas) --------------------
 
   /** value ← value − lr·grad. */

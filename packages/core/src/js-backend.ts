@@ -232,6 +232,16 @@ export class JsBackend implements Backend {
     }
   }
 
+  sumOfSquares(x: FloatArray, rows: number, cols: number): number {
+    let sum = 0;
+    for (let i = 0; i < rows * cols; i++) sum += x[i]! * x[i]!;
+    return sum;
+  }
+
+  addScaled(out: FloatArray, x: FloatArray, scale: number): void {
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + scale * x[i]!;
+  }
+
   momentumUpdate({ value, grad, velocity, learningRate, momentum, nesterov }: MomentumUpdateArgs) {
     for (let i = 0; i < value.length; i++) {
       const g = grad[i]!;

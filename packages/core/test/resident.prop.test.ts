@@ -280,6 +280,42 @@ if (!gl.available) {
       );
     });
 
+    it('sumOfSquares and addScaled (L2 weight decay)', () => {
+      fc.assert(
+        fc.property(
+          rowsArb,
+          colsArb,
+          seed,
+          fc.double({ min: -2, max: 2, noNaN: true }),
+          (rows, cols, s, scale) => {
+            const n = rows * cols;
+            const x = randomArray(n, s);
+            const out = randomArray(n, s + 1);
+            const dx = onDevice(x, rows, cols);
+            const dout = onDevice(out, rows, cols);
+            const want = js.sumOfSquares(x, rows, cols);
+            let squares = 0;
+            for (const v of x) squares += v * v;
+            expect(want).toBeCloseTo(squares, 10);
+            const got = backend.sumOfSquares(dx, rows, cols);
+            // float32 column sums: rows terms each, then cols more on the host.
+            expect(Math.abs(got - want)).toBeLessThanOrEqual((rows + 4) * 6e-8 * want + 1e-30);
+            const wantOut = out.slice();
+            js.addScaled(wantOut, x, scale);
+            backend.addScaled(dout, dx, scale);
+            expectClose(
+              'addScaled',
+              backend.read(dout),
+              wantOut,
+              2,
+              (i) => Math.abs(out[i]!) + Math.abs(scale * x[i]!),
+            );
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    });
+
     it('momentumUpdate (plain and Nesterov) and rmspropUpdate (plain, centered, with momentum) in place, step after step', () => {
       fc.assert(
         fc.property(

@@ -365,7 +365,7 @@ export class Sequential implements TrainingEngine {
     this.#requireCompiled('computeGradients');
     const { samples } = this.#checkInput(x, y, 'computeGradients');
     const probs = this.forward(x, { training: options.training ?? true });
-    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples;
+    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples + this.#penalty();
     this.#backward(probs, this.#labels(y, 0, samples), samples);
     this.syncWeights();
     return loss;
@@ -383,7 +383,7 @@ export class Sequential implements TrainingEngine {
     const { samples } = this.#checkInput(x, y, 'tapGradients');
     const probs = this.forward(x, { training: options.training ?? true });
     const outputs = this.#outputs.map((o) => Float32Array.from(this.backend.read(o)));
-    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples;
+    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples + this.#penalty();
     const taps: LayerTaps = {
       loss,
       outputs,
@@ -474,7 +474,8 @@ export class Sequential implements TrainingEngine {
       lossSum += sums.lossSum;
       correct += sums.correct;
     });
-    return { loss: lossSum / samples, accuracy: correct / samples };
+    // Keras's evaluate adds the regularization losses to every batch's mean loss.
+    return { loss: lossSum / samples + this.#penalty(), accuracy: correct / samples };
   }
 
   /** Probabilities [samples × classes] in inference mode. */
@@ -564,14 +565,26 @@ export class Sequential implements TrainingEngine {
     backend.write(xb);
     const labels = this.#labels(yb, 0, batch);
     const probs = this.#forward(xb, batch, true);
-    // The one read-back of a step on a device-resident backend: two numbers.
-    const { lossSum, correct } = backend.lossAndCorrect(probs, labels, batch, this.#classes, EPS);
+    // The one read-back of a step on a device-resident backend: two numbers (and the column
+    // sums of an L2-regularised kernel, which the penalty needs).
+    const sums = backend.lossAndCorrect(probs, labels, batch, this.#classes, EPS);
+    // Keras's loss: the batch's mean cross-entropy plus the penalties at the weights it used;
+    // fit's running mean weighs each batch by its rows, so the sum carries penalty·batch.
+    const lossSum = sums.lossSum + this.#penalty() * batch;
+    const correct = sums.correct;
     if (!Number.isFinite(lossSum)) throw new NonFiniteLossError(epoch, step, lossSum / batch);
     this.#totals.lossSum = lossSum;
     this.#totals.correct = correct;
     this.#backward(probs, labels, batch);
     this.#optimizer!.applyGradients(this.#trainable, backend);
     return this.#totals;
+  }
+
+  /** Σ of the layers' penalties (L2 weight decay) at the current weights: 0 for most models. */
+  #penalty(): number {
+    let sum = 0;
+    for (const layer of this.layers) sum += layer.penalty();
+    return sum;
   }
 
   #inferBatches(

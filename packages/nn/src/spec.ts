@@ -15,6 +15,8 @@ export interface DenseSpec {
   activation: Activation;
   /** Keras's use_bias; default true. */
   useBias?: boolean;
+  /** Keras's kernel_regularizer=L2(l2): l2·ΣW² added to the loss. */
+  kernelRegularizer?: { l2: number };
 }
 
 export interface BatchNormalizationSpec {

@@ -118,6 +118,16 @@ const layerSpec = fc.oneof(
       activation: fc.constantFrom('sigmoid' as const, 'tanh' as const),
     })
     .map(({ units, activation }): LayerSpec[] => [{ type: 'dense', units, activation }]),
+  // L2 weight decay on the kernel: its penalty joins the loss, its gradient the kernel's.
+  fc
+    .record({
+      units: fc.integer({ min: 1, max: 5 }),
+      l2: fc.constantFrom(1e-4, 1e-2, 0.5),
+      activation: fc.constantFrom('relu' as const, 'tanh' as const),
+    })
+    .map(({ units, l2, activation }): LayerSpec[] => [
+      { type: 'dense', units, activation, kernelRegularizer: { l2 } },
+    ]),
   fc
     .integer({ min: 1, max: 5 })
     .map((units): LayerSpec[] => [
@@ -176,11 +186,22 @@ describe('whole networks', () => {
           }
           const x = Float64Array.from({ length: batch * 6 }, () => rng.uniform(-1, 1));
           const y = Array.from({ length: batch }, () => rng.int(4));
+          // The loss Keras minimises: the cross-entropy plus l2·ΣW² of every regularised kernel,
+          // written out here rather than asked of the model.
+          const penalty = () =>
+            model.layers.reduce((sum, layer) => {
+              const l2 = layer instanceof Dense ? (layer.l2 ?? 0) : 0;
+              if (!(layer instanceof Dense) || l2 === 0) return sum;
+              let squares = 0;
+              for (const v of layer.kernel.value) squares += v * v;
+              return sum + l2 * squares;
+            }, 0);
           const lossOf = () => {
             const p = model.forward(x, { training });
-            return sparseCategoricalCrossentropy(p, y, batch, 4);
+            return sparseCategoricalCrossentropy(p, y, batch, 4) + penalty();
           };
-          model.computeGradients(x, y, { training });
+          const reported = model.computeGradients(x, y, { training });
+          expect(reported).toBeCloseTo(lossOf(), 12);
           // Skip draws where a ReLU input sits within reach of its kink.
           const pre = model.layers.filter(
             (l): l is Dense => l instanceof Dense && l.activation === 'relu',

@@ -17,7 +17,9 @@ import { initTfBackend } from '@fmnist/tf';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { studyJobs } from '../src/models.js';
+import { experimentJobs } from '../src/experiment/jobs.js';
+import { parseExperiment } from '../src/experiment/load.js';
+import { type ModelJob, studyJobs } from '../src/models.js';
 import { haveFashionMnist, loadSubset, type Subset } from './helpers/fashion.js';
 
 const PROBABILITY_TOLERANCE = 1e-5;
@@ -79,7 +81,39 @@ describe.skipIf(!haveFashionMnist())(
       }
     });
 
-    for (const job of studyJobs(1)) {
+    // The study's six, and a model with each piece beyond them: trained with SGD momentum,
+    // Nesterov and RMSprop, L2 weight decay, and sigmoid and tanh units.
+    const experiment = (file: string) =>
+      parseExperiment(
+        readFileSync(new URL(`../../../experiments/${file}`, import.meta.url), 'utf8'),
+        file,
+      );
+    const pick = (file: string, names: string[]) =>
+      experimentJobs(experiment(file), { epochs: 1 }).filter((j) => names.includes(j.name));
+    const smooth: ModelJob = {
+      name: 'sigmoid-tanh-l2',
+      crop: 'top',
+      spec: {
+        name: 'sigmoid-tanh-l2',
+        inputShape: [14, 28],
+        layers: [
+          { type: 'flatten' },
+          { type: 'dense', units: 32, activation: 'sigmoid', kernelRegularizer: { l2: 1e-3 } },
+          { type: 'dense', units: 16, activation: 'tanh' },
+          { type: 'dense', units: 10, activation: 'softmax', kernelRegularizer: { l2: 1e-4 } },
+        ],
+      },
+      optimizer: { type: 'rmsprop', centered: true, momentum: 0.5 },
+      epochs: 1,
+      batchSize: 32,
+    };
+    const jobs = [
+      ...studyJobs(1),
+      ...pick('optimizers.json', ['momentum', 'nesterov', 'rmsprop']),
+      ...pick('regularisation-continued.json', ['l2-1e-3']),
+      smooth,
+    ];
+    for (const job of jobs) {
       it(`'${job.name}', saved by the custom engine, predicts the same 10,000 test images in tf.loadLayersModel`, async () => {
         const { train, test } = sets.get(job.crop as string)!;
         const model = new Sequential(job.spec, { seed: 42, backend: new JsBackend() });
@@ -92,6 +126,14 @@ describe.skipIf(!haveFashionMnist())(
         expect(loaded.layers.map((l) => l.getClassName())).toEqual(
           model.layers.map((l) => l.className),
         );
+        // Activations and the L2 regularizers as TF.js reads them back.
+        job.spec.layers.forEach((layer, i) => {
+          if (layer.type !== 'dense') return;
+          const config = loaded.layers[i]!.getConfig();
+          expect(config.activation).toBe(layer.activation);
+          const regularizer = config.kernelRegularizer as { config?: { l2?: number } } | null;
+          expect(regularizer?.config?.l2 ?? null).toBe(layer.kernelRegularizer?.l2 ?? null);
+        });
         const input = tf.tensor(test.x, [10_000, ...test.shape]);
         const output = loaded.predict(input) as tf.Tensor;
         const theirs = (await output.data()) as Float32Array;

@@ -30,6 +30,10 @@ export const TF_LAYER_BUILDERS: {
       useBias: spec.useBias ?? true,
       kernelInitializer: 'glorotUniform',
       biasInitializer: 'zeros',
+      // TF.js's own L2 (an L1L2 with l1 = 0): l2·ΣW², collected as the layer's losses.
+      ...(spec.kernelRegularizer
+        ? { kernelRegularizer: tfl.regularizers.l2({ l2: spec.kernelRegularizer.l2 }) }
+        : {}),
     }),
   batchNormalization: (spec, args) =>
     tfl.layers.batchNormalization({

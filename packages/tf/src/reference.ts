@@ -270,11 +270,24 @@ export class TfReference {
     perSample.dispose();
     let sum = 0;
     for (const value of losses) sum += value;
+    const penalty = tf.tidy(() => this.withRegularization(tf.scalar(0)));
+    const regularization = penalty.dataSync()[0] as number;
+    penalty.dispose();
     return {
       backend: this.backend,
-      loss: sum / Math.max(labels.length, 1),
+      loss: sum / Math.max(labels.length, 1) + regularization,
       accuracy: accuracyOf(probs, labels, this.classes),
     };
+  }
+
+  /**
+   * The loss plus tfjs-layers' own regularization losses (each L2 kernel regularizer's
+   * l2·ΣW² at the current weights), as Keras adds `model.losses` to what fit minimises and
+   * reports.
+   */
+  private withRegularization(loss: tf.Scalar): tf.Scalar {
+    const penalties = this.model.layers.flatMap((layer) => layer.calculateLosses());
+    return penalties.length === 0 ? loss : (tf.add(loss, tf.addN(penalties)) as tf.Scalar);
   }
 
   dispose(): void {
@@ -299,7 +312,7 @@ export class TfReference {
       );
       output = tf.keep(probs);
       const perSample = this.lossFn(tf.tensor1d(Float32Array.from(labels), 'float32'), probs);
-      return tf.mean(perSample) as tf.Scalar;
+      return this.withRegularization(tf.mean(perSample) as tf.Scalar);
     }, this.trainable);
     const gradientTensors = this.trainable.map((v) => grads[v.name] as tf.Tensor);
     const names = this.trainableNames();

@@ -121,6 +121,8 @@ export function loadRealImages(): Promise<ImageSet | undefined> {
 export interface HiddenLayer {
   units: number;
   activation: HiddenActivation;
+  /** L2 factor of the kernel regularizer, or null for none. */
+  l2: number | null;
   batchNorm: boolean;
   /** null: no Dropout layer. */
   dropout: number | null;
@@ -145,6 +147,8 @@ export const hiddenArb = (options: { batchNorm?: boolean; dropout?: boolean } = 
       'tanh',
       'linear',
     ),
+    // L2 weight decay on the kernel one time in three, at strengths from negligible to strong.
+    l2: fc.option(fc.constantFrom(1e-4, 1e-3, 1e-2, 0.1), { nil: null, freq: 2 }),
     batchNorm: options.batchNorm === undefined ? fc.boolean() : fc.constant(options.batchNorm),
     dropout:
       options.dropout === false
@@ -167,7 +171,13 @@ export function toSpec(model: FamilyModel): ModelSpec {
   const layers: LayerSpec[] = [{ type: 'flatten' }];
   for (const h of model.hidden) {
     // As the study builds it: a Dense followed by BN has no bias (BN's beta plays its part).
-    layers.push({ type: 'dense', units: h.units, activation: h.activation, useBias: !h.batchNorm });
+    layers.push({
+      type: 'dense',
+      units: h.units,
+      activation: h.activation,
+      useBias: !h.batchNorm,
+      ...(h.l2 !== null ? { kernelRegularizer: { l2: h.l2 } } : {}),
+    });
     if (h.batchNorm) layers.push({ type: 'batchNormalization' });
     if (h.dropout !== null) layers.push({ type: 'dropout', rate: h.dropout });
   }

@@ -579,6 +579,61 @@ export class GpuJsGlBackend implements Backend {
     this.#store(value, rows, cols, w);
   }
 
+  sumOfSquares(x: FloatArray, rows: number, cols: number): number {
+    this.#assertLive();
+    const key = `sumOfSquares:${rows}x${cols}`;
+    let kernel = this.#kernels.get(key);
+    if (!kernel) {
+      // Not a pipeline kernel: its column sums of x² come back to the host (cols numbers).
+      kernel = this.#gpu.createKernel(
+        `function (x) {
+  let s = 0.0;
+  for (let r = 0; r < ${rows}; r++) { s += x[r][this.thread.x] * x[r][this.thread.x]; }
+  return s;
+}`,
+        {
+          ...KERNEL_SETTINGS,
+          pipeline: false,
+          immutable: false,
+          output: [cols],
+        } as IGPUKernelSettings,
+      );
+      this.#kernels.set(key, kernel);
+      this.#checkMode(kernel, key, true);
+    }
+    const t0 = performance.now();
+    const run = kernel as unknown as (...args: unknown[]) => Float32Array;
+    const columns = run(this.#dev(x, rows, cols));
+    this.counters.kernelCalls++;
+    this.counters.readbacks++;
+    this.counters.readbackMs += performance.now() - t0;
+    let sum = 0;
+    for (const c of columns) sum += c;
+    return sum;
+  }
+
+  addScaled(out: FloatArray, x: FloatArray, scale: number): void {
+    this.#assertLive();
+    const shape = this.#shapeOf(out, x);
+    if (!shape) {
+      this.#onHost([out, x], [out], () => this.#js.addScaled(out, x, scale));
+      return;
+    }
+    const [rows, cols] = shape;
+    const at = (name: string) => `${name}[this.thread.y][this.thread.x]`;
+    this.#store(
+      out,
+      rows,
+      cols,
+      this.#run(
+        this.#mapKernel(`addScaled:${rows}x${cols}`, `${at('a')} + k * ${at('b')}`, 2, rows, cols, [
+          'k',
+        ]),
+        [this.#dev(out, rows, cols), this.#dev(x, rows, cols), scale],
+      ),
+    );
+  }
+
   momentumUpdate(args: MomentumUpdateArgs): void {
     this.#assertLive();
     const { value, grad, velocity, learningRate, momentum, nesterov } = args;

@@ -2,7 +2,7 @@ import type { FloatArray, FusedActivation, MatmulOptions } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import type { Activation, DenseSpec } from '../spec.js';
 import { Layer, type LayerContext, rows, type Weight } from './layer.js';
-import type { LayerType } from './layer-type.js';
+import type { ConfigReader, LayerType } from './layer-type.js';
 
 /**
  * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
@@ -23,6 +23,9 @@ backward, given dy = dL/dy (each derivative written with the output y the layer 
   dz = y ⊙ (dy − Σ_k dy_k y_k)               (softmax, per row: its Jacobian diag(y) − y yᵀ)
   dz = dy                                    (linear)
   dW = xᵀ·dz      db = Σ_rows dz      dx = dz·Wᵀ
+
+With kernelRegularizer L2(l2) (Keras's keras.regularizers.L2), the loss gains l2·ΣW² at the
+current weights, and its gradient joins the kernel's:  dW += 2·l2·W.
 
 When softmax feeds the cross-entropy, the model skips the Jacobian and hands
 dz = (p − onehot)/B straight to \`backwardFromZ\` (see losses.ts).
@@ -53,6 +56,8 @@ export class Dense extends Layer {
     readonly activation: Activation,
     readonly useBias: boolean,
     private readonly ctx: LayerContext,
+    /** Keras's kernel_regularizer L2 factor: l2·ΣW² joins the loss (0: none). */
+    readonly l2 = 0,
   ) {
     super(name, inputShape, [units]);
     if (inputShape.length !== 1) {
@@ -159,12 +164,20 @@ export class Dense extends Layer {
       this.units,
       this.#gradKernelOptions,
     );
+    // L2 weight decay: d(l2·ΣW²)/dW = 2·l2·W, at the weights the forward pass used.
+    if (this.l2 > 0) backend.addScaled(this.kernel.grad!, this.kernel.value, 2 * this.l2);
     if (this.bias) backend.sumRows(dz, this.bias.grad!, batch, this.units);
     if (!needInputGrad) return null;
     // dx[B×I] = dz·Wᵀ: W is stored I×U, i.e. as Wᵀ's transpose.
     const dx = rows(this.#dx, batch * inSize);
     backend.matmul(dz, this.kernel.value, dx, batch, this.units, inSize, this.#gradInputOptions);
     return dx;
+  }
+
+  /** L2's l2·ΣW² at the current weights (Keras's layer.losses); 0 without a regularizer. */
+  override penalty(): number {
+    if (this.l2 === 0) return 0;
+    return this.l2 * this.ctx.backend.sumOfSquares(this.kernel.value, this.inputSize, this.units);
   }
 
   /** A scratch buffer the model may write dz into before calling backwardFromZ. */
@@ -195,7 +208,15 @@ export const denseType: LayerType<DenseSpec> = {
   formula: DENSE_FORMULA,
   loads: `Dense (${ACTIVATIONS.slice(0, -1).join(', ')} or ${ACTIVATIONS.at(-1)})`,
   build: (spec, name, inputShape, ctx) =>
-    new Dense(name, inputShape, spec.units, spec.activation, spec.useBias ?? true, ctx),
+    new Dense(
+      name,
+      inputShape,
+      spec.units,
+      spec.activation,
+      spec.useBias ?? true,
+      ctx,
+      spec.kernelRegularizer?.l2 ?? 0,
+    ),
   weightNames: (spec) => (spec.useBias === false ? ['kernel'] : ['kernel', 'bias']),
   toConfig: (spec, name) => ({
     units: spec.units,
@@ -203,7 +224,11 @@ export const denseType: LayerType<DenseSpec> = {
     use_bias: spec.useBias ?? true,
     kernel_initializer: GLOROT_UNIFORM,
     bias_initializer: { class_name: 'Zeros', config: {} },
-    kernel_regularizer: null,
+    // TF.js registers one regularizer class, L1L2 (its tf.regularizers.l2 is an L1L2 with
+    // l1 = 0), so that is what is written for tf.loadLayersModel; Keras 3's own "L2" loads too.
+    kernel_regularizer: spec.kernelRegularizer
+      ? { class_name: 'L1L2', config: { l1: 0, l2: spec.kernelRegularizer.l2 } }
+      : null,
     bias_regularizer: null,
     activity_regularizer: null,
     kernel_constraint: null,
@@ -211,7 +236,13 @@ export const denseType: LayerType<DenseSpec> = {
     name,
     trainable: true,
   }),
-  example: { type: 'dense', units: 5, activation: 'relu', useBias: false },
+  example: {
+    type: 'dense',
+    units: 5,
+    activation: 'tanh',
+    useBias: false,
+    kernelRegularizer: { l2: 0.001 },
+  },
   fromConfig: (config, { fail, show }) => {
     const activation = config.activation ?? 'linear';
     if (!ACTIVATIONS.includes(activation as Activation)) {
@@ -222,11 +253,28 @@ export const denseType: LayerType<DenseSpec> = {
     if (!Number.isInteger(config.units) || (config.units as number) <= 0) {
       fail(`has units ${show(config.units)}; expected a positive whole number`);
     }
+    const l2 = kernelL2(config.kernel_regularizer, { fail, show });
     return {
       type: 'dense',
       units: config.units as number,
       activation: activation as Activation,
       ...(config.use_bias === false ? { useBias: false } : {}),
+      ...(l2 !== undefined ? { kernelRegularizer: { l2 } } : {}),
     };
   },
 };
+
+/**
+ * The L2 factor of a kernel_regularizer as Keras 3 writes it (`L2` with `l2`) or TF.js does
+ * (`L1L2` with `l1` 0); none for null. Anything else (an L1 part, an unknown class) is refused.
+ */
+function kernelL2(value: unknown, { fail, show }: ConfigReader): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const { class_name: kind, config } = value as { class_name?: unknown; config?: Record<string, unknown> };
+  const l1 = config?.l1 ?? 0;
+  const l2 = config?.l2;
+  if ((kind !== 'L2' && kind !== 'L1L2') || l1 !== 0 || typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2)) {
+    fail(`has kernel_regularizer ${show(value)}; the custom engine has L2 only (L2 with l2 >= 0, or L1L2 with l1 0)`);
+  }
+  return l2 as number;
+}

@@ -75,6 +75,14 @@ export abstract class Layer {
    * to, and skipping it saves a third of that layer's work).
    */
   abstract backward(dy: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null;
+
+  /**
+   * What the layer adds to the loss for its weights (Keras's `layer.losses`, e.g. an L2 penalty),
+   * at the current weights; 0 for a layer without one. Its gradient is added in `backward`.
+   */
+  penalty(): number {
+    return 0;
+  }
 }
 
 /** The first `length` elements of `buffer`: the buffer itself when whole, else a view. */

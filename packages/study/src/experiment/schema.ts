@@ -32,9 +32,18 @@ const dense = z
       error: 'activation must be one of relu, sigmoid, tanh, softmax, linear',
     }),
     useBias: z.boolean().optional(),
+    kernelRegularizer: z
+      .strictObject({
+        l2: z
+          .number({ error: 'l2 must be a number' })
+          .min(0, { error: 'l2 must be at least 0 and at most 1' })
+          .max(1, { error: 'l2 must be at least 0 and at most 1' }),
+      })
+      .optional()
+      .describe("Keras's kernel_regularizer=L2(l2): l2·ΣW² added to the loss."),
   })
   .describe(
-    'Keras Dense: units, activation (relu, sigmoid, tanh, softmax, linear), use_bias (default true).',
+    'Keras Dense: units, activation (relu, sigmoid, tanh, softmax, linear), use_bias (default true), kernelRegularizer { l2 }.',
   );
 
 const batchNormalization = z
