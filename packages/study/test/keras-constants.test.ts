@@ -12,6 +12,8 @@ import { PART2_OPTIMIZER, part2Spec } from '../src/models.js';
 const KERAS3 = {
   batchNormalization: { momentum: 0.99, epsilon: 1e-3 },
   adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  rmsprop: { learningRate: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  sgd: { momentum: 0, nesterov: false },
 };
 
 describe('Keras 3 constants, in both engines', () => {
@@ -54,6 +56,38 @@ describe('Keras 3 constants, in both engines', () => {
       );
     } finally {
       reference.dispose();
+    }
+  });
+
+  it('RMSprop: lr 1e-3, rho 0.9, momentum 0, epsilon 1e-7, not centered; SGD: momentum 0, not Nesterov', async () => {
+    const custom = new Sequential(part2Spec('base'), { backend: new JsBackend() });
+    custom.compile({ optimizer: { type: 'rmsprop' } });
+    const r = KERAS3.rmsprop;
+    expect(custom.optimizer!.config).toEqual({
+      type: 'rmsprop',
+      ...r,
+      centered: String(r.centered),
+    });
+    custom.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
+    expect(custom.optimizer!.config).toEqual({ type: 'sgd', learningRate: 0.1 });
+    const reference = await TfReference.create(part2Spec('base'), {
+      optimizer: { type: 'rmsprop' },
+    });
+    try {
+      expect(reference.optimizerDescription).toBe(
+        `keras3 rmsprop(lr=${r.learningRate}, rho=${r.rho}, momentum=${r.momentum}, epsilon=${r.epsilon}, centered=${r.centered})`,
+      );
+    } finally {
+      reference.dispose();
+    }
+    const sgd = await TfReference.create(part2Spec('base'), {
+      optimizer: { type: 'sgd', learningRate: 0.1 },
+    });
+    try {
+      // Momentum 0 is plain SGD, TF.js's own, as Keras's momentum=0.0 is.
+      expect(sgd.optimizerDescription).toBe('sgd(lr=0.1)');
+    } finally {
+      sgd.dispose();
     }
   });
 

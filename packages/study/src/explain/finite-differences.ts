@@ -89,7 +89,9 @@ export function gradientCheck(
       .filter((i) => i >= 0);
     const lossAndPattern = () => {
       const p = model.forward(x64, { training: true });
-      const value = sparseCategoricalCrossentropy(p, labels, batch, model.classes);
+      // The loss training minimises: the cross-entropy plus each L2 kernel's l2·ΣW², written out
+      // here from the weights rather than asked of the model.
+      const value = sparseCategoricalCrossentropy(p, labels, batch, model.classes) + l2Penalty(model);
       const acts = model.activations();
       const pattern: boolean[] = [];
       for (const i of reluLayers) for (const v of acts[i]!.values) pattern.push(v > 0);
@@ -131,4 +133,16 @@ export function gradientCheck(
   } finally {
     model.dispose();
   }
+}
+
+/** Σ l2·ΣW² over the Dense kernels that have an L2 regularizer, in float64. */
+function l2Penalty(model: Sequential): number {
+  let sum = 0;
+  for (const layer of model.layers) {
+    if (!(layer instanceof Dense) || layer.l2 === 0) continue;
+    let squares = 0;
+    for (const v of layer.kernel.value) squares += v * v;
+    sum += layer.l2 * squares;
+  }
+  return sum;
 }
