@@ -270,11 +270,22 @@ export const denseType: LayerType<DenseSpec> = {
  */
 function kernelL2(value: unknown, { fail, show }: ConfigReader): number | undefined {
   if (value === null || value === undefined) return undefined;
-  const { class_name: kind, config } = value as { class_name?: unknown; config?: Record<string, unknown> };
+  const { class_name: kind, config } = value as {
+    class_name?: unknown;
+    config?: Record<string, unknown>;
+  };
   const l1 = config?.l1 ?? 0;
   const l2 = config?.l2;
-  if ((kind !== 'L2' && kind !== 'L1L2') || l1 !== 0 || typeof l2 !== 'number' || !(l2 >= 0) || !Number.isFinite(l2)) {
-    fail(`has kernel_regularizer ${show(value)}; the custom engine has L2 only (L2 with l2 >= 0, or L1L2 with l1 0)`);
+  if (
+    (kind !== 'L2' && kind !== 'L1L2') ||
+    l1 !== 0 ||
+    typeof l2 !== 'number' ||
+    !(l2 >= 0) ||
+    !Number.isFinite(l2)
+  ) {
+    fail(
+      `has kernel_regularizer ${show(value)}; the custom engine has L2 only (L2 with l2 >= 0, or L1L2 with l1 0)`,
+    );
   }
   return l2 as number;
 }

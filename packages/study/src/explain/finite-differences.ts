@@ -91,7 +91,8 @@ export function gradientCheck(
       const p = model.forward(x64, { training: true });
       // The loss training minimises: the cross-entropy plus each L2 kernel's l2·ΣW², written out
       // here from the weights rather than asked of the model.
-      const value = sparseCategoricalCrossentropy(p, labels, batch, model.classes) + l2Penalty(model);
+      const value =
+        sparseCategoricalCrossentropy(p, labels, batch, model.classes) + l2Penalty(model);
       const acts = model.activations();
       const pattern: boolean[] = [];
       for (const i of reluLayers) for (const v of acts[i]!.values) pattern.push(v > 0);
