@@ -33,7 +33,7 @@ export function describeLayers(layers: readonly LayerSpec[]): string {
     .map((l) => {
       switch (l.type) {
         case 'dense':
-          return `Dense(${l.units}, ${l.activation}${l.useBias === false ? ', no bias' : ''})`;
+          return `Dense(${l.units}, ${l.activation}${l.useBias === false ? ', no bias' : ''}${l.kernelRegularizer ? `, L2 ${l.kernelRegularizer.l2}` : ''})`;
         case 'dropout':
           return `Dropout(${l.rate})`;
         default:
@@ -45,6 +45,9 @@ export function describeLayers(layers: readonly LayerSpec[]): string {
 
 function definitionSection(report: ExperimentReport): Section {
   const { experiment, jobs } = report;
+  // Columns that say something for this file only: a table as wide as the page stays readable.
+  const stopping = jobs.some((job) => job.earlyStopping);
+  const resets = jobs.some((job) => job.resetFrom);
   return {
     heading: 'The experiment',
     blocks: [
@@ -60,8 +63,8 @@ function definitionSection(report: ExperimentReport): Section {
             'optimizer',
             'epochs',
             'batch',
-            'early stopping',
-            'initial weights',
+            ...(stopping ? ['early stopping'] : []),
+            ...(resets ? ['starts from'] : []),
           ],
           jobs.map((job) => [
             job.name,
@@ -70,8 +73,10 @@ function definitionSection(report: ExperimentReport): Section {
             describeOptimizer(job.optimizer),
             String(job.epochs),
             String(job.batchSize),
-            job.earlyStopping ? `patience ${job.earlyStopping.patience}` : 'no',
-            job.resetFrom ? `${job.resetFrom}'s` : "the seed's draw",
+            ...(stopping
+              ? [job.earlyStopping ? `patience ${job.earlyStopping.patience}` : 'no']
+              : []),
+            ...(resets ? [job.resetFrom ? `${job.resetFrom}'s weights` : 'the seed'] : []),
           ]),
         ),
       },
