@@ -156,6 +156,34 @@ describe('the left-vs-right report', () => {
     expect(JSON.parse(predicted.stdout).test.predictions).toEqual(right.test.predictions);
   }, 300_000);
 
+  it('--seeds: the pair gets McNemar and paired intervals over seeds, as Part 1 does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-lr-seeds-'));
+    const run = await fmnist([
+      'run',
+      join(EXPERIMENTS, 'halves-left-right.json'),
+      '--seeds',
+      '2',
+      '--limit',
+      '500',
+      '--epochs',
+      '1',
+      '--no-explain',
+      '--json',
+      '--out',
+      join(dir, 'r'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const [pair] = JSON.parse(run.stdout).comparisons;
+    expect(pair.seeds.seeds).toHaveLength(2);
+    expect(pair.seeds.mcnemar.pooled.b + pair.seeds.mcnemar.pooled.c).toBeGreaterThan(0);
+    expect(pair.observations[0].text).toMatch(
+      /^Over 2 seeds test accuracy is .* from left and .* from right\. Left − right, paired by seed/,
+    );
+    expect(readFileSync(join(dir, 'r', 'report.md'), 'utf8')).toContain(
+      '### left vs right over 2 seeds: which differences are real',
+    );
+  }, 300_000);
+
   it('explain --experiment walks a model of the file with its own crop', async () => {
     const run = await fmnist([
       'explain',
