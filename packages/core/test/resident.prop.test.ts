@@ -166,8 +166,15 @@ if (!gl.available) {
               movingVariance: (i) => Math.abs(want.movingVariance[i]!) + 1,
               sumDy: colAbs(at(dyHost)),
               dBeta: colAbs(at(dyHost)),
-              sumDyXhat: colAbs(dyXhat),
-              dGamma: colAbs(dyXhat),
+              // x̂'s own rounding (allowed |x̂| + 4 above: with few rows and a narrow column,
+              // x − mean cancels and x̂ carries x's rounding times 1/σ) passes into Σ dy·x̂
+              // weighted by |dy|. Found with 2 rows: Σ dy·x̂ off by 4.5e-5 of itself.
+              sumDyXhat: colAbs(
+                (r, j) => Math.abs(at(dyHost)(r, j)) * (Math.abs(want.xhat[r * cols + j]!) + 4),
+              ),
+              dGamma: colAbs(
+                (r, j) => Math.abs(at(dyHost)(r, j)) * (Math.abs(want.xhat[r * cols + j]!) + 4),
+              ),
               dx: (i) => {
                 const j = i % cols;
                 const k = Math.abs(want.gamma[j]! * want.invStd[j]!) / (training ? rows : 1);
@@ -178,7 +185,11 @@ if (!gl.available) {
                     Math.abs(want.sumDy[j]!) +
                     Math.abs(want.xhat[i]! * want.sumDyXhat[j]!) +
                     colAbs(at(dyHost))(i) +
-                    Math.abs(want.xhat[i]!) * colAbs(dyXhat)(i))
+                    Math.abs(want.xhat[i]!) * colAbs(dyXhat)(i) +
+                    // x̂'s allowed error (4 per entry, above) through x̂·Σ dy·x̂ and Σ dy·x̂.
+                    4 *
+                      (Math.abs(want.sumDyXhat[j]!) +
+                        (Math.abs(want.xhat[i]!) + 4) * colAbs(at(dyHost))(i)))
                 );
               },
               gamma: (i) => Math.abs(want.gamma[i]!),
