@@ -4,8 +4,10 @@
 // same seed and subset; screenshots at a laptop's and a phone's viewport are kept in
 // .test-results/ to look at. Also: a port in use and missing data, one line each.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsBackend } from '@fmnist/core';
 import { CLASS_NAMES, features } from '@fmnist/data';
@@ -256,6 +258,19 @@ describe.skipIf(skipReason !== '')(
       expect(await page.textContent('[data-testid="mistakes"]')).toMatch(
         /#\d+ [\w/ -]+ → [\w/ -]+ 0\.\d\d/,
       );
+      // The trained model, downloaded as a browser saves it (both files into one folder), is read
+      // by `fmnist predict`, which finds the page's test accuracy on the 10,000 test images.
+      const folder = mkdtempSync(join(tmpdir(), 'lab-download-'));
+      const links = await page.$$('[data-testid="download-model"] a');
+      expect(links).toHaveLength(2);
+      for (const link of links) {
+        const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+        await download.saveAs(join(folder, download.suggestedFilename()));
+      }
+      expect(readdirSync(folder).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+      const predicted = await fmnist(['predict', '--model', folder, '--json']);
+      expect(predicted.code, predicted.stderr).toBe(0);
+      expect(JSON.parse(predicted.stdout).test.accuracy).toBeCloseTo(accuracy, 3);
       const epochTimes = await page.textContent('#epoch-time');
       console.log(
         `lab page base, auto: ${JSON.stringify(rows)}; seconds per epoch ${epochTimes}; test accuracy ${accuracy}`,

@@ -6,6 +6,7 @@
  * a new run.
  */
 import { CLASS_NAMES } from '@fmnist/data';
+import type { ModelFile } from '@fmnist/nn';
 import type { Mistake } from '@fmnist/study/results';
 import { stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
@@ -352,6 +353,32 @@ function showMistakes(mistakes: (Mistake & { pixels: Uint8Array })[], model: str
   $('mistakes').replaceChildren(fig);
 }
 
+/**
+ * The trained model as downloads, one link per file: saved side by side (as a browser does in
+ * its downloads folder), they are a folder `fmnist predict --model` and `tf.loadLayersModel` read.
+ */
+function showDownloads(files: ModelFile[], model: string, accuracy: number) {
+  const box = $('download-model');
+  for (const a of box.querySelectorAll('a')) URL.revokeObjectURL(a.href);
+  const text = document.createElement('p');
+  const command = document.createElement('code');
+  command.textContent = 'fmnist predict --model <folder>';
+  text.append(
+    `Download ${model} (test accuracy ${accuracy.toFixed(4)}) in TensorFlow.js's Layers format; saved into one folder, both files are a model that `,
+    command,
+    ' and tf.loadLayersModel read: ',
+  );
+  files.forEach((file, i) => {
+    const link = document.createElement('a');
+    const type = file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    link.href = URL.createObjectURL(new Blob([file.content as BlobPart], { type }));
+    link.download = file.name;
+    link.textContent = file.name;
+    text.append(...(i > 0 ? [' and '] : []), link);
+  });
+  box.replaceChildren(text);
+}
+
 function showPart1(view: Part1View) {
   const box = $('comparison');
   const images = view.disagreements.map((d) => {
@@ -530,6 +557,7 @@ function onMessage(data: FromWorker) {
       $('report').textContent = data.report;
       showConfusion(data.confusionMatrix, model.name);
       showMistakes(data.mistakes, model.name);
+      showDownloads(data.files, model.name, data.accuracy);
       break;
     }
     case 'part1':

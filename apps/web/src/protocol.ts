@@ -1,4 +1,5 @@
 /** What the page and its training worker say to each other (postMessage, structured clone). */
+import type { ModelFile } from '@fmnist/nn';
 import type { Mistake } from '@fmnist/study/results';
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
 import type { LayerView } from './inspect.js';
@@ -144,6 +145,8 @@ export type FromWorker =
       /** Which of the run's models this was, 1-based, and how many there are. */
       index: number;
       of: number;
+      /** The trained model in TF.js's Layers format: model.json and its weights file. */
+      files: ModelFile[];
     }
   | { type: 'part1'; view: Part1View }
   | { type: 'part2'; view: Part2View }

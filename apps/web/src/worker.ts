@@ -21,7 +21,13 @@ import {
   type ImageSet,
   loadFashionMnistFrom,
 } from '@fmnist/data';
-import { BatchNormalization, Dropout, drawDropoutMasks, Sequential } from '@fmnist/nn';
+import {
+  BatchNormalization,
+  Dropout,
+  drawDropoutMasks,
+  Sequential,
+  trainedModelFiles,
+} from '@fmnist/nn';
 import { classificationMetrics, classificationReport } from '@fmnist/reports/classification';
 import {
   modelResult,
@@ -337,6 +343,21 @@ async function train(request: TrainRequest): Promise<void> {
         ),
         index: index + 1,
         of: jobs.length,
+        // The model as `--save-models` keeps it, for the page's download links.
+        files: trainedModelFiles(job.spec, model.weights, {
+          generatedBy: 'fmnist-lab (lab page)',
+          metadata: {
+            fmnist: {
+              model: model.name,
+              crop: job.crop,
+              seed: request.seed,
+              engine: model.engine,
+              backend: model.backend,
+              epochsRun: model.epochsRun,
+              testAccuracy: metrics.accuracy,
+            },
+          },
+        }),
       });
     }
     const labels = test.labels;

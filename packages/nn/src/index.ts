@@ -3,6 +3,7 @@ export * from './dense-stack.js';
 export type { Dtype } from './dtype.js';
 export * from './errors.js';
 export * from './io/tfjs-format.js';
+export * from './io/trained-model.js';
 export {
   BATCH_NORMALIZATION_FORMULA,
   BatchNormalization,

@@ -4,9 +4,8 @@
  * the report, so they appear with it, atomically, or not at all; `fmnist predict --model
  * <out>/models/<name>` and `tf.loadLayersModel` read them.
  */
-import { JsBackend } from '@fmnist/core';
 import type { ImageCrop } from '@fmnist/data';
-import { encodeLayersModel, MODEL_JSON, Sequential } from '@fmnist/nn';
+import { MODEL_JSON, trainedModelFiles } from '@fmnist/nn';
 import type { Block, Section } from '@fmnist/reports';
 import type { ReportAttachment } from '@fmnist/reports/node';
 import type { ModelJob, ModelResult, TrainedModel } from '@fmnist/study';
@@ -48,14 +47,10 @@ export function savedModels(
 ): SavedModels {
   const attachments: ReportAttachment[] = [];
   const json: SavedModels['json'] = [];
-  const backend = new JsBackend();
   for (const model of trained) {
     const job = jobs.find((j) => j.name === model.name);
     const result = results.find((r) => r.name === model.name);
     if (!job || !result) continue;
-    // A float32 twin on the js backend holds the weights; the file is the same whatever trained.
-    const twin = new Sequential(job.spec, { backend });
-    twin.setWeights(model.weights);
     const metadata: StudyModelMetadata = {
       model: model.name,
       ...(model.part ? { part: model.part } : {}),
@@ -67,21 +62,15 @@ export function savedModels(
       testAccuracy: result.test.accuracy,
       command: run.command,
     };
-    const files = encodeLayersModel(twin, {
+    const folder = `models/${model.name}`;
+    const files = trainedModelFiles(job.spec, model.weights, {
       generatedBy: `fmnist-lab ${run.version}`,
       metadata: { fmnist: metadata },
     });
-    const folder = `models/${model.name}`;
-    for (const [name, bytes] of files.shards) {
-      attachments.push({ path: `${folder}/${name}`, content: bytes });
-    }
-    attachments.push({
-      path: `${folder}/${MODEL_JSON}`,
-      content: `${JSON.stringify(files.modelJson, null, 2)}\n`,
-    });
+    for (const file of files)
+      attachments.push({ path: `${folder}/${file.name}`, content: file.content });
     json.push({ name: model.name, path: folder, testAccuracy: result.test.accuracy });
   }
-  backend.dispose();
   const blocks: Block[] = [
     {
       type: 'paragraph',
