@@ -81,7 +81,7 @@ describe.skipIf(skipReason !== '')(
     });
 
     /** A new page at 1280x800 that records console errors and foreign requests. */
-    async function openLab() {
+    async function openLab(query = '') {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.on('console', (m) => {
         if (m.type() === 'error') consoleErrors.push(m.text());
@@ -90,7 +90,7 @@ describe.skipIf(skipReason !== '')(
       page.on('request', (r) => {
         if (!r.url().startsWith(lab.url) && !r.url().startsWith('data:')) foreign.push(r.url());
       });
-      await page.goto(lab.url);
+      await page.goto(`${lab.url}${query}`);
       return page;
     }
 
@@ -281,6 +281,42 @@ describe.skipIf(skipReason !== '')(
       await page.screenshot({ path: `${KEEP}lab-auto-390x844.png`, fullPage: true });
       await page.close();
     }, 300_000);
+
+    it('keeps the setup in the address: a link opens the same form, and a change rewrites the link', async () => {
+      const page = await openLab(
+        '?model=dropout&seed=7&limit=1500&epochs=2&backend=gpujs%3Awebasm',
+      );
+      const form = async () => ({
+        model: await page.inputValue('#model'),
+        seed: await page.inputValue('#seed'),
+        limit: await page.inputValue('#limit'),
+        epochs: await page.inputValue('#epochs'),
+        backend: await page.inputValue('#backend-choice'),
+      });
+      expect(await form()).toEqual({
+        model: 'dropout',
+        seed: '7',
+        limit: '1500',
+        epochs: '2',
+        backend: 'gpujs:webasm',
+      });
+      await page.fill('#seed', '11');
+      await page.selectOption('#model', 'part1');
+      const link = page.url();
+      expect(new URL(link).search).toBe(
+        '?model=part1&seed=11&limit=1500&epochs=2&backend=gpujs%3Awebasm',
+      );
+      // The copied link, opened afresh, is the same form; a mangled one keeps the defaults.
+      const again = await browser.newPage();
+      await again.goto(link);
+      expect(await again.inputValue('#seed')).toBe('11');
+      expect(await again.inputValue('#model')).toBe('part1');
+      await again.goto(`${lab.url}?model=conv&seed=-3`);
+      expect(await again.inputValue('#model')).toBe('top');
+      expect(await again.inputValue('#seed')).toBe('42');
+      await again.close();
+      await page.close();
+    });
 
     it('logged no console error and requested nothing from another host', () => {
       expect(consoleErrors).toEqual([]);

@@ -37,7 +37,10 @@ import {
   formulaFor,
   parseWhole,
   progressLine,
+  queryFromSetup,
   RUN_CHOICES,
+  SETUP_FIELDS,
+  setupFromQuery,
 } from './state.js';
 import { statsLine, unitImage, type WeightsSnapshot } from './weights-view.js';
 
@@ -63,6 +66,32 @@ modelSelect.value = 'top';
 const backendSelect = $<HTMLSelectElement>('backend-choice');
 for (const { value, label } of LAB_BACKEND_CHOICES) backendSelect.add(new Option(label, value));
 backendSelect.value = 'auto';
+
+// The setup lives in the page's address: a link opens the same form, and every change to the
+// form rewrites the address (without a new history entry).
+const setupInputs = {
+  model: modelSelect,
+  seed: $<HTMLInputElement>('seed'),
+  limit: $<HTMLInputElement>('limit'),
+  epochs: $<HTMLInputElement>('epochs'),
+  backend: backendSelect,
+} as const;
+const linked = setupFromQuery(location.search, {
+  model: RUN_CHOICES.map((c) => c.value),
+  backend: LAB_BACKEND_CHOICES.map((c) => c.value),
+});
+for (const field of SETUP_FIELDS) {
+  const value = linked[field];
+  if (value !== undefined) setupInputs[field].value = value;
+}
+function keepSetupInAddress(): void {
+  const setup = Object.fromEntries(SETUP_FIELDS.map((f) => [f, setupInputs[f].value]));
+  history.replaceState(null, '', queryFromSetup(setup));
+}
+for (const field of SETUP_FIELDS) {
+  setupInputs[field].addEventListener('input', keepSetupInAddress);
+  setupInputs[field].addEventListener('change', keepSetupInAddress);
+}
 
 const CHART_HEIGHT = 220;
 const width = (el: HTMLElement) => Math.max(260, el.clientWidth);

@@ -135,3 +135,48 @@ export function crosscheckLine(r: {
     `${r.rows.length - failed} of ${r.rows.length} comparisons within tolerance, loss differs by ${r.loss.difference.toExponential(2)}.${skipped}`
   );
 }
+
+/** The form's fields that the page's address carries, so that a link opens the same setup. */
+export const SETUP_FIELDS = ['model', 'seed', 'limit', 'epochs', 'backend'] as const;
+export type Setup = Partial<Record<(typeof SETUP_FIELDS)[number], string>>;
+
+/** The whole-number fields, with the form's own bounds (readRequest checks the same). */
+const SETUP_NUMBERS = {
+  seed: [0, 2 ** 32 - 1],
+  limit: [1, 50_000],
+  epochs: [1, 100],
+} as const;
+
+/**
+ * The setup a page address asks for (`?model=base&seed=7&limit=2000&epochs=2&backend=auto`):
+ * a field the form does not offer, or a number out of its range, is left out (the form keeps
+ * its default), so a mangled link opens the page rather than an error.
+ */
+export function setupFromQuery(
+  search: string,
+  choices: { model: readonly string[]; backend: readonly string[] },
+): Setup {
+  const query = new URLSearchParams(search);
+  const setup: Setup = {};
+  for (const field of SETUP_FIELDS) {
+    const value = query.get(field);
+    if (value === null) continue;
+    if (field === 'model' || field === 'backend') {
+      if (choices[field].includes(value)) setup[field] = value;
+      continue;
+    }
+    const [min, max] = SETUP_NUMBERS[field];
+    if ('value' in parseWhole(value, field, min, max)) setup[field] = value.trim();
+  }
+  return setup;
+}
+
+/** The address's query for a setup, in the fields' order. */
+export function queryFromSetup(setup: Setup): string {
+  const query = new URLSearchParams();
+  for (const field of SETUP_FIELDS) {
+    const value = setup[field];
+    if (value !== undefined) query.set(field, value);
+  }
+  return `?${query.toString()}`;
+}

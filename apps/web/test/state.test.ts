@@ -7,6 +7,8 @@ import {
   formatSeconds,
   parseWhole,
   progressLine,
+  queryFromSetup,
+  setupFromQuery,
 } from '../src/state.js';
 
 const progress = (epoch: number, step: number, logs: Record<string, number>) => ({
@@ -130,5 +132,37 @@ describe('the lab page: runs, formulas, numbers and the cross-check line', () =>
     ).toBe(
       'within tolerance: TensorFlow.js on wasm, a batch of 32; 1 of 1 comparisons within tolerance, loss differs by 0.00e+0. Passed over: webgl: too coarse.',
     );
+  });
+});
+
+describe('the setup in the page address', () => {
+  const choices = { model: ['top', 'base', 'part1'], backend: ['auto', 'gpujs:webasm'] };
+  it('reads what the form offers, in range, and writes it back in the same order', () => {
+    const setup = setupFromQuery(
+      '?epochs=2&model=base&seed=7&limit=1500&backend=gpujs:webasm',
+      choices,
+    );
+    expect(setup).toEqual({
+      model: 'base',
+      seed: '7',
+      limit: '1500',
+      epochs: '2',
+      backend: 'gpujs:webasm',
+    });
+    expect(queryFromSetup(setup)).toBe(
+      '?model=base&seed=7&limit=1500&epochs=2&backend=gpujs%3Awebasm',
+    );
+    expect(setupFromQuery(queryFromSetup(setup), choices)).toEqual(setup);
+  });
+  it('leaves out a model or backend the form does not offer and numbers out of range, keeping the rest', () => {
+    expect(
+      setupFromQuery('?model=conv&backend=cuda&seed=-1&limit=50001&epochs=1.5&extra=1', choices),
+    ).toEqual({});
+    expect(setupFromQuery('?model=part1&seed=4294967295&limit=50000&epochs=100', choices)).toEqual({
+      model: 'part1',
+      seed: '4294967295',
+      limit: '50000',
+      epochs: '100',
+    });
   });
 });
