@@ -186,6 +186,11 @@ const METHOD_COMMON = (n: number) => [
   'Differences between two models are paired by seed (both trained under the same seed) and given with a 95% t interval of the per-seed differences; a difference is called real only when that interval excludes zero. The intervals are not adjusted for the number of classes or models compared; the p-values marked Holm are.',
 ];
 
+/** A compared model as sentences name it: the study's pair is two halves ("the top half"), an experiment's two named models. */
+export function pairMember(name: string): string {
+  return name === 'top' || name === 'bottom' ? `the ${name} half` : name;
+}
+
 /** Part 1 over seeds: top and bottom, and the differences between them. */
 export function part1Seeds(
   seeds: readonly number[],
@@ -283,10 +288,8 @@ function part1Observations(
     models.find((m) => m.name === pair[0])!,
     models.find((m) => m.name === pair[1])!,
   ];
-  // The study's pair is two halves ("the top half"); an experiment's, two named models.
   const [A, B] = pair;
-  const half = (name: string) => (name === 'top' || name === 'bottom' ? `the ${name} half` : name);
-  const [hA, hB] = [half(A), half(B)];
+  const [hA, hB] = [pairMember(A), pairMember(B)];
   const observations: Observation[] = [];
   const pooled = mcnemar.pooled;
   const accuracyReal = excludesZero(accuracy.ci);

@@ -16,7 +16,7 @@ import {
   type ModelResult,
 } from '@fmnist/study';
 import { epochs, figure, paragraph, simpleTable } from './figures.js';
-import { confusionFigure, curvesOf, diagramOf, mistakesFigure } from './models.js';
+import { diagramOf, trainedModelBlocks } from './models.js';
 import { confusionDifference, disagreementBlock } from './part1-section.js';
 
 export interface ExperimentReport {
@@ -92,7 +92,6 @@ async function modelSection(model: ModelResult, job: ModelJob, test: ImageSet): 
   const network = new Sequential(job.spec, { backend });
   const diagram = diagramOf(network, `${model.name}: ${network.inputShape.join('x')} input`);
   network.dispose();
-  const curves = await curvesOf(model, `${model.name}: loss and accuracy per epoch`);
   return {
     heading: `${model.name}: ${describeCrop(model.crop)}`,
     blocks: [
@@ -101,19 +100,7 @@ async function modelSection(model: ModelResult, job: ModelJob, test: ImageSet): 
       ),
       { type: 'pre', caption: `Summary: ${model.name}`, text: model.summary },
       figure(`model-${model.name}`, diagram, `${model.name}, layer by layer, with its shapes.`),
-      figure(
-        `curves-${model.name}`,
-        curves,
-        `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
-      ),
-      { type: 'observations', items: model.observations },
-      {
-        type: 'pre',
-        caption: `Classification report: ${model.name} (test set)`,
-        text: model.test.report,
-      },
-      await confusionFigure(model),
-      mistakesFigure(model, test),
+      ...(await trainedModelBlocks(model, test, `${model.name}: loss and accuracy per epoch`)),
     ],
   };
 }

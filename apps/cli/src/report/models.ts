@@ -4,6 +4,7 @@
  */
 import { CLASS_NAMES, type ImageSet } from '@fmnist/data';
 import type { Sequential } from '@fmnist/nn';
+import type { Block } from '@fmnist/reports';
 import {
   confusionMatrixChart,
   type DiagramLayer,
@@ -83,4 +84,30 @@ export function mistakesFigure(model: ModelResult, test: ImageSet) {
     ),
     `The ${mistakes.length} test images ${model.name} got wrong with the highest probability on its wrong answer (shown in red, with that probability), whole images whatever half the model saw.`,
   );
+}
+
+/**
+ * What every trained model's section shows, in this order: its curves (titled `curvesTitle`),
+ * its observations, its classification report, its confusion matrix and its mistakes.
+ */
+export async function trainedModelBlocks(
+  model: ModelResult,
+  test: ImageSet,
+  curvesTitle: string,
+): Promise<Block[]> {
+  return [
+    figure(
+      `curves-${model.name}`,
+      await curvesOf(model, curvesTitle),
+      `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
+    ),
+    { type: 'observations', items: model.observations },
+    {
+      type: 'pre',
+      caption: `Classification report: ${model.name} (test set)`,
+      text: model.test.report,
+    },
+    await confusionFigure(model),
+    mistakesFigure(model, test),
+  ];
 }

@@ -14,32 +14,18 @@ import {
 import type { DisagreementSet, ModelResult, Part1Result } from '@fmnist/study';
 import { part1Architectures } from '@fmnist/study';
 import { epochs, figure, paragraph } from './figures.js';
-import { confusionFigure, curvesOf, diagramOf, mistakesFigure } from './models.js';
+import { diagramOf, trainedModelBlocks } from './models.js';
 
 const HALF_TITLE: Record<string, string> = {
   top: 'top half (rows 0-13)',
   bottom: 'bottom half (rows 14-27)',
 };
 
-async function trainingBlocks(model: ModelResult, test: ImageSet): Promise<Block[]> {
-  const confusion = await confusionFigure(model);
-  const mistakes = mistakesFigure(model, test);
-  return curvesOf(model, `${model.name}: the 14x28 model on the ${HALF_TITLE[model.name]}`).then(
-    (curves) => [
-      figure(
-        `curves-${model.name}`,
-        curves,
-        `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
-      ),
-      { type: 'observations', items: model.observations },
-      {
-        type: 'pre',
-        caption: `Classification report: ${model.name} (test set)`,
-        text: model.test.report,
-      },
-      confusion,
-      mistakes,
-    ],
+function trainingBlocks(model: ModelResult, test: ImageSet): Promise<Block[]> {
+  return trainedModelBlocks(
+    model,
+    test,
+    `${model.name}: the 14x28 model on the ${HALF_TITLE[model.name]}`,
   );
 }
 

@@ -5,8 +5,8 @@
 import type { ImageSet } from '@fmnist/data';
 import { modelComparisonTable, type Section } from '@fmnist/reports';
 import type { ModelResult, Part2Result } from '@fmnist/study';
-import { epochs, figure, paragraph } from './figures.js';
-import { confusionFigure, curvesOf, mistakesFigure } from './models.js';
+import { epochs, paragraph } from './figures.js';
+import { trainedModelBlocks } from './models.js';
 
 export const PART2_TITLES: Record<string, string> = {
   base: 'Base: Dense 128 -> 64 -> 32',
@@ -16,7 +16,6 @@ export const PART2_TITLES: Record<string, string> = {
 };
 
 async function modelSection(model: ModelResult, test: ImageSet): Promise<Section> {
-  const curves = await curvesOf(model, `${model.name}: loss and accuracy per epoch`);
   return {
     heading: PART2_TITLES[model.name] ?? model.name,
     blocks: [
@@ -24,19 +23,7 @@ async function modelSection(model: ModelResult, test: ImageSet): Promise<Section
         `${model.epochsRun} of ${epochs(model.epochsPlanned)} in ${model.seconds.toFixed(1)} s on ${model.backend}; ${model.params.total.toLocaleString('en-US')} parameters; best epoch ${model.bestEpoch}; test accuracy ${model.test.accuracy.toFixed(4)}.`,
       ),
       { type: 'pre', caption: `Summary: ${model.name}`, text: model.summary },
-      figure(
-        `curves-${model.name}`,
-        curves,
-        `Loss and accuracy per epoch for ${model.name}; training values are running means over each epoch, drawn half an epoch to the left; the diamond marks the lowest validation loss (epoch ${model.bestEpoch}).`,
-      ),
-      { type: 'observations', items: model.observations },
-      {
-        type: 'pre',
-        caption: `Classification report: ${model.name} (test set)`,
-        text: model.test.report,
-      },
-      await confusionFigure(model),
-      mistakesFigure(model, test),
+      ...(await trainedModelBlocks(model, test, `${model.name}: loss and accuracy per epoch`)),
     ],
   };
 }

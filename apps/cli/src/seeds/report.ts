@@ -16,7 +16,13 @@ import {
   type Summary,
   type Table,
 } from '@fmnist/reports';
-import type { DifferenceSummary, ModelSeedsSummary, Part1Seeds, Part2Seeds } from '@fmnist/study';
+import {
+  type DifferenceSummary,
+  type ModelSeedsSummary,
+  type Part1Seeds,
+  type Part2Seeds,
+  pairMember,
+} from '@fmnist/study';
 import { figure, paragraph } from '../report/figures.js';
 
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
@@ -153,8 +159,6 @@ export interface SeedsLabel {
 }
 
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-/** The study's pair is two halves ("the top half"); an experiment's, two named models. */
-const half = (name: string) => (name === 'top' || name === 'bottom' ? `the ${name} half` : name);
 function pairNames(result: Part1Seeds): [string, string] {
   return [result.models[0]?.name ?? 'top', result.models[1]?.name ?? 'bottom'];
 }
@@ -204,7 +208,7 @@ export async function part1SeedsSection(
             zeroRule: true,
           },
         ),
-        `Above zero: ${half(A)} does better on that class; a bar that crosses the dashed zero line is a difference these seeds do not settle.`,
+        `Above zero: ${pairMember(A)} does better on that class; a bar that crosses the dashed zero line is a difference these seeds do not settle.`,
       ),
       {
         type: 'table',

@@ -3,7 +3,6 @@
  * and/or train the planned models (in the worker), turn the results into JSON, text and the
  * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
  */
-import { cpus, loadavg } from 'node:os';
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
 import type { CommandOptions, CommandOutput } from '../command.js';
@@ -22,8 +21,8 @@ import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { dataSteps } from '../steps/data.js';
 import { VERSION } from '../version.js';
 import { formatElapsed } from './progress.js';
+import { RunClock } from './run-clock.js';
 import { savedModels } from './saved-models.js';
-import { runtimeVersions } from './versions.js';
 
 export type StudyCommandName = 'data' | 'part1' | 'part2' | 'study';
 
@@ -46,9 +45,7 @@ export async function executeStudy(
   options: CommandOptions,
   context: CommandContext,
 ): Promise<CommandOutput> {
-  const t0 = performance.now();
-  const startedAt = new Date().toISOString();
-  const loadStart = loadavg();
+  const clock = new RunClock();
   const out = options.out ?? DEFAULT_OUT;
   const engine: Engine = options.engine ?? 'custom';
   const seed = options.seed ?? DEFAULT_SEED;
@@ -76,15 +73,10 @@ export async function executeStudy(
   );
 
   async function run(scope: InterruptScope): Promise<CommandOutput> {
-    const durations: Record<string, number> = {};
-    const lap = (phase: string, since: number) => {
-      durations[phase] = (performance.now() - since) / 1000;
-      return performance.now();
-    };
     scope.setStage('loading the data');
-    let t = performance.now();
+    clock.start();
     const data = await context.loadData({ dataDir: options.dataDir, limit: options.limit });
-    t = lap('loading the data', t);
+    clock.lap('loading the data');
 
     const sections: Section[] = [];
     const json: Record<string, unknown> = {};
@@ -98,7 +90,7 @@ export async function executeStudy(
       dataFigures = drawn.figures;
       json.data = { ...steps.json, figures: dataFigures };
       text.push(steps.text.trimEnd());
-      t = lap('data steps and figures', t);
+      clock.lap('data steps and figures');
     }
 
     let backend = '';
@@ -127,7 +119,7 @@ export async function executeStudy(
       backend = training.backend;
       backendDetail = training.backendDetail;
       lanes = training.lanes;
-      t = lap('training', t);
+      clock.lap('training');
       scope.setStage('writing the report');
       const results = training.models.map((m) => modelResult(m, data.test.labels));
       const seedStats = seedStatistics(training, data.test.labels);
@@ -160,7 +152,7 @@ export async function executeStudy(
         sections.push(await seedStats.section());
         text.push(seedStats.text());
       }
-      t = lap('report figures', t);
+      clock.lap('report figures');
       // `fmnist study` links one explain page per model (--no-explain skips them), in a
       // section before the closing seeds section.
       if (name === 'study' && options.explain !== false) {
@@ -174,7 +166,7 @@ export async function executeStudy(
           json.explain = pages.json;
           attachments.push(...pages.attachments);
         }
-        t = lap('explain pages', t);
+        clock.lap('explain pages');
       }
       // --save-models: the first seed's models, written into the report folder with it.
       if (options.saveModels === true) {
@@ -189,26 +181,16 @@ export async function executeStudy(
       }
     }
 
-    const wallSeconds = (performance.now() - t0) / 1000;
-    const run: RunInfo = {
+    const run: RunInfo = clock.info({
       command,
       engine,
       backend,
       backendDetail,
       seed,
       lanes,
-      limit: options.limit ?? null,
-      epochs: options.epochs ?? null,
-      model: model ?? null,
-      startedAt,
-      versions: runtimeVersions(),
-      durations,
-      wallSeconds,
-      // maxRSS is in kilobytes; the worker threads live in this process, so it covers them.
-      peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
-      loadAverage: { start: loadStart, end: loadavg() },
-      cpus: cpus().length,
-    };
+      options,
+      model,
+    });
     json.run = run;
     const document = reportDocument(TITLES[name], run, sections, json);
     // A signal during the write lets it finish (it is whole in a moment) before the run stops.
@@ -219,7 +201,7 @@ export async function executeStudy(
     json.report = { dir: written.dir, files: written.files };
     if (!quiet) {
       context.log(
-        `\nReport written to ${written.dir}/report.html (and report.md, results.json, figures/) in ${formatElapsed((performance.now() - t0) / 1000)}; peak memory ${(run.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB.`,
+        `\nReport written to ${written.dir}/report.html (and report.md, results.json, figures/) in ${formatElapsed(clock.elapsed)}; peak memory ${(run.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB.`,
       );
     }
     text.push(`Report: ${written.dir}/report.html (also report.md, results.json, figures/)`);

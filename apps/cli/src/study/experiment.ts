@@ -5,7 +5,6 @@
  * loaded: a bad file costs nothing.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import {
   type Experiment,
@@ -32,8 +31,8 @@ import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';
 import { commandLineTail, correctShare } from './execute.js';
 import { formatElapsed } from './progress.js';
+import { RunClock } from './run-clock.js';
 import { savedModels } from './saved-models.js';
-import { runtimeVersions } from './versions.js';
 
 /** An experiment file is a page of JSON; more than this is not one. */
 const MAX_FILE_BYTES = 1 << 20;
@@ -87,9 +86,7 @@ export async function executeExperiment(
   options: CommandOptions,
   context: CommandContext,
 ): Promise<CommandOutput> {
-  const t0 = performance.now();
-  const startedAt = new Date().toISOString();
-  const loadStart = loadavg();
+  const clock = new RunClock();
   // Read and checked first: a bad file is refused before --out is touched.
   const experiment = await readExperiment(file);
   const jobs = jobsOf(experiment, file, options);
@@ -116,15 +113,10 @@ export async function executeExperiment(
   );
 
   async function run(scope: InterruptScope): Promise<CommandOutput> {
-    const durations: Record<string, number> = {};
-    const lap = (phase: string, since: number) => {
-      durations[phase] = (performance.now() - since) / 1000;
-      return performance.now();
-    };
     scope.setStage('loading the data');
-    let t = performance.now();
+    clock.start();
     const data = await context.loadData({ dataDir: options.dataDir, limit: options.limit });
-    t = lap('loading the data', t);
+    clock.lap('loading the data');
 
     // What the file asks for, before it starts: a file that would take hours says so now.
     const images = data.train.count;
@@ -152,7 +144,7 @@ export async function executeExperiment(
         },
       },
     );
-    t = lap('training', t);
+    clock.lap('training');
     scope.setStage('writing the report');
     const models = training.models.map((m) => modelResult(m, data.test.labels));
     const comparisons = experimentComparisons(experiment, models, data.test.labels);
@@ -166,7 +158,7 @@ export async function executeExperiment(
       sections.push(await seedStats.section());
       text.push(seedStats.text());
     }
-    t = lap('report figures', t);
+    clock.lap('report figures');
     const attachments: ReportAttachment[] = [];
     if (explain) {
       scope.setStage('writing the explain pages');
@@ -179,7 +171,7 @@ export async function executeExperiment(
         json.explain = pages.json;
         attachments.push(...pages.attachments);
       }
-      t = lap('explain pages', t);
+      clock.lap('explain pages');
     }
     if (options.saveModels === true) {
       const saved = savedModels(training.models, models, jobs, { seed, command, version: VERSION });
@@ -188,25 +180,16 @@ export async function executeExperiment(
       json.savedModels = saved.json;
     }
 
-    const wallSeconds = (performance.now() - t0) / 1000;
-    const runInfo: RunInfo = {
+    const runInfo: RunInfo = clock.info({
       command,
       engine,
       backend: training.backend,
       backendDetail: training.backendDetail,
       seed,
       lanes: training.lanes,
-      limit: options.limit ?? null,
-      epochs: options.epochs ?? null,
-      model: model ?? null,
-      startedAt,
-      versions: runtimeVersions(),
-      durations,
-      wallSeconds,
-      peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
-      loadAverage: { start: loadStart, end: loadavg() },
-      cpus: cpus().length,
-    };
+      options,
+      model,
+    });
     json.run = { ...runInfo, file };
     const document = reportDocument(
       experiment.title ?? experiment.name,
@@ -221,7 +204,7 @@ export async function executeExperiment(
     });
     json.report = { dir: written.dir, files: written.files };
     context.log(
-      `\nReport written to ${written.dir}/report.html (and report.md, results.json, figures/) in ${formatElapsed((performance.now() - t0) / 1000)}; peak memory ${(runInfo.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB.`,
+      `\nReport written to ${written.dir}/report.html (and report.md, results.json, figures/) in ${formatElapsed(clock.elapsed)}; peak memory ${(runInfo.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB.`,
     );
     text.push(`Report: ${written.dir}/report.html (also report.md, results.json, figures/)`);
     return { json, text: `${text.join('\n\n')}\n` };
