@@ -7,9 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadFashionMnist } from '@fmnist/data/node';
 import { writeReport } from '@fmnist/reports/node';
+import { explainLink, explainPageFiles } from '@fmnist/study/report';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explainLink, explainPageFiles } from '../src/explain/index.js';
 import { CHROMIUM, launchChromium } from './helpers.js';
 
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';

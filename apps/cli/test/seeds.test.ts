@@ -10,10 +10,10 @@ import {
   planJobs,
   type TrainedModel,
 } from '@fmnist/study';
+import { part1DifferenceTable, part2VersusBaseTable } from '@fmnist/study/report';
 import { describe, expect, it } from 'vitest';
 import { scheduleUnits, unitsOf } from '../src/runtime/lanes.js';
 import { SeedsProgress } from '../src/seeds/progress.js';
-import { part1DifferenceTable, part2VersusBaseTable } from '../src/seeds/report.js';
 import { memoryIo } from './helpers.js';
 
 describe('deriveSeeds', () => {

@@ -128,3 +128,4 @@ export {
   sortedClassNames,
   type Table,
 } from './tables.js';
+export { indent, shape, textTable } from './text.js';

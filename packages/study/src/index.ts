@@ -6,6 +6,7 @@
  * files, threads, the environment or the terminal: it runs in a browser page as in Node.
  */
 export * from './crosscheck.js';
+export * from './crosscheck-text.js';
 export * from './experiment/jobs.js';
 export * from './experiment/load.js';
 export * from './experiment/result.js';

@@ -9,11 +9,11 @@ import {
   GRADIENT_CHECK,
   studyJobs,
 } from '@fmnist/study';
+import { writeExplanationPage } from '@fmnist/study/report';
 import { kerasLayerNames } from '@fmnist/tf';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { UsageError } from '../errors.js';
-import { writeExplanationPage } from '../explain/index.js';
 import { claimOutFolder } from '../out-folder.js';
 import { jobsOf, readExperiment, seedFor } from '../study/experiment.js';
 

@@ -19,18 +19,18 @@ import {
   part2Seeds,
 } from '@fmnist/study';
 import {
-  type RunPlan,
-  type RunTrainingOptions,
-  runTraining,
-  type TrainingRun,
-} from '../study/run.js';
-import {
   part1SeedsSection,
   part1SeedsText,
   part2SeedsSection,
   part2SeedsText,
   type SeedsLabel,
-} from './report.js';
+} from '@fmnist/study/report';
+import {
+  type RunPlan,
+  type RunTrainingOptions,
+  runTraining,
+  type TrainingRun,
+} from '../study/run.js';
 import { runSeeds, type SeedsTraining } from './runner.js';
 
 export type SeededTraining = TrainingRun & { seeds?: SeedsTraining };

@@ -5,20 +5,24 @@
  */
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
+import {
+  dataSection,
+  dataSteps,
+  epochs,
+  explainPages,
+  part1Section,
+  part1Text,
+  part2Section,
+  part2Text,
+  type RunInfo,
+  reportDocument,
+} from '@fmnist/study/report';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
-import { dataSection } from '../report/data-section.js';
-import { type RunInfo, reportDocument } from '../report/document.js';
-import { explainPages } from '../report/explain-section.js';
-import { epochs } from '../report/figures.js';
-import { part1Section } from '../report/part1-section.js';
-import { part2Section } from '../report/part2-section.js';
-import { part1Text, part2Text } from '../report/text.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
-import { dataSteps } from '../steps/data.js';
 import { VERSION } from '../version.js';
 import { formatElapsed } from './progress.js';
 import { RunClock } from './run-clock.js';

@@ -17,15 +17,19 @@ import {
   studyJobs,
   UnknownModelError,
 } from '@fmnist/study';
+import {
+  epochs,
+  experimentSections,
+  experimentText,
+  explainPages,
+  type RunInfo,
+  reportDocument,
+} from '@fmnist/study/report';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
-import { type RunInfo, reportDocument } from '../report/document.js';
-import { experimentSections, experimentText } from '../report/experiment-section.js';
-import { explainPages } from '../report/explain-section.js';
-import { epochs } from '../report/figures.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';

@@ -3,8 +3,8 @@
  * each phase's seconds, and the report's run metadata at the end.
  */
 import { cpus, loadavg } from 'node:os';
+import type { RunInfo } from '@fmnist/study/report';
 import type { CommandOptions } from '../command.js';
-import type { RunInfo } from '../report/document.js';
 import { runtimeVersions } from './versions.js';
 
 export class RunClock {

@@ -10,7 +10,7 @@ import {
   perClassComparisonTable,
   renderTableText,
 } from '@fmnist/reports';
-import type { ModelResult, Part1Result, Part2Result } from '@fmnist/study';
+import type { ModelResult, Part1Result, Part2Result } from '../index.js';
 import { epochs } from './figures.js';
 
 const rule = (title: string) => `${title}\n${'='.repeat(title.length)}`;

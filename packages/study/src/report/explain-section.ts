@@ -7,8 +7,8 @@
 import type { FashionMnist } from '@fmnist/data';
 import type { LinkItem, Section } from '@fmnist/reports';
 import type { ReportAttachment } from '@fmnist/reports/node';
-import { EXPLAIN_MODELS, type ModelJob } from '@fmnist/study';
-import { explainLink, explainPageFiles } from '../explain/index.js';
+import { explainLink, explainPageFiles } from '../explain/page.js';
+import { EXPLAIN_MODELS, type ModelJob } from '../index.js';
 
 /** The batch the pages walk through: the study's own batch size. */
 const EXPLAIN_BATCH = 32;

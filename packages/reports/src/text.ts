@@ -1,5 +1,5 @@
 /** Plain-text tables for the terminal: the first column left-aligned, the others right. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -11,8 +11,8 @@ import {
   perClassComparisonTable,
   type Section,
 } from '@fmnist/reports';
-import type { DisagreementSet, ModelResult, Part1Result } from '@fmnist/study';
-import { part1Architectures } from '@fmnist/study';
+import type { DisagreementSet, ModelResult, Part1Result } from '../index.js';
+import { part1Architectures } from '../index.js';
 import { epochs, figure, paragraph } from './figures.js';
 import { diagramOf, trainedModelBlocks } from './models.js';
 

@@ -40,7 +40,7 @@ import {
   sci,
   shapeText,
   type TensorView,
-} from '@fmnist/study';
+} from '../index.js';
 
 type VegaLiteSpec = Parameters<typeof renderVegaLite>[0];
 

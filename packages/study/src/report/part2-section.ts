@@ -4,7 +4,7 @@
  */
 import type { ImageSet } from '@fmnist/data';
 import { modelComparisonTable, type Section } from '@fmnist/reports';
-import type { ModelResult, Part2Result } from '@fmnist/study';
+import type { ModelResult, Part2Result } from '../index.js';
 import { epochs, paragraph } from './figures.js';
 import { trainedModelBlocks } from './models.js';
 

@@ -12,7 +12,7 @@ import {
   type SplitName,
   summarizeDataset,
 } from '@fmnist/data/node';
-import { indent, shape, table } from '../render/table.js';
+import { indent, shape, textTable } from '@fmnist/reports';
 
 const SPLIT_TITLES: Record<SplitName, string> = {
   train: 'Training',
@@ -55,7 +55,7 @@ export function renderDataSteps(summary: DataSummary, columns: readonly ClassNam
     [
       '1. Shapes of X and y',
       indent(
-        table(
+        textTable(
           ['', 'X', 'y'],
           rowsPerSplit((s) => [shape(summary.shapes[s].x), shape(summary.shapes[s].y)]),
         ),
@@ -64,7 +64,7 @@ export function renderDataSteps(summary: DataSummary, columns: readonly ClassNam
     [
       '2. Class distribution',
       indent(
-        table(
+        textTable(
           ['', ...columns],
           rowsPerSplit((s) => columns.map((c) => String(summary.classDistribution[s][c]))),
         ),
@@ -73,7 +73,7 @@ export function renderDataSteps(summary: DataSummary, columns: readonly ClassNam
     [
       '3. Pixel range (min, max)',
       indent(
-        table(
+        textTable(
           ['', 'before scaling (uint8)', 'after scaling (/255, float32)'],
           rowsPerSplit((s) => [
             range(summary.pixelRange.before[s]),
@@ -85,7 +85,7 @@ export function renderDataSteps(summary: DataSummary, columns: readonly ClassNam
     [
       '4. Crops: top = rows 0-13, bottom = rows 14-27',
       indent(
-        table(
+        textTable(
           ['', 'top X', 'bottom X', 'y'],
           rowsPerSplit((s) => [
             shape(summary.crops.top[s].x),

@@ -22,8 +22,8 @@ import {
   type Part1Seeds,
   type Part2Seeds,
   pairMember,
-} from '@fmnist/study';
-import { figure, paragraph } from '../report/figures.js';
+} from '../index.js';
+import { figure, paragraph } from './figures.js';
 
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 const meanSd = (s: Summary, digits: number) =>

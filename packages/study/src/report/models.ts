@@ -13,7 +13,7 @@ import {
   type RenderedFigure,
   trainingCurvesChart,
 } from '@fmnist/reports';
-import type { ModelResult } from '@fmnist/study';
+import type { ModelResult } from '../index.js';
 import { figure, paragraph } from './figures.js';
 
 export function diagramOf(model: Sequential, title: string): RenderedFigure {

@@ -22,7 +22,7 @@ import {
   imagePair,
   type Section,
 } from '@fmnist/reports';
-import type { DataStepsJson } from '../steps/data.js';
+import type { DataStepsJson } from './data-steps.js';
 import { figure, figureFiles, paragraph, simpleTable, tableBlock } from './figures.js';
 
 const SPLIT_TITLES: Record<SplitName, string> = {

@@ -14,7 +14,7 @@ import {
   type Experiment,
   type ModelJob,
   type ModelResult,
-} from '@fmnist/study';
+} from '../index.js';
 import { epochs, figure, paragraph, simpleTable } from './figures.js';
 import { diagramOf, trainedModelBlocks } from './models.js';
 import { confusionDifference, disagreementBlock } from './part1-section.js';
