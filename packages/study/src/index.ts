@@ -22,5 +22,6 @@ export * from './explain/walk.js';
 export { weightsSha256 } from './fingerprint.js';
 export * from './models.js';
 export * from './results.js';
+export * from './run-result.js';
 export * from './seeds.js';
 export * from './train.js';

@@ -29,6 +29,7 @@ import {
   type Part,
   part1Spec,
 } from './models.js';
+import type { Part1Seeds, Part2Seeds } from './seeds.js';
 import type { EpochLogs, TrainedModel } from './train.js';
 
 export interface TestResult {
@@ -219,6 +220,8 @@ export interface Part1Result {
     topRightBottomWrong: DisagreementSet;
     bottomRightTopWrong: DisagreementSet;
   } | null;
+  /** With several seeds: the statistics over them (the observations are then theirs). */
+  seeds?: Part1Seeds;
 }
 
 interface Scores {
@@ -327,6 +330,8 @@ export interface Part2Result {
   models: ModelResult[];
   comparison: ModelComparisonRow[];
   observations: Observation[];
+  /** With several seeds: the statistics over them (the observations are then theirs). */
+  seeds?: Part2Seeds;
 }
 
 export function part2Result(models: ModelResult[]): Part2Result {
@@ -363,6 +368,8 @@ export interface PairComparison {
   observations: Observation[];
   /** The first right and the second wrong; then the reverse. */
   disagreements: [DisagreementSet, DisagreementSet];
+  /** With several seeds: Part 1's statistics over them for this pair. */
+  seeds?: Part1Seeds;
 }
 
 /** Several models in one table, each tested against the first over seeds. */
@@ -372,6 +379,8 @@ export interface GroupComparison {
   models: string[];
   comparison: ModelComparisonRow[];
   observations: Observation[];
+  /** With several seeds: Part 2's statistics over them, each model against the first. */
+  seeds?: Part2Seeds;
 }
 
 export type Comparison = PairComparison | GroupComparison;

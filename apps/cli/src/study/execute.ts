@@ -4,25 +4,25 @@
  * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
  */
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
-import { modelResult, type Part, part1Result, part2Result, planJobs } from '@fmnist/study';
+import { type Part, planJobs, studyResult } from '@fmnist/study';
 import {
   dataSection,
   dataSteps,
   epochs,
   explainPages,
-  part1Section,
-  part1Text,
-  part2Section,
-  part2Text,
   type RunInfo,
   reportDocument,
+  seedsSection,
+  seedsText,
+  studySections,
+  studyTexts,
 } from '@fmnist/study/report';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
-import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
+import { seedCountOf, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';
 import { formatElapsed } from './progress.js';
 import { RunClock } from './run-clock.js';
@@ -125,56 +125,35 @@ export async function executeStudy(
       lanes = training.lanes;
       clock.lap('training');
       scope.setStage('writing the report');
-      const results = training.models.map((m) => modelResult(m, data.test.labels));
-      const seedStats = seedStatistics(training, data.test.labels);
-      if (PARTS[name].includes('part1')) {
-        const part1 = part1Result(
-          results.filter((r) => r.part === 'part1'),
-          data.test.labels,
-        );
-        seedStats?.part1(part1);
-        // The JSON always has the part (tools rely on its shape); the report and the text
-        // leave out a part whose models --model skipped.
-        json.part1 = part1;
-        if (part1.models.length > 0) {
-          sections.push(await part1Section(part1, data.test));
-          text.push(part1Text(part1));
-        }
-      }
-      if (PARTS[name].includes('part2')) {
-        const part2 = part2Result(results.filter((r) => r.part === 'part2'));
-        seedStats?.part2(part2);
-        // The JSON always has the part (tools rely on its shape); the report and the text
-        // leave out a part whose models --model skipped.
-        json.part2 = part2;
-        if (part2.models.length > 0) {
-          sections.push(await part2Section(part2, data.test));
-          text.push(part2Text(part2));
-        }
-      }
-      if (seedStats) {
-        sections.push(await seedStats.section());
-        text.push(seedStats.text());
-      }
+      const result = studyResult(PARTS[name], training.models, data.test.labels, training.seeds);
+      // The JSON always has the parts run (tools rely on its shape); the report and the text
+      // leave out a part whose models --model skipped.
+      if (result.part1) json.part1 = result.part1;
+      if (result.part2) json.part2 = result.part2;
+      sections.push(...(await studySections(result, data.test)));
+      text.push(...studyTexts(result));
+      const seeds = result.seeds && (await seedsSection(result.seeds));
+      if (result.seeds) text.push(seedsText(result.seeds));
       clock.lap('report figures');
       // `fmnist study` links one explain page per model (--no-explain skips them), in a
       // section before the closing seeds section.
       if (name === 'study' && options.explain !== false) {
         scope.setStage('writing the explain pages');
         const pages = await explainPages(
-          results.map((r) => r.name),
+          result.models.map((r) => r.name),
           { data, seed, log: (line) => context.log(line) },
         );
         if (pages) {
-          sections.splice(seedStats ? sections.length - 1 : sections.length, 0, pages.section);
+          sections.push(pages.section);
           json.explain = pages.json;
           attachments.push(...pages.attachments);
         }
         clock.lap('explain pages');
       }
+      if (seeds) sections.push(seeds);
       // --save-models: the first seed's models, written into the report folder with it.
       if (options.saveModels === true) {
-        const saved = savedModels(training.models, results, jobs, {
+        const saved = savedModels(training.models, result.models, jobs, {
           seed,
           command,
           version: VERSION,

@@ -8,10 +8,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import {
   type Experiment,
-  experimentComparisons,
   experimentJobs,
+  experimentResult,
   type ModelJob,
-  modelResult,
   parseExperiment,
   plannedWork,
   studyJobs,
@@ -24,6 +23,8 @@ import {
   explainPages,
   type RunInfo,
   reportDocument,
+  seedsSection,
+  seedsText,
 } from '@fmnist/study/report';
 import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -31,7 +32,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
-import { seedCountOf, seedStatistics, trainerFor } from '../seeds/study.js';
+import { seedCountOf, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';
 import { commandLineTail, correctShare } from './execute.js';
 import { formatElapsed } from './progress.js';
@@ -150,18 +151,19 @@ export async function executeExperiment(
     );
     clock.lap('training');
     scope.setStage('writing the report');
-    const models = training.models.map((m) => modelResult(m, data.test.labels));
-    const comparisons = experimentComparisons(experiment, models, data.test.labels);
-    const seedStats = seedStatistics(training, data.test.labels);
-    for (const [i, c] of comparisons.entries()) seedStats?.comparison(c, i);
-    const report = { experiment, jobs, models, comparisons };
-    const sections: Section[] = await experimentSections(report, data.test);
+    const result = experimentResult(
+      experiment,
+      jobs,
+      training.models,
+      data.test.labels,
+      training.seeds,
+    );
+    const { models, comparisons } = result;
+    const sections: Section[] = await experimentSections(result, data.test);
     const json: Record<string, unknown> = { experiment, models, comparisons };
-    const text: string[] = [experimentText(report)];
-    if (seedStats) {
-      sections.push(await seedStats.section());
-      text.push(seedStats.text());
-    }
+    const text: string[] = [experimentText(result)];
+    const seedsPart = result.seeds && (await seedsSection(result.seeds));
+    if (result.seeds) text.push(seedsText(result.seeds));
     clock.lap('report figures');
     const attachments: ReportAttachment[] = [];
     if (explain) {
@@ -171,12 +173,13 @@ export async function executeExperiment(
         { data, seed, log: (line) => context.log(line), jobs },
       );
       if (pages) {
-        sections.splice(seedStats ? sections.length - 1 : sections.length, 0, pages.section);
+        sections.push(pages.section);
         json.explain = pages.json;
         attachments.push(...pages.attachments);
       }
       clock.lap('explain pages');
     }
+    if (seedsPart) sections.push(seedsPart);
     if (options.saveModels === true) {
       const saved = savedModels(training.models, models, jobs, { seed, command, version: VERSION });
       attachments.push(...saved.attachments);

@@ -11,20 +11,13 @@ import { modelComparisonTable, perClassComparisonTable, type Section } from '@fm
 import {
   type Comparison,
   describeOptimizer,
-  type Experiment,
+  type ExperimentResult,
   type ModelJob,
   type ModelResult,
 } from '../index.js';
 import { epochs, figure, paragraph, simpleTable } from './figures.js';
 import { diagramOf, trainedModelBlocks } from './models.js';
 import { confusionDifference, disagreementBlock } from './part1-section.js';
-
-export interface ExperimentReport {
-  experiment: Experiment;
-  jobs: readonly ModelJob[];
-  models: readonly ModelResult[];
-  comparisons: readonly Comparison[];
-}
 
 /** `Dense(128, relu) -> Dropout(0.5) -> Dense(10, softmax)` (the leading Flatten left out). */
 export function describeLayers(layers: readonly LayerSpec[]): string {
@@ -43,7 +36,7 @@ export function describeLayers(layers: readonly LayerSpec[]): string {
     .join(' -> ');
 }
 
-function definitionSection(report: ExperimentReport): Section {
+function definitionSection(report: ExperimentResult): Section {
   const { experiment, jobs } = report;
   // Columns that say something for this file only: a table as wide as the page stays readable.
   const stopping = jobs.some((job) => job.earlyStopping);
@@ -156,7 +149,7 @@ async function comparisonSection(
 }
 
 export async function experimentSections(
-  report: ExperimentReport,
+  report: ExperimentResult,
   test: ImageSet,
 ): Promise<Section[]> {
   const modelSections: Section[] = [];
@@ -177,7 +170,7 @@ export async function experimentSections(
 }
 
 /** The terminal's text: each model's line, then each comparison's table and observations. */
-export function experimentText(report: ExperimentReport): string {
+export function experimentText(report: ExperimentResult): string {
   const lines = [`${report.experiment.title ?? report.experiment.name}`];
   for (const m of report.models) {
     lines.push(

@@ -16,4 +16,5 @@ export * from './models.js';
 export * from './part1-section.js';
 export * from './part2-section.js';
 export * from './seeds-section.js';
+export * from './study.js';
 export * from './text.js';

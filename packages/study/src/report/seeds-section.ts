@@ -22,6 +22,8 @@ import {
   type Part1Seeds,
   type Part2Seeds,
   pairMember,
+  type SeedsLabel,
+  type SeedsResult,
 } from '../index.js';
 import { figure, paragraph } from './figures.js';
 
@@ -150,12 +152,6 @@ export function part2VersusBaseTable(result: Part2Seeds): Table | null {
     ]),
     result.versusBase.map((v) => v.significant),
   );
-}
-
-/** How a comparison's seeds section is titled, and the prefix of its figures' file names. */
-export interface SeedsLabel {
-  title: string;
-  id: string;
 }
 
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -294,4 +290,39 @@ export function part2SeedsText(result: Part2Seeds, title = 'Part 2'): string {
   if (versus) parts.push(renderTableText(versus).trimEnd());
   parts.push(bullets(result.observations));
   return parts.join('\n\n');
+}
+
+function seedsHeader(seeds: SeedsResult): string {
+  return `Each model was trained under ${seeds.seeds.length} seeds (${seeds.seeds.join(', ')}), ${seeds.workers} at a time, in ${seeds.seconds.toFixed(0)} s of wall time. The sections above show the first seed's runs; here are the means over seeds, their 95% confidence intervals, and the tests that say which differences are larger than what a change of seed does.`;
+}
+
+/** "Over N seeds": each comparison's, then each part's statistics, tables and charts. */
+export async function seedsSection(seeds: SeedsResult): Promise<Section> {
+  const sections: Section[] = [];
+  for (const c of seeds.comparisons) {
+    if (c.pair) sections.push(await part1SeedsSection(c.pair, c.label));
+    if (c.group) sections.push(await part2SeedsSection(c.group, c.label));
+  }
+  // A part whose models were all left out (--model) has nothing to show.
+  const { part1, part2 } = seeds;
+  if (part1 && part1.models.length > 0) sections.push(await part1SeedsSection(part1));
+  if (part2 && part2.models.length > 0) sections.push(await part2SeedsSection(part2));
+  return {
+    heading: `Over ${seeds.seeds.length} seeds: which conclusions hold`,
+    blocks: [{ type: 'paragraph', text: seedsHeader(seeds) }],
+    sections,
+  };
+}
+
+/** The same for the terminal. */
+export function seedsText(seeds: SeedsResult): string {
+  const { part1, part2 } = seeds;
+  return [
+    seedsHeader(seeds),
+    ...(part1 && part1.models.length > 0 ? [part1SeedsText(part1)] : []),
+    ...(part2 && part2.models.length > 0 ? [part2SeedsText(part2)] : []),
+    ...seeds.comparisons.map((c) =>
+      c.pair ? part1SeedsText(c.pair, c.label.title) : part2SeedsText(c.group!, c.label.title),
+    ),
+  ].join('\n\n');
 }
