@@ -76,7 +76,7 @@ class LabEngine extends CustomStudyEngine {
   model: Sequential | null = null;
   override async build(job: ModelJob, seed: number, initial?: readonly FloatArray[]) {
     const built: BuiltModel = await super.build(job, seed, initial);
-    this.model = built.engine as Sequential;
+    this.model = this.network(job.name) ?? null;
     return built;
   }
 }
@@ -215,7 +215,7 @@ function inspector(spec: ModelJob['spec'], seed: number, sets: CropSets) {
     // On gpujs:gl this reads the weights back from the GPU: twice a second at most.
     probe.setWeights(model.getWeights());
     // Training mode, as the optimizer sees it: batch statistics, dropout's own draw.
-    const taps = probe.tapGradients(x, y);
+    const taps = probe.step(x, y, { apply: false, taps: true }).taps!;
     return probe.layers.map((layer, i) => ({
       name: layer.name,
       className: layer.className,

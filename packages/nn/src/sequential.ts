@@ -1,37 +1,30 @@
 import { type Backend, type FloatArray, JsBackend, Rng } from '@fmnist/core';
 import type { History } from './callbacks.js';
-import { allocate, type Dtype } from './dtype.js';
-import {
-  InvalidArgumentError,
-  NonFiniteLossError,
-  NotCompiledError,
-  ShapeMismatchError,
-  WeightsMismatchError,
-} from './errors.js';
-import { Dropout } from './layers/dropout.js';
-import { type Layer, type LayerContext, rows, type Weight } from './layers/layer.js';
+import type { Dtype } from './dtype.js';
+import { InvalidArgumentError } from './errors.js';
+import type { Layer, LayerContext, Weight } from './layers/layer.js';
 import type { LayerType } from './layers/layer-type.js';
 import { layerType } from './layers/registry.js';
-import {
-  argmaxRows,
-  crossEntropySum,
-  type Labels,
-  type LossName,
-  type MetricName,
-} from './losses.js';
+import type { Labels } from './losses.js';
 import { type LossHead, lossHead } from './model/head.js';
+import { checkWeights, type WeightInput } from './model/input-check.js';
+import type { LayerActivation, LayerTaps, SequentialOptions } from './model/types.js';
 import { LayerNamer } from './naming.js';
-import { createOptimizer, type Optimizer } from './optimizers.js';
-import { KERAS_DEFAULTS, type ModelSpec, type OptimizerSpec } from './spec.js';
+import type { Optimizer } from './optimizers.js';
+import type { ModelSpec } from './spec.js';
 import { formatSummary } from './summary.js';
-import type {
-  BatchTotals,
-  DropoutMasks,
-  EvaluateResult,
-  InputData,
-  TrainingEngine,
-} from './train/engine.js';
-import { checkCount, type FitOptions, fit } from './train/fit.js';
+import type { EvaluateResult, InputData } from './train/engine.js';
+import type { FitOptions } from './train/fit.js';
+import {
+  type CompileOptions,
+  type StepOptions,
+  type StepResult,
+  Trainer,
+} from './train/trainer.js';
+
+export type { WeightInput } from './model/input-check.js';
+export type { LayerActivation, LayerTaps, SequentialOptions } from './model/types.js';
+export type { CompileOptions, StepOptions, StepResult } from './train/trainer.js';
 
 /**
  * The maths of this module, at the top of its file (docs/architecture.md); `fmnist explain` quotes it
@@ -52,52 +45,13 @@ for the batch size and reused; the short last batch reads the first rows through
 first layer with weights skips computing dL/dx, which nobody needs.
 `.slice(1, -1);
 
-export interface SequentialOptions {
-  /** Seeds the initial weights and the dropout masks; default 0. */
-  seed?: number;
-  /** Default: the readable js backend (pass a GpuJsBackend from @fmnist/core/gpujs for gpu.js). */
-  backend?: Backend;
-  /** float32 for training (default); float64 for gradient checks (js backend). */
-  dtype?: Dtype;
-  /** Share one namer between models to number layers across them as a Keras session does. */
-  namer?: LayerNamer;
-}
-
-export interface CompileOptions {
-  optimizer: OptimizerSpec | Optimizer;
-  /** Only sparse categorical cross-entropy on probabilities (the study's loss). */
-  loss?: LossName;
-  metrics?: MetricName[];
-}
-
-/** A layer's output after the last forward pass. */
-export interface LayerActivation {
-  layer: string;
-  className: string;
-  /** [batch, ...outputShape]. */
-  shape: number[];
-  /** A view of the layer's buffer: valid until the next forward pass. */
-  values: FloatArray;
-}
-
-/** What `tapGradients` copies out, per layer in layer order. */
-export interface LayerTaps {
-  /** The batch's mean loss. */
-  loss: number;
-  /** Each layer's output [batch × outputSize]. */
-  outputs: Float32Array[];
-  /** dL/dy arriving at each layer (for the softmax Dense: dL/dz, from the loss head). */
-  gradOutputs: Float32Array[];
-  /** dL/dx each layer passes down. */
-  gradInputs: Float32Array[];
-}
-
-export type WeightInput = ArrayLike<number> | { shape: readonly number[]; data: ArrayLike<number> };
-
-/** Keras's clip of p before the log of the cross-entropy. */
-const EPS = KERAS_DEFAULTS.crossEntropyClip;
-
-export class Sequential implements TrainingEngine {
+/**
+ * A model: the stack of layers a ModelSpec describes, each built by its type in the layer
+ * registry, with its weights in Keras order, its forward pass and its backward pass. Training,
+ * evaluation and prediction are its Trainer's (train/trainer.ts); the methods below that
+ * Keras users call on a model (compile, fit, evaluate, predict, trainOnBatch) hand over to it.
+ */
+export class Sequential {
   readonly name: string;
   readonly spec: ModelSpec;
   readonly seed: number;
@@ -106,24 +60,17 @@ export class Sequential implements TrainingEngine {
   readonly layers: Layer[] = [];
   /** Callbacks set this to end fit after the current epoch. */
   stopTraining = false;
+  /** Compile, the training step, fit, evaluate and predict; the TrainingEngine fit drives. */
+  readonly trainer: Trainer;
 
-  #optimizer: Optimizer | null = null;
-  #metrics: MetricName[] = [];
   readonly #ownsBackend: boolean;
   readonly #trainable: Weight[];
   /** needInputGrad[i]: does some layer before i have trainable weights? */
   readonly #needInputGrad: boolean[];
   readonly #head: LossHead;
   readonly #classes: number;
-  #capacity = 0;
-  #xBatch: FloatArray = new Float32Array(0);
-  #yBatch = new Int32Array(0);
-  /** The batch's labels as floats: the backend array the loss head reads. */
-  #labelBatch: Float32Array = new Float32Array(0);
   readonly #outputs: FloatArray[];
   #lastBatch = 0;
-  /** The last step's sums, reused so that a training step allocates nothing. */
-  readonly #totals: BatchTotals = { lossSum: 0, correct: 0 };
 
   constructor(spec: ModelSpec, options: SequentialOptions = {}) {
     this.spec = structuredClone(spec);
@@ -173,6 +120,7 @@ export class Sequential implements TrainingEngine {
       return need;
     });
     this.#outputs = this.layers.map(() => new Float32Array(0));
+    this.trainer = new Trainer(this);
   }
 
   /** Shape of one input sample, e.g. [14, 28]. */
@@ -190,7 +138,7 @@ export class Sequential implements TrainingEngine {
   }
 
   get optimizer(): Optimizer | null {
-    return this.#optimizer;
+    return this.trainer.optimizer;
   }
 
   /** Every weight, in Keras order (layer by layer; kernel, bias; gamma, beta, moving_mean, moving_variance). */
@@ -200,25 +148,6 @@ export class Sequential implements TrainingEngine {
 
   get trainableWeights(): Weight[] {
     return this.#trainable;
-  }
-
-  compile(options: CompileOptions): void {
-    const loss = options.loss ?? 'sparse_categorical_crossentropy';
-    if (loss !== 'sparse_categorical_crossentropy') {
-      throw new InvalidArgumentError(
-        `Unsupported loss '${loss}'; this engine implements 'sparse_categorical_crossentropy'.`,
-      );
-    }
-    const metrics = options.metrics ?? ['accuracy'];
-    for (const m of metrics) {
-      if (m !== 'accuracy') {
-        throw new InvalidArgumentError(`Unsupported metric '${m}'; use 'accuracy'.`);
-      }
-    }
-    this.#metrics = [...metrics];
-    // A fresh optimizer each time, as Keras's compile: re-compiling resets Adam's moments.
-    const opt = options.optimizer;
-    this.#optimizer = 'applyGradients' in opt ? opt : createOptimizer(opt);
   }
 
   countParams(): { total: number; trainable: number; nonTrainable: number } {
@@ -238,7 +167,7 @@ export class Sequential implements TrainingEngine {
   summary(options: { lineLength?: number; showOptimizer?: boolean } = {}): string {
     const { trainable, nonTrainable } = this.countParams();
     const optimizerParams =
-      (options.showOptimizer ?? true) ? (this.#optimizer?.countVariables() ?? 0) : 0;
+      (options.showOptimizer ?? true) ? (this.trainer.optimizer?.countVariables() ?? 0) : 0;
     return formatSummary(
       {
         name: this.name,
@@ -265,7 +194,7 @@ export class Sequential implements TrainingEngine {
    * Brings every weight's host copy (`weights[i].value`, and `grad`) up to date. A
    * device-resident backend keeps them on its device while training: fit calls this after
    * every epoch (before validation and callbacks) and at the end, and every step-level call
-   * (trainOnBatch, computeGradients, tapGradients, applyGradients) before it returns, so
+   * (step, trainOnBatch, applyGradients) before it returns, so
    * `weights` is current whenever control comes back to the caller, except inside fit's
    * per-batch callbacks, which should call this first if they look at weights. Nothing to do on
    * a host backend.
@@ -275,11 +204,6 @@ export class Sequential implements TrainingEngine {
       this.backend.read(w.value);
       if (w.grad) this.backend.read(w.grad);
     }
-  }
-
-  /** TrainingEngine: fit's end-of-epoch hook (before validation and callbacks). */
-  finishEpoch(): void {
-    this.syncWeights();
   }
 
   /**
@@ -296,54 +220,10 @@ export class Sequential implements TrainingEngine {
    */
   setWeights(weights: readonly WeightInput[]): void {
     const all = this.weights;
-    if (weights.length !== all.length) {
-      throw new WeightsMismatchError(
-        `Model '${this.name}' has ${all.length} weight arrays (${all.map((w) => w.name).join(', ')}) ` +
-          `but setWeights got ${weights.length}; pass them all, in that order.`,
-      );
-    }
-    // Check everything before changing anything, so a bad call leaves the model as it was.
-    const data = weights.map((input, i) => {
-      const w = all[i]!;
-      const hasShape = typeof input === 'object' && input !== null && 'shape' in input;
-      const values: ArrayLike<number> = hasShape
-        ? (input as { data: ArrayLike<number> }).data
-        : (input as ArrayLike<number>);
-      const shape = hasShape ? (input as { shape: readonly number[] }).shape : [values.length];
-      const count = shape.reduce((a, b) => a * b, 1);
-      const shapeOk = hasShape ? sameShape(shape, w.shape) : values.length === w.value.length;
-      if (!shapeOk || count !== values.length) {
-        throw new WeightsMismatchError(
-          `setWeights: weight ${i} '${w.name}' has shape [${w.shape.join(', ')}] ` +
-            `(${w.value.length} values) but got shape [${shape.join(', ')}] ` +
-            `(${values.length} values); pass the arrays getWeights() returns, in its order.`,
-        );
-      }
-      return values;
-    });
-    data.forEach((values, i) => {
+    checkWeights(this.name, all, weights).forEach((values, i) => {
       all[i]!.value.set(values);
       this.backend.write(all[i]!.value);
     });
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // The step-level API: forward, loss, gradients, one optimizer step. fit is built from these;
-  // the TensorFlow.js cross-check calls them directly.
-  // ---------------------------------------------------------------------------------------
-
-  /**
-   * One forward pass over a batch (all of `x`'s rows). Returns the probabilities [batch ×
-   * classes] as a view of the model's buffer, valid until the next call; training mode uses
-   * batch statistics in BatchNormalization and draws dropout masks.
-   */
-  forward(x: InputData, options: { training?: boolean } = {}): FloatArray {
-    const { data, samples } = this.#checkInput(x, undefined, 'forward');
-    this.#ensureCapacity(samples);
-    const xb = rows(this.#xBatch, samples * this.inputSize);
-    xb.set(data.subarray(0, samples * this.inputSize));
-    this.backend.write(xb);
-    return this.backend.read(this.#forward(xb, samples, options.training ?? false));
   }
 
   /** Each layer's output after the last forward pass, in layer order. */
@@ -356,43 +236,9 @@ export class Sequential implements TrainingEngine {
     }));
   }
 
-  /**
-   * Forward (training mode by default), loss, and backward for one batch, without updating
-   * anything but BatchNormalization's moving statistics. Returns the loss; the gradients are
-   * in `trainableWeights[i].grad` and `getGradients()`.
-   */
-  computeGradients(x: InputData, y: Labels, options: { training?: boolean } = {}): number {
-    this.#requireCompiled('computeGradients');
-    const { samples } = this.#checkInput(x, y, 'computeGradients');
-    const probs = this.forward(x, { training: options.training ?? true });
-    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples + this.#penalty();
-    this.#backward(probs, this.#labels(y, 0, samples), samples);
-    this.syncWeights();
-    return loss;
-  }
-
-  /**
-   * One forward and backward pass with every layer's output and gradients copied out: the
-   * public seam for explain, gradient checks and the cross-check, so none of them re-walks the
-   * layers. Unlike training, dL/dx is computed for every layer, even the first. The weights'
-   * gradients are left in `trainableWeights[i].grad`; nothing is updated but
-   * BatchNormalization's moving statistics (in training mode, as Keras does).
-   */
-  tapGradients(x: InputData, y: Labels, options: { training?: boolean } = {}): LayerTaps {
-    this.#requireCompiled('tapGradients');
-    const { samples } = this.#checkInput(x, y, 'tapGradients');
-    const probs = this.forward(x, { training: options.training ?? true });
-    const outputs = this.#outputs.map((o) => Float32Array.from(this.backend.read(o)));
-    const loss = crossEntropySum(probs, y, samples, this.#classes) / samples + this.#penalty();
-    const taps: LayerTaps = {
-      loss,
-      outputs,
-      gradOutputs: new Array(this.layers.length),
-      gradInputs: new Array(this.layers.length),
-    };
-    this.#backward(probs, this.#labels(y, 0, samples), samples, taps);
-    this.syncWeights();
-    return taps;
+  /** Copies of each layer's output after the last forward pass (for taps). */
+  layerOutputs(): Float32Array[] {
+    return this.#outputs.map((o) => Float32Array.from(this.backend.read(o)));
   }
 
   /** The gradients of the last backward pass, one copy per trainable weight, in Keras order. */
@@ -400,114 +246,18 @@ export class Sequential implements TrainingEngine {
     return this.#trainable.map((w) => this.backend.read(w.grad!).slice());
   }
 
-  /** One optimizer step with the gradients of the last backward pass. */
-  applyGradients(): void {
-    this.#requireCompiled('applyGradients').applyGradients(this.#trainable, this.backend);
-    this.syncWeights();
-  }
-
-  /** Keras's train_on_batch: one step on the batch; loss and accuracy before the update. */
-  trainOnBatch(x: InputData, y: Labels): EvaluateResult {
-    const { data, samples } = this.#checkInput(x, y, 'trainOnBatch');
-    this.#requireCompiled('trainOnBatch');
-    this.#ensureCapacity(samples);
-    const xb = rows(this.#xBatch, samples * this.inputSize);
-    xb.set(data.subarray(0, samples * this.inputSize));
-    this.backend.write(xb);
-    const yb = this.#yBatch;
-    for (let r = 0; r < samples; r++) yb[r] = y[r]!;
-    const { lossSum, correct } = this.#trainStep(xb, yb, samples, 1, 1);
-    this.syncWeights();
-    return { loss: lossSum / samples, accuracy: correct / samples };
-  }
-
-  /** TrainingEngine: what fit calls, once per batch (x and y gathered by fit). */
-  prepare(batchSize: number): void {
-    this.#requireCompiled('fit');
-    this.#ensureCapacity(batchSize);
-  }
-
-  trainBatch(
-    x: FloatArray,
-    y: Int32Array,
-    batch: number,
-    position: { epoch: number; step: number },
-    masks?: DropoutMasks,
-  ): BatchTotals {
-    if (!masks) return this.#trainStep(x, y, batch, position.epoch, position.step);
-    const pinned = this.layers.filter((l): l is Dropout => l instanceof Dropout && !!masks[l.name]);
-    for (const layer of pinned) layer.setFixedMask(masks[layer.name]!);
-    try {
-      return this.#trainStep(x, y, batch, position.epoch, position.step);
-    } finally {
-      for (const layer of pinned) layer.setFixedMask(null);
-    }
+  /** Room in every layer (and the loss head) for batches of up to `batch` rows. */
+  allocate(batch: number): void {
+    for (const layer of this.layers) layer.allocate(batch);
+    this.#head.allocate(batch);
   }
 
   // ---------------------------------------------------------------------------------------
-  // fit / evaluate / predict
+  // The passes, on a batch already on the backend (the Trainer's calls; no checks here).
   // ---------------------------------------------------------------------------------------
 
-  /** Keras's fit: the one epoch loop of train/fit.ts, driving this model. */
-  async fit(x: InputData, y: Labels, options: FitOptions = {}): Promise<History> {
-    this.#requireCompiled('fit');
-    this.#checkInput(x, y, 'fit');
-    const validation = options.validationData;
-    if (validation) this.#checkInput(validation[0], validation[1], 'fit validationData');
-    return fit(
-      this,
-      x,
-      y,
-      { accuracy: this.#metrics.includes('accuracy'), ...options },
-      { seed: this.seed },
-    );
-  }
-
-  /** Loss and accuracy over the whole set, in inference mode, batch by batch. */
-  evaluate(x: InputData, y: Labels, options: { batchSize?: number } = {}): EvaluateResult {
-    const { samples } = this.#checkInput(x, y, 'evaluate');
-    let lossSum = 0;
-    let correct = 0;
-    this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first, batch) => {
-      const labels = this.#labels(y, first, batch);
-      const sums = this.backend.lossAndCorrect(probs, labels, batch, this.#classes, EPS);
-      lossSum += sums.lossSum;
-      correct += sums.correct;
-    });
-    // Keras's evaluate adds the regularization losses to every batch's mean loss.
-    return { loss: lossSum / samples + this.#penalty(), accuracy: correct / samples };
-  }
-
-  /** Probabilities [samples × classes] in inference mode. */
-  predict(x: InputData, options: { batchSize?: number } = {}): Float32Array {
-    const { samples } = this.#checkInput(x, undefined, 'predict');
-    const out = new Float32Array(samples * this.#classes);
-    this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first) => {
-      out.set(this.backend.read(probs), first * this.#classes);
-    });
-    return out;
-  }
-
-  /** The predicted class of every sample (argmax of predict, first on ties). */
-  predictClasses(x: InputData, options: { batchSize?: number } = {}): Int32Array {
-    const { samples } = this.#checkInput(x, undefined, 'predictClasses');
-    const out = new Int32Array(samples);
-    this.#inferBatches(x, samples, options.batchSize ?? 32, (probs, first) => {
-      argmaxRows(this.backend.read(probs), this.#classes, out, first);
-    });
-    return out;
-  }
-
-  /** Releases the backend if the model created it. */
-  dispose(): void {
-    if (this.#ownsBackend) this.backend.dispose();
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // internals
-  // ---------------------------------------------------------------------------------------
-
-  #forward(x: FloatArray, batch: number, training: boolean): FloatArray {
+  /** x → each layer → the probabilities, each layer keeping what its backward needs. */
+  forwardPass(x: FloatArray, batch: number, training: boolean): FloatArray {
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
       h = this.layers[i]!.forward(h, batch, training);
@@ -521,7 +271,7 @@ export class Sequential implements TrainingEngine {
    * Backward from the loss through every layer; labels start at `offset` in `labels`. With
    * `taps`, every layer passes dL/dx down and each dL/dy and dL/dx is copied into `taps`.
    */
-  #backward(probs: FloatArray, labels: Float32Array, batch: number, taps?: LayerTaps): void {
+  backwardPass(probs: FloatArray, labels: Float32Array, batch: number, taps?: LayerTaps): void {
     const last = this.layers.length - 1;
     const needInput = (i: number) => (taps ? true : this.#needInputGrad[i]!);
     const copy = (a: FloatArray) => Float32Array.from(this.backend.read(a));
@@ -537,150 +287,60 @@ export class Sequential implements TrainingEngine {
     }
   }
 
-  /**
-   * `batch` labels from `offset` of `y` as floats in the model's label buffer (the array the
-   * loss head and lossAndCorrect read), handed to the backend as the batch's upload.
-   */
-  #labels(y: Labels, offset: number, batch: number): Float32Array {
-    if (this.#labelBatch.length < batch) this.#labelBatch = new Float32Array(batch);
-    const labels = rows(this.#labelBatch, batch) as Float32Array;
-    for (let r = 0; r < batch; r++) labels[r] = y[offset + r]!;
-    this.backend.write(labels);
-    return labels;
-  }
-
-  /**
-   * One step on the gathered batch (xBatch, yBatch); epoch and step are 1-based, for errors.
-   * The batch's loss sum and correct count land in the reused #totals, so the training loop
-   * allocates nothing per batch.
-   */
-  #trainStep(
-    xb: FloatArray,
-    yb: Int32Array,
-    batch: number,
-    epoch: number,
-    step: number,
-  ): BatchTotals {
-    const { backend } = this;
-    backend.write(xb);
-    const labels = this.#labels(yb, 0, batch);
-    const probs = this.#forward(xb, batch, true);
-    // The one read-back of a step on a device-resident backend: two numbers (and the column
-    // sums of an L2-regularised kernel, which the penalty needs).
-    const sums = backend.lossAndCorrect(probs, labels, batch, this.#classes, EPS);
-    // Keras's loss: the batch's mean cross-entropy plus the penalties at the weights it used;
-    // fit's running mean weighs each batch by its rows, so the sum carries penalty·batch.
-    const lossSum = sums.lossSum + this.#penalty() * batch;
-    const correct = sums.correct;
-    if (!Number.isFinite(lossSum)) throw new NonFiniteLossError(epoch, step, lossSum / batch);
-    this.#totals.lossSum = lossSum;
-    this.#totals.correct = correct;
-    this.#backward(probs, labels, batch);
-    this.#optimizer!.applyGradients(this.#trainable, backend);
-    return this.#totals;
-  }
-
   /** Σ of the layers' penalties (L2 weight decay) at the current weights: 0 for most models. */
-  #penalty(): number {
+  penalty(): number {
     let sum = 0;
     for (const layer of this.layers) sum += layer.penalty();
     return sum;
   }
 
-  #inferBatches(
-    x: InputData,
-    samples: number,
-    batchSize: number,
-    visit: (probs: FloatArray, first: number, batch: number) => void,
-  ): void {
-    checkCount('batchSize', batchSize, 1);
-    const data = 'data' in x ? x.data : x;
-    const inSize = this.inputSize;
-    this.#ensureCapacity(Math.min(batchSize, Math.max(samples, 1)));
-    for (let first = 0; first < samples; first += batchSize) {
-      const batch = Math.min(batchSize, samples - first);
-      const xb = rows(this.#xBatch, batch * inSize);
-      xb.set(data.subarray(first * inSize, (first + batch) * inSize));
-      this.backend.write(xb);
-      visit(this.#forward(xb, batch, false), first, batch);
-    }
+  // ---------------------------------------------------------------------------------------
+  // Keras's model methods, handed to the trainer.
+  // ---------------------------------------------------------------------------------------
+
+  compile(options: CompileOptions): void {
+    this.trainer.compile(options);
   }
 
-  #ensureCapacity(batch: number): void {
-    if (batch <= this.#capacity) return;
-    this.#capacity = batch;
-    for (const layer of this.layers) layer.allocate(batch);
-    this.#xBatch = allocate(this.dtype, batch * this.inputSize);
-    this.#yBatch = new Int32Array(batch);
-    this.#head.allocate(batch);
+  fit(x: InputData, y: Labels, options?: FitOptions): Promise<History> {
+    return this.trainer.fit(x, y, options);
   }
 
-  #requireCompiled(what: string): Optimizer {
-    if (!this.#optimizer) throw new NotCompiledError(`${what}()`);
-    return this.#optimizer;
+  evaluate(x: InputData, y: Labels, options?: { batchSize?: number }): EvaluateResult {
+    return this.trainer.evaluate(x, y, options);
   }
 
-  /** Checks x (and y) against the model's input shape; returns the flat data and sample count. */
-  #checkInput(
-    x: InputData,
-    y: Labels | undefined,
-    what: string,
-  ): { data: FloatArray; samples: number } {
-    const inSize = this.inputSize;
-    const first = this.layers[0]!;
-    const where = `${this.name}: ${what}: layer '${first.name}' (${first.className}) input`;
-    const expected = (n: number | string) => [n, ...this.inputShape] as number[];
-    let data: FloatArray;
-    let samples: number;
-    if ('data' in x) {
-      data = x.data;
-      const [n, ...rest] = x.shape;
-      if (n === undefined || !sameShape(rest, this.inputShape)) {
-        throw new ShapeMismatchError(where, expected(n ?? 0), [...x.shape]);
-      }
-      samples = n;
-      if (data.length !== n * inSize) {
-        throw new ShapeMismatchError(
-          where,
-          [...x.shape],
-          [data.length],
-          'the data length disagrees with its shape',
-        );
-      }
-    } else {
-      data = x;
-      samples = y ? y.length : data.length / inSize;
-      if (data.length !== samples * inSize) {
-        const actual =
-          samples > 0 && Number.isInteger(data.length / samples)
-            ? [samples, data.length / samples]
-            : [data.length];
-        throw new ShapeMismatchError(where, expected(samples), actual);
-      }
-    }
-    if (y) {
-      if (y.length !== samples) {
-        throw new ShapeMismatchError(
-          `${this.name}: ${what}: labels`,
-          [samples],
-          [y.length],
-          'pass one label per sample',
-        );
-      }
-      for (let i = 0; i < y.length; i++) {
-        const label = y[i]!;
-        if (!(Number.isInteger(label) && label >= 0 && label < this.#classes)) {
-          throw new InvalidArgumentError(
-            `${this.name}: ${what}: label ${label} at index ${i} is not a class in [0, ${this.#classes - 1}]; ` +
-              'pass integer class labels.',
-          );
-        }
-      }
-    }
-    return { data, samples };
+  predict(x: InputData, options?: { batchSize?: number }): Float32Array {
+    return this.trainer.predict(x, options);
   }
-}
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  predictClasses(x: InputData, options?: { batchSize?: number }): Int32Array {
+    return this.trainer.predictClasses(x, options);
+  }
+
+  /** Probabilities of one batch (inference mode by default), a view valid until the next call. */
+  forward(x: InputData, options?: { training?: boolean }): FloatArray {
+    return this.trainer.forward(x, options);
+  }
+
+  /** The one training step: forward, loss, backward, and (unless `apply: false`) the update. */
+  step(x: InputData, y: Labels, options?: StepOptions): StepResult {
+    return this.trainer.step(x, y, options);
+  }
+
+  /** Keras's train_on_batch: `step(x, y)`; loss and accuracy before the update. */
+  trainOnBatch(x: InputData, y: Labels): EvaluateResult {
+    const { loss, accuracy } = this.trainer.step(x, y);
+    return { loss, accuracy };
+  }
+
+  /** One optimizer step with the gradients of the last `step(x, y, { apply: false })`. */
+  applyGradients(): void {
+    this.trainer.applyGradients();
+  }
+
+  /** Releases the backend if the model created it. */
+  dispose(): void {
+    if (this.#ownsBackend) this.backend.dispose();
+  }
 }

@@ -488,7 +488,7 @@ describe('the loss head', () => {
     m.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
     // Logits 0 and 40 for input 1: p(label 0) = e^-40, far below the clip at 1e-7.
     m.setWeights([Float64Array.of(0, 40), Float64Array.of(0, 0)]);
-    m.computeGradients(Float64Array.of(1), [0]);
+    m.step(Float64Array.of(1), [0], { apply: false }).loss;
     const [kernelGrad] = m.getGradients();
     expect(kernelGrad![0]).toBeCloseTo(-1, 12);
     expect(kernelGrad![1]).toBeCloseTo(1, 12);
@@ -509,7 +509,7 @@ describe('the loss head', () => {
     const labels = [1, 3];
     const loss = () => crossEntropySum(m.forward(x, { training: true }), labels, 2, 4) / 2;
     const before = loss();
-    expect(m.computeGradients(x, labels)).toBeCloseTo(before, 12);
+    expect(m.step(x, labels, { apply: false }).loss).toBeCloseTo(before, 12);
     const grads = m.getGradients().map((g) => Float64Array.from(g));
     m.trainableWeights.forEach((w, k) => {
       expectGradClose(grads[k]!, numericalGradient(w.value, loss), w.name);
@@ -519,7 +519,7 @@ describe('the loss head', () => {
     const bigLabels = Array.from({ length: 30 }, (_, i) => i % 4);
     const bigLoss = () =>
       crossEntropySum(m.forward(big, { training: true }), bigLabels, 30, 4) / 30;
-    m.computeGradients(big, bigLabels);
+    m.step(big, bigLabels, { apply: false }).loss;
     const bigGrads = m.getGradients().map((g) => Float64Array.from(g));
     m.trainableWeights.forEach((w, k) => {
       expectGradClose(bigGrads[k]!, numericalGradient(w.value, bigLoss), `${w.name}, batch 30`);
@@ -542,12 +542,12 @@ describe('the unfused head on a batch past the default capacity', () => {
     const x = Float64Array.from({ length: batch * 3 }, (_, i) => ((i * 7) % 10) / 10);
     const labels = Array.from({ length: batch }, (_, i) => i % 2);
     const loss = () => crossEntropySum(m.forward(x, { training: true }), labels, batch, 2) / batch;
-    m.computeGradients(x, labels);
+    m.step(x, labels, { apply: false }).loss;
     const grads = m.getGradients().map((g) => Float64Array.from(g));
     m.trainableWeights.forEach((w, k) => {
       expectGradClose(grads[k]!, numericalGradient(w.value, loss), w.name);
     });
-    const taps = m.tapGradients(x, labels);
+    const taps = m.step(x, labels, { apply: false, taps: true }).taps!;
     const p = taps.outputs[0]!;
     const dp = taps.gradOutputs[0]!;
     for (let r = 0; r < batch; r++) {

@@ -1,5 +1,5 @@
 /**
- * Gradient checks of the loss and of whole networks: Sequential.computeGradients (fused softmax +
+ * Gradient checks of the loss and of whole networks: Sequential.step with apply: false (fused softmax +
  * cross-entropy, then every layer's backward) against central finite differences of the loss,
  * in float64 through the js backend. Random architectures mix Dense (relu, with or without
  * bias), BatchNormalization and Dropout (fixed masks), in training and in inference mode.
@@ -146,7 +146,7 @@ const layerSpec = fc.oneof(
 );
 
 describe('whole networks', () => {
-  it('computeGradients matches finite differences of the loss for every weight', () => {
+  it('step (apply: false) matches finite differences of the loss for every weight', () => {
     fc.assert(
       fc.property(
         fc.array(layerSpec, { minLength: 0, maxLength: 3 }),
@@ -200,7 +200,7 @@ describe('whole networks', () => {
             const p = model.forward(x, { training });
             return sparseCategoricalCrossentropy(p, y, batch, 4) + penalty();
           };
-          const reported = model.computeGradients(x, y, { training });
+          const reported = model.step(x, y, { training, apply: false }).loss;
           expect(reported).toBeCloseTo(lossOf(), 12);
           // Skip draws where a ReLU input sits within reach of its kink.
           const pre = model.layers.filter(
@@ -240,7 +240,7 @@ describe('whole networks', () => {
     model.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
     const x = Float64Array.from([0.2, -0.4, 0.9, 0.5, 0.1, -0.7]);
     const y = [2, 0];
-    model.computeGradients(x, y);
+    model.step(x, y, { apply: false }).loss;
     const analytic = model.getGradients();
     const lossOf = () => sparseCategoricalCrossentropy(model.forward(x), y, 2, 3);
     model.trainableWeights.forEach((w, i) => {

@@ -111,8 +111,8 @@ if (!gl.available) {
           dev.setWeights(before);
           mirror.setWeights(before);
           const { x, y } = data(batch, inSize, step);
-          const want = js.tapGradients(x, y);
-          const got = dev.tapGradients(x, y);
+          const want = js.step(x, y, { apply: false, taps: true }).taps!;
+          const got = dev.step(x, y, { apply: false, taps: true }).taps!;
           const at = `step ${step} (batch ${batch})`;
           expect(Math.abs(got.loss - want.loss), `${at} loss`).toBeLessThan(
             1e-5 * want.loss + 1e-7,

@@ -153,7 +153,7 @@ describe('fit', () => {
     const model = new Sequential(tinySpec, { seed: 4, backend });
     model.compile({ optimizer: { type: 'sgd', learningRate: 0.5 } });
     const { x, y } = toyData(4);
-    const loss = model.computeGradients(x, y);
+    const loss = model.step(x, y, { apply: false }).loss;
     expect(loss).toBeGreaterThan(0);
     expect(model.activations().map((a) => a.shape)).toEqual([
       [4, 6],
@@ -177,14 +177,14 @@ describe('buffers', () => {
     const model = new Sequential(tinySpec, { seed: 4, backend });
     model.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
     const { x, y } = toyData(8);
-    model.computeGradients(x, y);
+    model.step(x, y, { apply: false }).loss;
     const first = model.activations().map((a) => a.values);
     const grads = model.trainableWeights.map((w) => w.grad);
-    model.computeGradients(x, y);
+    model.step(x, y, { apply: false }).loss;
     model.activations().forEach((a, i) => {
       expect(a.values).toBe(first[i]); // the very same array object: nothing reallocated
     });
-    model.computeGradients(x.subarray(0, 3 * 6), y.subarray(0, 3));
+    model.step(x.subarray(0, 3 * 6), y.subarray(0, 3), { apply: false }).loss;
     model.activations().forEach((a, i) => {
       expect(a.values.buffer).toBe(first[i]!.buffer);
       expect(a.values.length).toBe(3 * a.shape[1]!);

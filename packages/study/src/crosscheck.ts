@@ -120,7 +120,7 @@ export function compareBatch(
 
   const masks = shareDropoutMasks(custom, batch, rng);
   // The model's own seam: every layer's training-mode output and the dL/dx it passes down.
-  const taps = custom.tapGradients(x, labelArray);
+  const taps = custom.step(x, labelArray, { apply: false, taps: true }).taps!;
   const customLoss = taps.loss;
   const customTraining = custom.layers.map((l, i) => ({
     layer: l.name,
@@ -266,11 +266,11 @@ class PairedEngine implements TrainingEngine {
   }
 
   prepare(batchSize: number): void {
-    this.custom.prepare(batchSize);
+    this.custom.trainer.prepare(batchSize);
   }
 
   finishEpoch(): void {
-    this.custom.finishEpoch();
+    this.custom.trainer.finishEpoch();
   }
 
   trainBatch(
@@ -279,7 +279,7 @@ class PairedEngine implements TrainingEngine {
     batch: number,
     position: { epoch: number; step: number },
   ) {
-    const totals = this.custom.trainBatch(x, y, batch, position);
+    const totals = this.custom.trainer.trainBatch(x, y, batch, position);
     const masks: Record<string, Float32Array> = {};
     for (const layer of this.#dropouts) {
       const keep = layer.lastKeepMask(batch);

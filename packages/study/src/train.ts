@@ -299,6 +299,11 @@ export class CustomStudyEngine implements StudyEngine {
     return { backend: this.backend.name, detail: this.detail };
   }
 
+  /** The network the job of this name trains (the lab page looks inside it). */
+  network(name: string): Sequential | undefined {
+    return this.#networks.get(name);
+  }
+
   async build(job: ModelJob, seed: number, initial?: readonly FloatArray[]): Promise<BuiltModel> {
     const owner = job.resetFrom ? this.#networks.get(job.resetFrom) : undefined;
     const model =
@@ -308,7 +313,7 @@ export class CustomStudyEngine implements StudyEngine {
     // compile() builds a fresh optimizer, so nothing of the previous training carries over.
     model.compile({ optimizer: job.optimizer, metrics: ['accuracy'] });
     return {
-      engine: model,
+      engine: model.trainer,
       predict: (x, o) => model.predict(x, o),
       initialWeights: model.getWeights(),
       summary: model.summary({ showOptimizer: false }),

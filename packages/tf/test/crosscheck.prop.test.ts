@@ -93,7 +93,7 @@ describeEachBackend(
           try {
             const { x, y } = await makeBatch(spec, choice);
             const masks = shareDropoutMasks(pair.custom, choice.size, new Rng(seed));
-            const loss = pair.custom.computeGradients(x, y);
+            const loss = pair.custom.step(x, y, { apply: false }).loss;
             fc.pre(labelsUnclipped(trainingOutput(pair.custom), y));
             const grads = pair.custom.getGradients();
             const step = pair.tf.gradients(x, y, { dropoutMasks: masks });
@@ -108,9 +108,9 @@ describeEachBackend(
                 TOLERANCES.gradients,
               );
             });
-            // dL/dx of every layer: the custom engine's own backward (tapGradients) against tfjs's
+            // dL/dx of every layer: the custom engine's own backward (step with taps) against tfjs's
             // autodiff with respect to each layer's input.
-            const taps = pair.custom.tapGradients(x, y);
+            const taps = pair.custom.step(x, y, { apply: false, taps: true }).taps!;
             const tfInputs = pair.tf.inputGradients(x, y, { dropoutMasks: masks });
             expect(tfInputs).toHaveLength(pair.custom.layers.length);
             pair.custom.layers.forEach((layer, i) => {

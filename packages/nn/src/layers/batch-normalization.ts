@@ -1,7 +1,7 @@
 import type { FloatArray } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import { type BatchNormalizationSpec, KERAS_DEFAULTS } from '../spec.js';
-import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+import { Layer, type LayerContext, leading, type Weight } from './layer.js';
 import type { LayerType } from './layer-type.js';
 
 /**
@@ -93,8 +93,8 @@ export class BatchNormalization extends Layer {
 
   forward(x: FloatArray, batch: number, training: boolean): FloatArray {
     const n = batch * this.inputSize;
-    const xhat = rows(this.#xhat, n);
-    const y = rows(this.#y, n);
+    const xhat = leading(this.#xhat, n);
+    const y = leading(this.#y, n);
     this.#lastTraining = training;
     this.ctx.backend.batchNormForward({
       x,
@@ -117,10 +117,10 @@ export class BatchNormalization extends Layer {
 
   backward(dy: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null {
     const n = batch * this.inputSize;
-    const dx = needInputGrad ? rows(this.#dx, n) : null;
+    const dx = needInputGrad ? leading(this.#dx, n) : null;
     this.ctx.backend.batchNormBackward({
       dy,
-      xhat: rows(this.#xhat, n),
+      xhat: leading(this.#xhat, n),
       gamma: this.gamma.value,
       invStd: this.#invStd,
       sumDy: this.#sumDy,

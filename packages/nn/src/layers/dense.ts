@@ -1,7 +1,7 @@
 import type { FloatArray, FusedActivation, MatmulOptions } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import type { Activation, DenseSpec } from '../spec.js';
-import { Layer, type LayerContext, rows, type Weight } from './layer.js';
+import { Layer, type LayerContext, leading, type Weight } from './layer.js';
 import type { ConfigReader, LayerType } from './layer-type.js';
 
 /**
@@ -107,8 +107,8 @@ export class Dense extends Layer {
     const { backend } = this.ctx;
     const n = batch * this.units;
     this.#x = x;
-    const y = rows(this.#y, n);
-    const z = rows(this.#z, n);
+    const y = leading(this.#y, n);
+    const z = leading(this.#z, n);
     backend.matmul(
       x,
       this.kernel.value,
@@ -124,16 +124,16 @@ export class Dense extends Layer {
 
   backward(dy: FloatArray, batch: number, needInputGrad: boolean): FloatArray | null {
     const n = batch * this.units;
-    const y = rows(this.#y, n);
+    const y = leading(this.#y, n);
     let dz: FloatArray;
     if (isFused(this.activation)) {
-      dz = rows(this.#dz, n);
+      dz = leading(this.#dz, n);
       this.ctx.backend.activationBackward(this.activation, dy, y, dz);
     } else if (this.activation === 'softmax') {
       // Only a loss other than the fused cross-entropy comes here: a host loop, its arrays
       // brought back from (and dz handed to) a device-resident backend.
       const { backend } = this.ctx;
-      dz = rows(this.#dz, n);
+      dz = leading(this.#dz, n);
       backend.read(dy);
       backend.read(y);
       const u = this.units;
@@ -169,7 +169,7 @@ export class Dense extends Layer {
     if (this.bias) backend.sumRows(dz, this.bias.grad!, batch, this.units);
     if (!needInputGrad) return null;
     // dx[B×I] = dz·Wᵀ: W is stored I×U, i.e. as Wᵀ's transpose.
-    const dx = rows(this.#dx, batch * inSize);
+    const dx = leading(this.#dx, batch * inSize);
     backend.matmul(dz, this.kernel.value, dx, batch, this.units, inSize, this.#gradInputOptions);
     return dx;
   }
@@ -182,7 +182,7 @@ export class Dense extends Layer {
 
   /** A scratch buffer the model may write dz into before calling backwardFromZ. */
   dzBuffer(batch: number): FloatArray {
-    return rows(this.#dz, batch * this.units);
+    return leading(this.#dz, batch * this.units);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { FloatArray, Rng } from '@fmnist/core';
 import { allocate } from '../dtype.js';
 import type { DropoutSpec } from '../spec.js';
-import { Layer, type LayerContext, rows } from './layer.js';
+import { Layer, type LayerContext, leading } from './layer.js';
 import type { LayerType } from './layer-type.js';
 
 /**
@@ -96,7 +96,7 @@ export class Dropout extends Layer {
    */
   lastKeepMask(batch: number): Float32Array | null {
     if (!this.#lastTraining) return null;
-    const mask = rows(this.#mask, batch * this.inputSize);
+    const mask = leading(this.#mask, batch * this.inputSize);
     return Float32Array.from(mask, (m) => (m !== 0 ? 1 : 0));
   }
 
@@ -104,8 +104,8 @@ export class Dropout extends Layer {
     this.#lastTraining = training && this.rate > 0;
     if (!this.#lastTraining) return x;
     const n = batch * this.inputSize;
-    const mask = rows(this.#mask, n);
-    const y = rows(this.#y, n);
+    const mask = leading(this.#mask, n);
+    const y = leading(this.#y, n);
     const scale = 1 / (1 - this.rate);
     const fixed = this.#fixedKeep;
     const { rng, backend } = this.ctx;
@@ -124,8 +124,8 @@ export class Dropout extends Layer {
     if (!needInputGrad) return null;
     if (!this.#lastTraining) return dy;
     const n = batch * this.inputSize;
-    const dx = rows(this.#dx, n);
-    this.ctx.backend.mul(dy, rows(this.#mask, n), dx);
+    const dx = leading(this.#dx, n);
+    this.ctx.backend.mul(dy, leading(this.#mask, n), dx);
     return dx;
   }
 }

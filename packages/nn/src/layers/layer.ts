@@ -86,6 +86,6 @@ export abstract class Layer {
 }
 
 /** The first `length` elements of `buffer`: the buffer itself when whole, else a view. */
-export function rows(buffer: FloatArray, length: number): FloatArray {
+export function leading(buffer: FloatArray, length: number): FloatArray {
   return length === buffer.length ? buffer : buffer.subarray(0, length);
 }

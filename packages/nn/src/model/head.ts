@@ -12,7 +12,7 @@
 import type { Backend, FloatArray } from '@fmnist/core';
 import { allocate, type Dtype } from '../dtype.js';
 import { Dense } from '../layers/dense.js';
-import { type Layer, rows } from '../layers/layer.js';
+import { type Layer, leading } from '../layers/layer.js';
 import { crossEntropyGradProbs } from '../losses.js';
 
 export interface LossHead {
@@ -55,11 +55,11 @@ export function lossHead(last: Layer, classes: number, dtype: Dtype, backend: Ba
     backward(probs, labels, batch, needInputGrad) {
       // Not the study's head (its models end in a softmax Dense): a host loop, with the
       // probabilities brought back from a device-resident backend and dL/dp handed to it.
-      const dp = rows(dProbs, batch * classes);
+      const dp = leading(dProbs, batch * classes);
       crossEntropyGradProbs(backend.read(probs), labels, batch, classes, dp);
       backend.write(dp);
       return last.backward(dp, batch, needInputGrad);
     },
-    lastGradient: (batch) => rows(dProbs, batch * classes),
+    lastGradient: (batch) => leading(dProbs, batch * classes),
   };
 }

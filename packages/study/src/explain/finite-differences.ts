@@ -83,7 +83,7 @@ export function gradientCheck(
     }
     const x64 = Float64Array.from(x);
     const batch = labels.length;
-    model.computeGradients(x64, labels);
+    model.step(x64, labels, { apply: false });
     const reluLayers = model.layers
       .map((l, i) => (l instanceof Dense && l.activation === 'relu' ? i : -1))
       .filter((i) => i >= 0);

@@ -14,7 +14,7 @@
  *   7. one optimizer step, and for a few entries how the gradient became a weight change
  *      (optimizer-step.ts).
  *
- * The walk asks the model itself (Sequential.tapGradients, the same forward and backward as a
+ * The walk asks the model itself (Sequential.step with taps, the same forward and backward as a
  * training step), so what it shows is what training computes.
  */
 import { Rng } from '@fmnist/core';
@@ -270,10 +270,10 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
     const classes = model.classes;
 
     // 2-4. Forward in training mode, the loss, and backward through the model's own seam
-    // (Sequential.tapGradients): every layer's output, the dL/dy arriving at it and the dL/dx
+    // (Sequential.step with taps): every layer's output, the dL/dy arriving at it and the dL/dx
     // it passes down (for the first layer too), every weight's gradient left in `weight.grad`.
     progress(`${options.model}: forward and backward through ${layers.length} layers`);
-    const taps = model.tapGradients(x, labels);
+    const taps = model.step(x, labels, { apply: false, taps: true }).taps!;
     const outputs = taps.outputs;
     const inputs = [x, ...outputs.slice(0, -1)];
     const probs = outputs.at(-1)!;
