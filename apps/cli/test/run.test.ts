@@ -64,6 +64,57 @@ describe('fmnist run experiments/study.json is fmnist study', () => {
   }, 300_000);
 });
 
+describe('windows are cropped each by its own bounds', () => {
+  // Two windows of one size in one run, each from the same initial weights as the named half it
+  // equals: each must train on its own pixels (features are cached by cropKey, one entry per
+  // window's bounds), and so give that half's very predictions.
+  it('a window equal to the top half predicts as top, one equal to the bottom half as bottom', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fmnist-windows-'));
+    const file = join(dir, 'windows.json');
+    const layers = [
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ];
+    const optimizer = { type: 'sgd', learningRate: 0.1 };
+    const model = (name: string, crop: unknown) => ({
+      name,
+      crop,
+      layers,
+      optimizer,
+      epochs: 1,
+      ...(name === 'top' ? {} : { sameInitialWeightsAs: 'top' }),
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'windows',
+        models: [
+          model('top', 'top'),
+          model('bottom', 'bottom'),
+          model('upper-window', { rows: [0, 14], cols: [0, 28] }),
+          model('lower-window', { rows: [14, 28], cols: [0, 28] }),
+        ],
+      }),
+    );
+    const run = await fmnist([
+      'run',
+      file,
+      '--limit',
+      '1000',
+      '--no-explain',
+      '--json',
+      '--out',
+      join(dir, 'out'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const models: ModelJson[] = JSON.parse(run.stdout).models;
+    const predictions = (name: string) => models.find((m) => m.name === name)!.test.predictions;
+    expect(predictions('upper-window')).toEqual(predictions('top'));
+    expect(predictions('lower-window')).toEqual(predictions('bottom'));
+    expect(predictions('lower-window')).not.toEqual(predictions('top'));
+  }, 300_000);
+});
+
 describe.each(EXAMPLES)('experiments/%s', (name) => {
   const file = join(EXPERIMENTS, name);
   const dir = mkdtempSync(join(tmpdir(), 'fmnist-example-'));

@@ -12,8 +12,7 @@ import { stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
-import type { Histogram, LayerView } from './inspect.js';
-import { summaryLine } from './inspect.js';
+import { type Histogram, type LayerView, summaryLine } from '@fmnist/study/lab';
 import {
   type BackendMeasurement,
   type CrosscheckResult,

@@ -1,8 +1,12 @@
-/** What the page and its training worker say to each other (postMessage, structured clone). */
-import type { ModelFile } from '@fmnist/nn';
-import type { Mistake } from '@fmnist/study/results';
+import type {
+  CheckResult,
+  LayerView,
+  Part1View,
+  Part2View,
+  TrainedModelView,
+} from '@fmnist/study/lab';
+import type { CrosscheckResult } from '@fmnist/study/lab/crosscheck';
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
-import type { LayerView } from './inspect.js';
 import type { WeightsSnapshot } from './weights-view.js';
 
 /** A run: one of the study's models, Part 1's pair (top, then bottom) or all four of Part 2. */
@@ -52,70 +56,6 @@ export type ToWorker =
   | { type: 'check' }
   | { type: 'crosscheck' };
 
-/** explain's finite-difference check of the trained model's backward pass, on one batch. */
-export interface CheckResult {
-  batch: number;
-  checked: number;
-  kinks: number;
-  maxRelativeError: number;
-  bound: number;
-  entries: {
-    weight: string;
-    flat: number;
-    analytic: number;
-    numeric: number;
-    relativeError: number;
-    kink: boolean;
-  }[];
-}
-
-/** One row of the page's cross-check table: a quantity, its largest difference, its verdict. */
-export interface CrosscheckRow {
-  layer: string;
-  what: string;
-  maxAbs: number;
-  maxRel: number;
-  ok: boolean;
-}
-
-export interface CrosscheckResult {
-  model: string;
-  /** The TensorFlow.js backend that ran (webgl, wasm or cpu) and what was skipped before it. */
-  tfBackend: string;
-  skipped: string[];
-  batch: number;
-  loss: { custom: number; tf: number; difference: number; ok: boolean };
-  rows: CrosscheckRow[];
-  ok: boolean;
-}
-
-/** Part 1's comparison: per class, top against bottom, and where one is right and one wrong. */
-export interface Part1View {
-  perClass: { class: string; top: number; bottom: number }[];
-  observations: string[];
-  disagreements: {
-    title: string;
-    count: number;
-    images: { pixels: Uint8Array; caption: string }[];
-  }[];
-}
-
-/** Part 2's comparison table, as the report has it. */
-export interface Part2View {
-  rows: {
-    name: string;
-    testAccuracy: number;
-    macroF1: number;
-    bestEpoch: number;
-    epochsRun: number;
-    lossGap: number;
-    accuracyGap: number;
-    params: number;
-    seconds: number;
-  }[];
-  observations: string[];
-}
-
 export type FromWorker =
   | { type: 'status'; text: string }
   /** backend: the name results carry (gpujs:gl); label: with its GL mode; detail: the device. */
@@ -133,24 +73,18 @@ export type FromWorker =
   | { type: 'layers'; layers: LayerView[]; epoch: number; step: number }
   | { type: 'paused' }
   | { type: 'resumed' }
-  | {
+  | ({
       type: 'model-done';
       model: TrainedModel;
-      report: string;
-      accuracy: number;
-      /** confusionMatrix[true][predicted] on the test set. */
-      confusionMatrix: number[][];
-      /** The most confident mistakes, with each image's pixels (28x28). */
-      mistakes: (Mistake & { pixels: Uint8Array })[];
       /** Which of the run's models this was, 1-based, and how many there are. */
       index: number;
       of: number;
-      /** The trained model in TF.js's Layers format: model.json and its weights file. */
-      files: ModelFile[];
-    }
+    } & TrainedModelView)
   | { type: 'part1'; view: Part1View }
   | { type: 'part2'; view: Part2View }
   | { type: 'done'; seconds: number }
   | { type: 'check'; result: CheckResult }
   | { type: 'crosscheck'; result: CrosscheckResult }
   | { type: 'error'; message: string };
+
+export type { CheckResult, CrosscheckResult, Part1View, Part2View };

@@ -57,6 +57,7 @@ export {
   cropWindow,
   describeCrop,
   type Features,
+  featureCache,
   features,
   type ImageCrop,
   imageAt,

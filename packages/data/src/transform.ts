@@ -239,3 +239,26 @@ export function imageAt(set: ImageSet, index: number): Uint8Array {
   const size = set.rows * set.cols;
   return set.pixels.subarray(index * size, (index + 1) * size);
 }
+
+/**
+ * Each crop's float features of the given splits, made on first use and kept, keyed by
+ * `cropKey` (two equal windows share one entry): the one cache the CLI's workers, its
+ * cross-check and the lab page make their features through.
+ */
+export function featureCache<S extends string>(
+  sets: Readonly<Record<S, ImageSet>>,
+): (crop: ImageCrop) => Record<S, Features> {
+  const cache = new Map<string, Record<S, Features>>();
+  return (crop) => {
+    const key = cropKey(crop);
+    let found = cache.get(key);
+    if (!found) {
+      const entries = (Object.entries(sets) as [S, ImageSet][]).map(
+        ([split, set]) => [split, features(set, crop)] as const,
+      );
+      found = Object.fromEntries(entries) as Record<S, Features>;
+      cache.set(key, found);
+    }
+    return found;
+  };
+}

@@ -10,6 +10,7 @@ import {
   cropShape,
   cropWindow,
   describeCrop,
+  featureCache,
   features,
   type ImageSet,
   imageAt,
@@ -145,5 +146,24 @@ describe('crops beyond the halves of rows: left, right and windows', () => {
     expect(describeCrop('right')).toBe('right half (columns 14-27)');
     expect(describeCrop('bottom')).toBe('bottom half (rows 14-27)');
     expect(describeCrop({ rows: [3, 10], cols: [0, 28] })).toBe('window of rows 3-9, columns 0-27');
+  });
+});
+
+describe('featureCache: each crop made once, keyed by its bounds', () => {
+  it('two windows of one size get their own rows; an equal window shares the entry; named crops too', () => {
+    const train = set(3);
+    const test = set(2);
+    const of = featureCache({ train, test });
+    const upper = of({ rows: [0, 14], cols: [0, 28] });
+    const lower = of({ rows: [14, 28], cols: [0, 28] });
+    expect(upper.train.shape).toEqual(lower.train.shape);
+    expect(upper.train.x).toEqual(features(train, 'top').x);
+    expect(lower.train.x).toEqual(features(train, 'bottom').x);
+    expect(lower.test.x).toEqual(features(test, 'bottom').x);
+    expect(lower.train.x).not.toEqual(upper.train.x);
+    // The same bounds, written again: the very same arrays, not made twice.
+    expect(of({ rows: [14, 28], cols: [0, 28] })).toBe(lower);
+    expect(of('top')).toBe(of('top'));
+    expect(Object.keys(upper)).toEqual(['train', 'test']);
   });
 });

@@ -1,10 +1,8 @@
 // `fmnist crosscheck`: the custom engine against the TensorFlow.js reference, on real data,
 // for the study's six models (the comparison itself lives in @fmnist/study).
-import { cropKey, features, sliceSet } from '@fmnist/data';
+import { featureCache, sliceSet } from '@fmnist/data';
 import {
   CROSSCHECK_MODELS,
-  type Crop,
-  type CrosscheckData,
   type CrosscheckModelName,
   crosscheckEpochLine,
   crosscheckText,
@@ -58,20 +56,7 @@ export const crosscheckCommand: CommandModule = {
       options.limit !== undefined && options.limit < data.validation.count
         ? sliceSet(data.validation, 0, options.limit)
         : data.validation;
-    const cache = new Map<string, CrosscheckData>();
-    const dataFor = (crop: Crop): CrosscheckData => {
-      let found = cache.get(cropKey(crop));
-      if (!found) {
-        const train = features(data.train, crop);
-        const validation = features(validationSet, crop);
-        found = {
-          train: { x: train.x, y: train.y },
-          validation: { x: validation.x, y: validation.y },
-        };
-        cache.set(cropKey(crop), found);
-      }
-      return found;
-    };
+    const dataFor = featureCache({ train: data.train, validation: validationSet });
     // The custom engine as FMNIST_BACKEND asks, else the backend the study trains on (gpu.js
     // in its fastest mode here): the cross-check checks what the study runs.
     const { backend } = await customBackendFromEnv(context.io.env);

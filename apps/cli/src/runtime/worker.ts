@@ -6,7 +6,7 @@
  * thread or, for gpu.js's GL modes, as a child process (runtime/host.ts): the same protocol.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Features, features, type SplitName } from '@fmnist/data';
+import { cropKey, featureCache } from '@fmnist/data';
 import { loadFashionMnist } from '@fmnist/data/node';
 import {
   type Crop,
@@ -67,11 +67,7 @@ async function main(input: WorkerInput): Promise<void> {
   const { backend, detail } = await trainer.engine.describe();
   post({ type: 'backend', backend, detail });
 
-  const cache = await cropFeatures(input);
-  const sets = (crop: Crop): CropSets => {
-    const get = (split: SplitName) => cache.get(`${split}/${crop}`)!;
-    return { train: get('train'), validation: get('validation'), test: get('test') };
-  };
+  const sets = await cropFeatures(input);
   try {
     for (const job of input.jobs) {
       const model = await trainer.train(job, { seed: input.seed, sets, onEvent: post });
@@ -87,22 +83,19 @@ async function main(input: WorkerInput): Promise<void> {
 }
 
 /**
- * The float features of every crop the unit's jobs use, made once, up front: the uint8 images
- * (about 55 MB) become unreachable when this returns, so a worker holds only what it trains on.
+ * The float features of every crop the unit's jobs use, made once, up front (keyed by cropKey,
+ * so two equal windows share theirs): the uint8 images (about 55 MB) become unreachable when
+ * this returns, so a worker holds only what it trains on.
  */
-async function cropFeatures(input: WorkerInput): Promise<Map<string, Features>> {
+async function cropFeatures(input: WorkerInput): Promise<(crop: Crop) => CropSets> {
   const data = await loadFashionMnist({
     dataDir: input.dataDir,
     limit: input.limit,
     download: false,
   });
-  const cache = new Map<string, Features>();
-  for (const crop of new Set(input.jobs.map((job) => job.crop))) {
-    for (const split of ['train', 'validation', 'test'] as const) {
-      cache.set(`${split}/${crop}`, features(data[split], crop));
-    }
-  }
-  return cache;
+  const make = featureCache({ train: data.train, validation: data.validation, test: data.test });
+  const made = new Map(input.jobs.map((job) => [cropKey(job.crop), make(job.crop)]));
+  return (crop) => made.get(cropKey(crop))!;
 }
 
 unitInput()

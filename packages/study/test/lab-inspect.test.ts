@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogram, summarize, summaryLine } from '../src/inspect.js';
+import { histogram, summarize, summaryLine } from '../src/lab/inspect.js';
 
 describe('inside a layer: histograms and summaries', () => {
   it('puts every finite value in exactly one of equal bins, the maximum in the last', () => {
