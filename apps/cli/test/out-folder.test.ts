@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { canMountTmpfs, mountTmpfs, unmountAll } from '@fmnist/files/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fmnist, MAIN } from './helpers.js';
@@ -87,11 +87,17 @@ describe('--out that cannot be written is refused before training', () => {
 describe('--out replaces only what fmnist wrote', () => {
   it('a project folder with results.json, src/ and .git: `fmnist data --out .` refuses, loses nothing', async () => {
     const dir = scratch();
-    writeFileSync(join(dir, 'results.json'), '{"mine": true}');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'src', 'main.ts'), 'code');
-    mkdirSync(join(dir, '.git'));
-    writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main');
+    // A user's project: its own results.json beside its sources and its repository.
+    const project: Record<string, string> = {
+      'results.json': '{"mine": true}',
+      'package.json': '{"name": "mine"}',
+      'src/main.ts': 'code',
+      '.git/HEAD': 'ref: refs/heads/main',
+    };
+    for (const [path, text] of Object.entries(project)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
     const before = tree(dir);
     const run = spawnSync(process.execPath, [MAIN, 'data', '--limit', '100', '--out', '.'], {
       cwd: dir,
@@ -236,11 +242,11 @@ describe('--out replaces only what fmnist wrote', () => {
   });
 });
 
-afterAll(unmountAll);
-
 describe.skipIf(!canMountTmpfs)(
   'mount points and full disks (these mount tmpfs: skipped where mounting needs a root this run lacks)',
   () => {
+    afterAll(unmountAll);
+
     it('--out a mount point (a Docker volume): empty, written in place; holding a report, refused before training', async () => {
       const volume = join(scratch(), 'volume');
       mountTmpfs(volume, '8m');

@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MODEL_NAMES } from '@fmnist/study';
 import { describe, expect, it } from 'vitest';
 import { fmnist } from './helpers.js';
 
@@ -38,14 +39,8 @@ describe('fmnist run experiments/study.json is fmnist study', () => {
     const r = JSON.parse(run.stdout);
     const fromStudy: ModelJson[] = [...s.part1.models, ...s.part2.models];
     const fromRun: ModelJson[] = r.models;
-    expect(fromRun.map((m) => m.name)).toEqual([
-      'top',
-      'bottom',
-      'base',
-      'early-stopping',
-      'batch-norm',
-      'dropout',
-    ]);
+    // The study's six, in its order (the names themselves: packages/study/test/plan.test.ts).
+    expect(fromRun.map((m) => m.name)).toEqual([...MODEL_NAMES]);
     expect(fromRun.map((m) => m.name)).toEqual(fromStudy.map((m) => m.name));
     for (const [i, m] of fromRun.entries()) {
       expect(m.initialWeightsSha256).toBe(fromStudy[i]!.initialWeightsSha256);
@@ -256,36 +251,25 @@ describe('the left-vs-right report', () => {
 
 /** A valid experiment, as a user might start from, to break one thing at a time. */
 function valid() {
+  const model = (name: string, crop: string, sameInitialWeightsAs?: string) => ({
+    name,
+    crop,
+    ...(sameInitialWeightsAs ? { sameInitialWeightsAs } : {}),
+    layers: structuredClone(VALID_LAYERS),
+    optimizer: { type: 'adam' },
+    epochs: 1,
+  });
   return {
     name: 'two',
-    models: [
-      {
-        name: 'a',
-        crop: 'left',
-        layers: [
-          { type: 'dense', units: 8, activation: 'relu' },
-          { type: 'dropout', rate: 0.5 },
-          { type: 'dense', units: 10, activation: 'softmax' },
-        ],
-        optimizer: { type: 'adam' },
-        epochs: 1,
-      },
-      {
-        name: 'b',
-        crop: 'right',
-        sameInitialWeightsAs: 'a',
-        layers: [
-          { type: 'dense', units: 8, activation: 'relu' },
-          { type: 'dropout', rate: 0.5 },
-          { type: 'dense', units: 10, activation: 'softmax' },
-        ],
-        optimizer: { type: 'adam' },
-        epochs: 1,
-      },
-    ],
+    models: [model('a', 'left'), model('b', 'right', 'a')],
     comparisons: [{ models: ['a', 'b'] }],
   };
 }
+const VALID_LAYERS = [
+  { type: 'dense', units: 8, activation: 'relu' },
+  { type: 'dropout', rate: 0.5 },
+  { type: 'dense', units: 10, activation: 'softmax' },
+];
 type File = ReturnType<typeof valid> & Record<string, unknown>;
 
 const BAD: [string, (f: File) => File | string, string][] = [

@@ -436,12 +436,7 @@ function showPart1(view: Part1View) {
     }),
     table(
       ['class', 'F1 top', 'F1 bottom', 'top − bottom'],
-      view.perClass.map((r) => [
-        r.class,
-        formatNumber(r.top),
-        formatNumber(r.bottom),
-        formatNumber(r.top - r.bottom),
-      ]),
+      view.perClass.map((r) => [r.class, ...[r.top, r.bottom, r.top - r.bottom].map(formatNumber)]),
       'Per class, on the test set',
     ),
     notes,

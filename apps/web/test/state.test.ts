@@ -1,4 +1,4 @@
-import type { TrainingEvent } from '@fmnist/study/training';
+import { MODEL_NAMES, type TrainingEvent } from '@fmnist/study/training';
 import { describe, expect, it } from 'vitest';
 import {
   addEvent,
@@ -81,16 +81,7 @@ describe('the lab page: text', () => {
 describe('the lab page: runs, formulas, numbers and the cross-check line', () => {
   it('offers both parts whole, then every model', async () => {
     const { RUN_CHOICES } = await import('../src/state.js');
-    expect(RUN_CHOICES.map((r) => r.value)).toEqual([
-      'part1',
-      'part2',
-      'top',
-      'bottom',
-      'base',
-      'early-stopping',
-      'batch-norm',
-      'dropout',
-    ]);
+    expect(RUN_CHOICES.map((r) => r.value)).toEqual(['part1', 'part2', ...MODEL_NAMES]);
   });
   it('picks the formula of a layer class, Flatten for anything else', async () => {
     const { formulaFor } = await import('../src/state.js');

@@ -16,33 +16,21 @@ type Loose = any;
 
 /** A valid two-model experiment to break one field at a time. */
 function base(): Loose {
+  const model = (name: string, crop: string, extra: Record<string, string> = {}) => ({
+    name,
+    crop,
+    ...extra,
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+    optimizer: { type: 'sgd', learningRate: 0.01 },
+    epochs: 2,
+  });
   return {
     name: 'halves',
-    models: [
-      {
-        name: 'left',
-        crop: 'left',
-        layers: [
-          { type: 'dense', units: 16, activation: 'relu' },
-          { type: 'dropout', rate: 0.2 },
-          { type: 'dense', units: 10, activation: 'softmax' },
-        ],
-        optimizer: { type: 'sgd', learningRate: 0.01 },
-        epochs: 2,
-      },
-      {
-        name: 'right',
-        crop: 'right',
-        sameInitialWeightsAs: 'left',
-        layers: [
-          { type: 'dense', units: 16, activation: 'relu' },
-          { type: 'dropout', rate: 0.2 },
-          { type: 'dense', units: 10, activation: 'softmax' },
-        ],
-        optimizer: { type: 'sgd', learningRate: 0.01 },
-        epochs: 2,
-      },
-    ],
+    models: [model('left', 'left'), model('right', 'right', { sameInitialWeightsAs: 'left' })],
     comparisons: [{ models: ['left', 'right'] }],
   };
 }

@@ -32,23 +32,20 @@ export class RunClock {
   }
 
   /** The run's metadata, measured now (just before the report is written). */
-  info(run: {
-    command: string;
-    engine: string;
-    backend: string;
-    backendDetail: string;
-    seed: number;
-    lanes: number;
-    options: CommandOptions;
-    model: string | undefined;
-  }): RunInfo {
+  info(
+    run: Pick<RunInfo, 'command' | 'engine' | 'backend' | 'backendDetail' | 'seed' | 'lanes'> & {
+      options: CommandOptions;
+      model: string | undefined;
+    },
+  ): RunInfo {
+    const { command, engine, backend, backendDetail, seed, lanes } = run;
     return {
-      command: run.command,
-      engine: run.engine,
-      backend: run.backend,
-      backendDetail: run.backendDetail,
-      seed: run.seed,
-      lanes: run.lanes,
+      command,
+      engine,
+      backend,
+      backendDetail,
+      seed,
+      lanes,
       limit: run.options.limit ?? null,
       epochs: run.options.epochs ?? null,
       model: run.model ?? null,
