@@ -39,6 +39,13 @@ describe('the layer registry', () => {
         );
       });
 
+      it('counts its weights and output size from the shapes as the built layer has them', () => {
+        const layer = built();
+        const sizes = (type as LayerType).sizes(spec, 6);
+        expect(sizes.weights).toBe(layer.weights.reduce((n, w) => n + w.value.length, 0));
+        expect(sizes.outputSize).toBe(layer.outputShape.reduce((a, b) => a * b, 1));
+      });
+
       it('writes its config and reads it back to the same spec', () => {
         const config = (type as LayerType).toConfig(spec, 'x');
         expect(config.name).toBe('x');

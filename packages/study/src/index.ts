@@ -1,6 +1,6 @@
 /**
  * @fmnist/study: the Fashion-MNIST study as a library. Its six models defined once (models.ts),
- * trained on either engine through nn's one fit loop (train.ts), their results and comparisons
+ * trained on either engine through nn's one fit loop (trainer.ts), their results and comparisons
  * (results.ts), statistics over seeds (seeds.ts), the cross-check against TensorFlow.js
  * (crosscheck.ts) and explain's walk through one training step (explain/). Nothing here touches
  * files, threads, the environment or the terminal: it runs in a browser page as in Node.
@@ -24,4 +24,4 @@ export * from './models.js';
 export * from './results.js';
 export * from './run-result.js';
 export * from './seeds.js';
-export * from './train.js';
+export * from './trainer.js';

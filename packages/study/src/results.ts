@@ -30,7 +30,7 @@ import {
   part1Spec,
 } from './models.js';
 import type { Part1Seeds, Part2Seeds } from './seeds.js';
-import type { EpochLogs, TrainedModel } from './train.js';
+import type { EpochLogs, TrainedModel } from './trainer.js';
 
 export interface TestResult {
   accuracy: number;

@@ -17,7 +17,7 @@ import {
   part2Result,
 } from './results.js';
 import { type Part1Seeds, type Part2Seeds, part1Seeds, part2Seeds } from './seeds.js';
-import type { TrainedModel } from './train.js';
+import type { TrainedModel } from './trainer.js';
 
 /** Every model trained under each of several seeds: per seed, in seed order, in plan order. */
 export interface SeedRuns {

@@ -14,4 +14,4 @@ export {
 export { type Stats, stats } from './explain/stats.js';
 export { weightsSha256 } from './fingerprint.js';
 export * from './models.js';
-export * from './train.js';
+export * from './trainer.js';

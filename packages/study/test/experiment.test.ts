@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { LAYER_TYPES as REGISTERED } from '@fmnist/nn';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { experimentJobs } from '../src/experiment/jobs.js';
 import { ExperimentFileError, parseExperiment } from '../src/experiment/load.js';
-import { experimentJsonSchema } from '../src/experiment/schema.js';
+import { experimentJsonSchema, LAYER_TYPES } from '../src/experiment/schema.js';
 import { UnknownModelError } from '../src/models.js';
 
 const dir = new URL('../../../experiments/', import.meta.url);
@@ -267,5 +268,11 @@ describe('experiment files: each kind of bad file is refused with one line namin
       'my.json: models[0].epochs: epochs must be a whole number',
     );
     expect(refusal((e) => (e.models = {}))).toMatch(/^my\.json: models: /);
+  });
+});
+
+describe('the schema and the layer registry', () => {
+  it('offers every layer type the engine registers, and no other', () => {
+    expect([...LAYER_TYPES].sort()).toEqual(REGISTERED.map((t) => t.type).sort());
   });
 });

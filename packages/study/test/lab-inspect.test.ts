@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogram, summarize, summaryLine } from '../src/lab/inspect.js';
+import { distributionOf, histogram, summaryLine } from '../src/lab/inspect.js';
 
 describe('inside a layer: histograms and summaries', () => {
   it('puts every finite value in exactly one of equal bins, the maximum in the last', () => {
@@ -14,7 +14,7 @@ describe('inside a layer: histograms and summaries', () => {
     expect(histogram([], 3)).toEqual({ min: 0, max: 0, counts: [0, 0, 0] });
   });
   it('summarizes with the statistics explain prints, and the share of zeros', () => {
-    const s = summarize(Float32Array.from([0, 0, 1, 3]), 2);
+    const s = distributionOf(Float32Array.from([0, 0, 1, 3]), 2);
     expect(s.count).toBe(4);
     expect(s.stats.mean).toBe(1);
     expect(s.stats.fractionZero).toBe(0.5);

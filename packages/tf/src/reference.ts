@@ -392,11 +392,11 @@ export class TfReference {
   }
 
   private snapshotMovingStats(): tf.Tensor[][] {
-    return this.model.layers.map((layer, i) =>
+    return this.model.layers.map((layer) =>
       // getWeights() hands back the live variables; clone so later updates don't reach the copy.
-      this.spec.layers[i]?.type === 'batchNormalization'
-        ? layer.getWeights().map((t) => t.clone())
-        : [],
+      // Layers with moving statistics (BatchNormalization): the weights training changes
+      // outside the optimizer.
+      layer.nonTrainableWeights.length > 0 ? layer.getWeights().map((t) => t.clone()) : [],
     );
   }
 

@@ -393,20 +393,17 @@ export function decodeLayersModel(
 }
 
 /**
- * The weights a spec's layers hold, counted from the shapes alone (nothing allocated): Dense
- * in x units + units, BatchNormalization 4 per feature. An upper bound where a layer would not
- * build; a number past MAX_SAFE_INTEGER is as good as infinite here.
+ * The weights a spec's layers hold, counted by each layer type from the shapes alone (nothing
+ * allocated). An upper bound where a layer would not build; a number past MAX_SAFE_INTEGER is
+ * as good as infinite here.
  */
 function weightCount(spec: ModelSpec): number {
   let width = spec.inputShape.reduce((a, b) => a * b, 1);
   let count = 0;
   for (const layer of spec.layers) {
-    if (layer.type === 'dense') {
-      count += width * layer.units + (layer.useBias === false ? 0 : layer.units);
-      width = layer.units;
-    } else if (layer.type === 'batchNormalization') {
-      count += 4 * width;
-    }
+    const sizes = layerType(layer).sizes(layer, width);
+    count += sizes.weights;
+    width = sizes.outputSize;
   }
   return count;
 }

@@ -154,6 +154,7 @@ export const batchNormalizationType: LayerType<BatchNormalizationSpec> = {
       ctx,
     ),
   weightNames: () => ['gamma', 'beta', 'moving_mean', 'moving_variance'],
+  sizes: (_spec, inputSize) => ({ weights: 4 * inputSize, outputSize: inputSize }),
   toConfig: (spec, name) => ({
     axis: -1,
     momentum: spec.momentum ?? DEFAULTS.momentum,

@@ -218,6 +218,10 @@ export const denseType: LayerType<DenseSpec> = {
       spec.kernelRegularizer?.l2 ?? 0,
     ),
   weightNames: (spec) => (spec.useBias === false ? ['kernel'] : ['kernel', 'bias']),
+  sizes: (spec, inputSize) => ({
+    weights: inputSize * spec.units + (spec.useBias === false ? 0 : spec.units),
+    outputSize: spec.units,
+  }),
   toConfig: (spec, name) => ({
     units: spec.units,
     activation: spec.activation,

@@ -139,6 +139,7 @@ export const dropoutType: LayerType<DropoutSpec> = {
   loads: 'Dropout',
   build: (spec, name, inputShape, ctx) => new Dropout(name, inputShape, spec.rate, ctx),
   weightNames: () => [],
+  sizes: (_spec, inputSize) => ({ weights: 0, outputSize: inputSize }),
   toConfig: (spec, name) => ({
     rate: spec.rate,
     noise_shape: null,

@@ -43,6 +43,7 @@ export const flattenType: LayerType<FlattenSpec> = {
   loads: 'Flatten',
   build: (_spec, name, inputShape) => new Flatten(name, inputShape),
   weightNames: () => [],
+  sizes: (_spec, inputSize) => ({ weights: 0, outputSize: inputSize }),
   toConfig: (_spec, name) => ({ name, trainable: true }),
   example: { type: 'flatten' },
   fromConfig: () => ({ type: 'flatten' }),

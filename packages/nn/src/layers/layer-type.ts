@@ -33,6 +33,11 @@ export interface LayerType<S extends LayerSpec = LayerSpec> {
   build(spec: S, name: string, inputShape: readonly number[], ctx: LayerContext): Layer;
   /** Its weights' short names, in Keras order (`kernel`, `bias`). */
   weightNames(spec: S): string[];
+  /**
+   * From the shapes alone, nothing built: how many numbers its weights hold and how many
+   * values per sample it outputs, for `inputSize` values per sample in.
+   */
+  sizes(spec: S, inputSize: number): { weights: number; outputSize: number };
   /** Its config as Keras and TF.js write it into model.json (snake_case keys). */
   toConfig(spec: S, name: string): Record<string, unknown>;
   /** Its spec from a config read from a model.json; refuses what the engine cannot build. */

@@ -8,7 +8,7 @@ import { JsBackend, Rng } from '@fmnist/core';
 import { Dropout, drawDropoutMasks, Sequential } from '@fmnist/nn';
 import { GRADIENT_CHECK, gradientCheck } from '../explain/finite-differences.js';
 import type { ModelJob } from '../models.js';
-import type { CropSets } from '../train.js';
+import type { CropSets } from '../trainer.js';
 
 /** The model the page trained last, as the checks need it. */
 export interface LabModel {

@@ -8,7 +8,7 @@ import { JsBackend } from '@fmnist/core';
 import { BatchNormalization, Sequential } from '@fmnist/nn';
 import { type Stats, stats } from '../explain/stats.js';
 import type { ModelJob } from '../models.js';
-import type { CropSets } from '../train.js';
+import type { CropSets } from '../trainer.js';
 
 export interface Histogram {
   min: number;
@@ -17,7 +17,7 @@ export interface Histogram {
   counts: number[];
 }
 
-export interface Summary {
+export interface Distribution {
   stats: Stats;
   histogram: Histogram;
   count: number;
@@ -26,9 +26,9 @@ export interface Summary {
 export interface LayerView {
   name: string;
   className: string;
-  output: Summary;
-  gradOutput: Summary;
-  gradInput: Summary;
+  output: Distribution;
+  gradOutput: Distribution;
+  gradInput: Distribution;
   /** BatchNormalization: γ, β, moving mean and variance, one line each. */
   parameters: { name: string; stats: Stats }[];
 }
@@ -55,7 +55,7 @@ export function histogram(values: ArrayLike<number>, bins = 24): Histogram {
   return { min, max, counts };
 }
 
-export function summarize(values: ArrayLike<number>, bins = 24): Summary {
+export function distributionOf(values: ArrayLike<number>, bins = 24): Distribution {
   return { stats: stats(values), histogram: histogram(values, bins), count: values.length };
 }
 
@@ -92,9 +92,9 @@ export function layerInspector(
     return probe.layers.map((layer, i) => ({
       name: layer.name,
       className: layer.className,
-      output: summarize(taps.outputs[i]!),
-      gradOutput: summarize(taps.gradOutputs[i]!),
-      gradInput: summarize(taps.gradInputs[i]!),
+      output: distributionOf(taps.outputs[i]!),
+      gradOutput: distributionOf(taps.gradOutputs[i]!),
+      gradInput: distributionOf(taps.gradInputs[i]!),
       parameters:
         layer instanceof BatchNormalization
           ? [layer.gamma, layer.beta, layer.movingMean, layer.movingVariance].map((w) => ({

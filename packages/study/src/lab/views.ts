@@ -16,7 +16,7 @@ import {
   part1Result,
   part2Result,
 } from '../results.js';
-import type { CropSets, TrainedModel } from '../train.js';
+import type { CropSets, TrainedModel } from '../trainer.js';
 
 /** A trained model as the page shows it. */
 export interface TrainedModelView {
