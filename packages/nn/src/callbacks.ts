@@ -31,6 +31,12 @@ export class History {
   /** 0-based epochs that ran. */
   readonly epoch: number[] = [];
   readonly history: Record<string, number[]> = {};
+  /**
+   * Not in Keras's History: each epoch's wall-clock seconds (training and validation), and the
+   * whole fit's, the time onBatchEnd made fit wait (a paused lab page) left out of both.
+   */
+  readonly epochSeconds: number[] = [];
+  seconds = 0;
 
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);

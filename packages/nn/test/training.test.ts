@@ -86,6 +86,30 @@ describe('fit', () => {
     expect(log).toEqual(['end 0', 'released', 'end 1', 'end 2']);
   });
 
+  it('leaves the time it waited out of the epoch and fit seconds it records', async () => {
+    const { x, y } = toyData(12);
+    const model = new Sequential(tinySpec, { seed: 3, backend });
+    model.compile({ optimizer: { type: 'sgd', learningRate: 0.01 } });
+    const PAUSE_MS = 600;
+    const t0 = performance.now();
+    const history = await model.fit(x, y, {
+      epochs: 2,
+      batchSize: 4,
+      onBatchEnd: (e) =>
+        e.epoch === 1 && e.batch === 0
+          ? new Promise<void>((resolve) => setTimeout(resolve, PAUSE_MS))
+          : undefined,
+    });
+    const wall = (performance.now() - t0) / 1000;
+    expect(history.epochSeconds).toHaveLength(2);
+    // However slow the machine, the pause is in the wall time and in neither record.
+    expect(wall - history.seconds).toBeGreaterThanOrEqual((PAUSE_MS - 5) / 1000);
+    expect(history.seconds).toBeGreaterThan(0);
+    const epochs = history.epochSeconds[0]! + history.epochSeconds[1]!;
+    expect(epochs).toBeLessThanOrEqual(history.seconds);
+    expect(epochs).toBeGreaterThan(0);
+  });
+
   it('reports per-epoch running means weighted by batch size, with a short last batch', async () => {
     const { x, y } = toyData(10);
     const model = new Sequential(denseStack('toy', [2, 3], [128, 64]), { seed: 1, backend });

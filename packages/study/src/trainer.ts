@@ -189,18 +189,6 @@ async function trainBuilt(
   if (earlyStopping) callbacks.push(earlyStopping);
   const initialWeightsSha256 = await weightsSha256(built.initialWeights);
 
-  const epochSeconds: number[] = [];
-  let epochStart = 0;
-  let start = performance.now();
-  const waited = (pending: void | Promise<void>) => {
-    if (!pending) return;
-    const t0 = performance.now();
-    return pending.then(() => {
-      const ms = performance.now() - t0;
-      epochStart += ms;
-      start += ms;
-    });
-  };
   const history = await fit(built.engine, sets.train.x, sets.train.y, {
     epochs: job.epochs,
     batchSize: job.batchSize,
@@ -211,7 +199,6 @@ async function trainBuilt(
     callbacks,
     onEpochBegin: (epoch) => {
       lastBatchEvent = performance.now();
-      epochStart = lastBatchEvent;
       emit({ type: 'epoch-begin', name: job.name, epoch, epochs: job.epochs });
     },
     onBatchEnd: (e) => {
@@ -223,10 +210,10 @@ async function trainBuilt(
         name: job.name,
         progress: { ...progress(e, e.batch + 1), secondsPerStep: e.secondsPerStep, logs: e.logs },
       });
-      return waited(options.between?.());
+      // fit waits for it, and leaves the time waited out of its timings.
+      return options.between?.();
     },
     onEpochEnd: (e: EpochEvent) => {
-      epochSeconds.push((performance.now() - epochStart) / 1000);
       emit({
         type: 'epoch-end',
         name: job.name,
@@ -234,7 +221,7 @@ async function trainBuilt(
       });
     },
   });
-  const seconds = (performance.now() - start) / 1000;
+  const { seconds, epochSeconds } = history;
   const epochs = history.epoch.map((_, i) =>
     epochLogs(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[i]!]))),
   );

@@ -133,6 +133,8 @@ export async function fit(
     return logs;
   };
   engine.stopTraining = false;
+  const fitStart = performance.now();
+  let waitedTotal = 0;
 
   for (const cb of callbacks) await cb.onTrainBegin?.();
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -193,6 +195,7 @@ export async function fit(
           const waited = performance.now() - waitStart;
           start += waited;
           afterFirstStep += waited;
+          waitedTotal += waited;
         }
       }
     }
@@ -206,6 +209,7 @@ export async function fit(
     }
     const end = performance.now();
     history.record(epoch, logs);
+    history.epochSeconds.push((end - start) / 1000);
     await options.onEpochEnd?.({
       epoch,
       epochs,
@@ -218,6 +222,7 @@ export async function fit(
     if (engine.stopTraining) break;
   }
   for (const cb of callbacks) await cb.onTrainEnd?.();
+  history.seconds = (performance.now() - fitStart - waitedTotal) / 1000;
   return history;
 }
 
