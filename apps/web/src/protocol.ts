@@ -6,6 +6,7 @@ import type {
   TrainedModelView,
 } from '@fmnist/study/lab';
 import type { CrosscheckResult } from '@fmnist/study/lab/crosscheck';
+import type { BackendMeasurement } from '@fmnist/study/backend-choice';
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
 import type { WeightsSnapshot } from './weights-view.js';
 
@@ -21,22 +22,6 @@ export const LAB_BACKEND_CHOICES = [
 ] as const;
 export type LabBackendChoice = (typeof LAB_BACKEND_CHOICES)[number]['value'];
 
-/** One candidate's measurement (or why it did not start). */
-export interface BackendMeasurement {
-  /** `gpujs:gl on webgl2`, `gpujs:webasm`, ... */
-  label: string;
-  /** What runs underneath (the WebGL renderer, where the browser tells). */
-  device: string;
-  /** A WebGL drawn by the CPU (SwiftShader, llvmpipe, ...): named so the user knows. */
-  software: boolean;
-  /** The first training step, which compiles the kernels (ms). */
-  firstStepMs?: number;
-  /** The median of the next steps (ms): what decides. */
-  stepMs?: number;
-  /** Why it could not run here. */
-  error?: string;
-  chosen: boolean;
-}
 
 /** One training run as the page asks for it: like `fmnist part1/part2 [--model] --seed --limit`. */
 export interface TrainRequest {
@@ -88,3 +73,4 @@ export type FromWorker =
   | { type: 'error'; message: string };
 
 export type { CheckResult, CrosscheckResult, Part1View, Part2View };
+export type { BackendMeasurement };

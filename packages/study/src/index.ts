@@ -5,6 +5,7 @@
  * (crosscheck.ts) and explain's walk through one training step (explain/). Nothing here touches
  * files, threads, the environment or the terminal: it runs in a browser page as in Node.
  */
+export * from './backend-choice.js';
 export * from './crosscheck.js';
 export * from './crosscheck-text.js';
 export * from './experiment/jobs.js';

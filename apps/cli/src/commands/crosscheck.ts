@@ -7,11 +7,12 @@ import {
   crosscheckEpochLine,
   crosscheckText,
   runCrosscheck,
+  studyJobs,
 } from '@fmnist/study';
 import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { UsageError } from '../errors.js';
-import { customBackendFromEnv } from '../runtime/backend-env.js';
+import { customBackend, probeOf, resolveAutoBackend } from '../runtime/backend-env.js';
 import { jobsOf, readExperiment, seedFor } from '../study/experiment.js';
 
 export const crosscheckCommand: CommandModule = {
@@ -59,7 +60,14 @@ export const crosscheckCommand: CommandModule = {
     const dataFor = featureCache({ train: data.train, validation: validationSet });
     // The custom engine as FMNIST_BACKEND asks, else the backend the study trains on (gpu.js
     // in its fastest mode here): the cross-check checks what the study runs.
-    const { backend } = await customBackendFromEnv(context.io.env);
+    // FMNIST_BACKEND=auto measures the first model checked, on its first batch.
+    const first = (jobs ?? studyJobs()).find((j) => (model ? j.name === model : true))!;
+    const auto = await resolveAutoBackend(
+      context.io.env,
+      () => probeOf(first, data.train),
+      (line) => context.log(line),
+    );
+    const { backend } = await customBackend(context.io.env, auto);
     const report = await runCrosscheck(dataFor, {
       backend,
       seed: seedFor(options, experiment),

@@ -8,7 +8,6 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { ENV_BACKEND } from './backend-env.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
 
 export type Isolation = 'thread' | 'process';
@@ -24,13 +23,12 @@ export interface TrainingHost {
 }
 
 /**
- * Child processes when FMNIST_BACKEND asks for a GL mode of gpu.js (gpujs:headlessgl or
- * gpujs:gl: in Node both run on headless-gl, whose addon loads once per process) or for `auto`
- * (which may pick gpujs:gl), worker threads otherwise.
+ * Child processes for a GL mode of gpu.js (gpujs:headlessgl or gpujs:gl: in Node both run on
+ * headless-gl, whose addon loads once per process) or for `auto` left to the workers (which may
+ * pick gpujs:gl), worker threads otherwise. `backend`: the name the workers build.
  */
-export function isolationFor(env: Record<string, string | undefined>): Isolation {
-  const backend = env[ENV_BACKEND]?.trim() ?? '';
-  return /headlessgl|^gpujs:gl$|^auto$/.test(backend) ? 'process' : 'thread';
+export function isolationFor(backend: string | undefined): Isolation {
+  return /headlessgl|^gpujs:gl$|^auto$/.test(backend?.trim() ?? '') ? 'process' : 'thread';
 }
 
 const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);

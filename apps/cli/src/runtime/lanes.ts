@@ -70,6 +70,8 @@ export interface RunUnitsOptions {
   workers: number;
   /** Worker threads (default) or child processes (see runtime/host.ts, isolationFor). */
   isolation?: Isolation;
+  /** The custom engine's backend, chosen before the workers start (FMNIST_BACKEND=auto). */
+  backend?: { name: string; detail: string };
   /** Every message of every worker, with the unit it trains (errors and `done` excepted). */
   onMessage: (unit: Unit, message: WorkerMessage) => void;
   /** Where the running workers are registered so that Ctrl-C can stop them. */
@@ -92,6 +94,7 @@ export async function runUnits(units: readonly Unit[], options: RunUnitsOptions)
         jobs: unit.jobs,
         dataDir: options.dataDir,
         limit: options.limit,
+        ...(options.backend ? { backend: options.backend } : {}),
       };
       const worker = startTrainingHost(input, options.isolation ?? 'thread');
       running.add(worker);

@@ -11,6 +11,8 @@ export interface WorkerInput {
   /** Where the main thread found the data (the worker reads the same files). */
   dataDir: string;
   limit: number | undefined;
+  /** The custom engine's backend, chosen before the workers started (FMNIST_BACKEND=auto). */
+  backend?: { name: string; detail: string };
 }
 
 export type WorkerMessage =

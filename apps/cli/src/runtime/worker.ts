@@ -16,7 +16,7 @@ import {
   StudyTrainer,
   TfStudyEngine,
 } from '@fmnist/study/training';
-import { customBackendFromEnv } from './backend-env.js';
+import { customBackend } from './backend-env.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
 
 const port = parentPort;
@@ -58,8 +58,8 @@ async function studyEngine(input: WorkerInput): Promise<StudyEngine> {
     useNodeTfSettings();
     return new TfStudyEngine();
   }
-  const { backend, selection } = await customBackendFromEnv(process.env);
-  return new CustomStudyEngine(backend, selection.reason);
+  const { backend, reason } = await customBackend(process.env, input.backend);
+  return new CustomStudyEngine(backend, reason);
 }
 
 async function main(input: WorkerInput): Promise<void> {

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { TrainedModel } from '@fmnist/study';
 import type { Io } from '../context.js';
+import { ENV_BACKEND } from '../runtime/backend-env.js';
 import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
 import type { RunPlan } from '../study/run.js';
@@ -59,7 +60,8 @@ export async function runSeeds(
       dataDir: options.dataDir,
       limit: options.limit,
       workers,
-      isolation: isolationFor(options.io.env),
+      isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
+      ...(plan.backend ? { backend: plan.backend } : {}),
       ...(options.register ? { register: options.register } : {}),
       errorPrefix: (unit) => `seed ${unit.seed}: `,
       onMessage: (unit, message) => {

@@ -5,6 +5,7 @@
  */
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
 import { type Part, planJobs, studyResult } from '@fmnist/study';
+import type { BackendMeasurement } from '@fmnist/study/backend-choice';
 import {
   dataSection,
   dataSteps,
@@ -21,6 +22,7 @@ import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
+import { probeOf, resolveAutoBackend } from '../runtime/backend-env.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';
@@ -100,12 +102,24 @@ export async function executeStudy(
     let backend = '';
     let backendDetail = '';
     let lanes = 0;
+    let measured: BackendMeasurement[] | undefined;
     const attachments: ReportAttachment[] = [];
     if (jobs.length > 0) {
       scope.setStage('training');
+      // FMNIST_BACKEND=auto: measured here, once, on the first model; the workers build the winner.
+      const auto =
+        engine === 'custom' && jobs.length > 0
+          ? await resolveAutoBackend(
+              context.io.env,
+              () => probeOf(jobs[0]!, data.train),
+              (line) => context.log(line),
+            )
+          : undefined;
+      const chosen = auto && { name: auto.name, detail: auto.detail };
+      measured = auto?.measurements;
       // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.
       const training = await trainerFor(seedCountOf(options))(
-        { engine, seed, jobs },
+        { engine, seed, jobs, ...(chosen ? { backend: chosen } : {}) },
         {
           io: context.io,
           dataDir: data.location.dir,
@@ -174,7 +188,7 @@ export async function executeStudy(
       options,
       model,
     });
-    json.run = run;
+    json.run = measured ? { ...run, backendMeasurements: measured } : run;
     const document = reportDocument(TITLES[name], run, sections, json);
     // A signal during the write lets it finish (it is whole in a moment) before the run stops.
     const written = await scope.finishing(() => {

@@ -31,6 +31,7 @@ import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
+import { probeOf, resolveAutoBackend } from '../runtime/backend-env.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';
@@ -133,8 +134,18 @@ export async function executeExperiment(
     );
 
     scope.setStage('training');
+    // FMNIST_BACKEND=auto: measured here, once, on the first model; the workers build the winner.
+    const auto =
+      engine === 'custom' && jobs.length > 0
+        ? await resolveAutoBackend(
+            context.io.env,
+            () => probeOf(jobs[0]!, data.train),
+            (line) => context.log(line),
+          )
+        : undefined;
+    const chosen = auto && { name: auto.name, detail: auto.detail };
     const training = await trainerFor(seeds)(
-      { engine, seed, jobs },
+      { engine, seed, jobs, ...(chosen ? { backend: chosen } : {}) },
       {
         io: context.io,
         dataDir: data.location.dir,
@@ -197,7 +208,11 @@ export async function executeExperiment(
       options,
       model,
     });
-    json.run = { ...runInfo, file };
+    json.run = {
+      ...runInfo,
+      file,
+      ...(auto ? { backendMeasurements: auto.measurements } : {}),
+    };
     const document = reportDocument(
       experiment.title ?? experiment.name,
       runInfo,

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { EngineName, ModelJob, TrainedModel } from '@fmnist/study';
 import { cropPhrase, describeOptimizer } from '@fmnist/study/experiment';
 import type { Io } from '../context.js';
+import { ENV_BACKEND } from '../runtime/backend-env.js';
 import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
 import { ProgressRenderer } from './progress.js';
@@ -19,6 +20,8 @@ export interface RunPlan {
   engine: EngineName;
   seed: number;
   jobs: ModelJob[];
+  /** The custom engine's backend when it was chosen before (FMNIST_BACKEND=auto). */
+  backend?: { name: string; detail: string };
 }
 
 export interface TrainingRun {
@@ -70,7 +73,8 @@ export async function runTraining(
       dataDir: options.dataDir,
       limit: options.limit,
       workers,
-      isolation: isolationFor(options.io.env),
+      isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
+      ...(plan.backend ? { backend: plan.backend } : {}),
       ...(options.register ? { register: options.register } : {}),
       onMessage: (_unit, message) => {
         switch (message.type) {
