@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { JsBackend } from '@fmnist/core';
 import { CLASS_NAMES, features } from '@fmnist/data';
 import { loadFashionMnist } from '@fmnist/data/node';
+import { Sequential } from '@fmnist/nn';
 import { classificationMetrics } from '@fmnist/reports/classification';
 import { CustomStudyEngine, planJobs, StudyTrainer } from '@fmnist/study/training';
 import type { Browser } from 'playwright-core';
@@ -138,6 +139,12 @@ describe.skipIf(skipReason !== '')(
           expect(await page.textContent(id)).toMatch(/^mean -?\d/);
         const layers = await page.$$eval('#layer option', (os) => os.map((o) => o.textContent));
         expect(layers.length).toBeGreaterThanOrEqual(3);
+        // A click on a block of the network picture opens that layer in the views.
+        await page.click('[data-testid=network] .layer-block[data-layer="dense_1"]');
+        expect(await page.inputValue('#layer')).toBe('dense_1');
+        expect(await page.getAttribute('.layer-block[data-layer="dense_1"]', 'class')).toContain(
+          'selected',
+        );
         // explain's finite-difference check, on demand, on the trained weights.
         await page.click('#check');
         await page.waitForSelector('#check-result[data-passed]', { timeout: 60_000 });
@@ -281,6 +288,33 @@ describe.skipIf(skipReason !== '')(
       await page.screenshot({ path: `${KEEP}lab-auto-390x844.png`, fullPage: true });
       await page.close();
     }, 300_000);
+
+    it('draws the network of the model picked, layer by layer; a click on a block shows its formula', async () => {
+      const page = await openLab();
+      const blocks = () =>
+        page.$$eval('[data-testid=network] .layer-block', (bs) =>
+          bs.map((b) => [b.getAttribute('data-layer'), b.textContent]),
+        );
+      for (const model of ['top', 'batch-norm'] as const) {
+        await page.selectOption('#model', model);
+        const job = planJobs(['part1', 'part2'], { model })[0]!;
+        const built = new Sequential(job.spec, { backend: new JsBackend() });
+        const drawn = await blocks();
+        expect(drawn.map(([name]) => name)).toEqual(built.layers.map((l) => l.name));
+        built.layers.forEach((layer, i) => {
+          const text = drawn[i]![1]!;
+          expect(text).toContain(layer.className);
+          expect(text).toContain(`(None, ${layer.outputShape.join(', ')})`);
+          expect(text).toContain(`${layer.countParams().toLocaleString('en-US')} params`);
+        });
+      }
+      await page.click('.layer-block[data-layer="batch_normalization"]');
+      expect(await page.inputValue('#formula')).toBe('BatchNormalization');
+      expect(await page.textContent('#formula-text')).toContain('BatchNormalization');
+      mkdirSync(KEEP, { recursive: true });
+      await page.locator('section.inside').screenshot({ path: `${KEEP}lab-network.png` });
+      await page.close();
+    });
 
     it('keeps the setup in the address: a link opens the same form, and a change rewrites the link', async () => {
       const page = await openLab(

@@ -6,7 +6,7 @@
  * a new run.
  */
 import { CLASS_NAMES } from '@fmnist/data';
-import type { ModelFile } from '@fmnist/nn';
+import type { ModelFile, ModelSpec } from '@fmnist/nn';
 import type { Mistake } from '@fmnist/study/results';
 import { stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
@@ -34,6 +34,8 @@ import {
   formatNumber,
   formatSeconds,
   formulaFor,
+  labJobs,
+  networkBlocks,
   parseWhole,
   progressLine,
   queryFromSetup,
@@ -268,7 +270,7 @@ function showLayer() {
 function onLayers(next: LayerView[]) {
   const names = next.map((l) => l.name).join();
   if (names !== layers.map((l) => l.name).join()) {
-    const keep = layerSelect.value;
+    const keep = layerSelect.disabled ? pickedLayer : layerSelect.value;
     layerSelect.replaceChildren(
       ...next.map((l) => {
         const option = document.createElement('option');
@@ -279,6 +281,7 @@ function onLayers(next: LayerView[]) {
     );
     layerSelect.value = next.some((l) => l.name === keep) ? keep : (next[1]?.name ?? next[0]!.name);
     layerSelect.disabled = false;
+    markNetworkLayer();
     layers = next;
     // The layer the page picked shows its own formula, as one the user picks does.
     showFormulaOfLayer();
@@ -296,7 +299,71 @@ function showFormulaOfLayer(): void {
   }
 }
 
+/** The run in progress (its models' networks are drawn as each begins). */
+let currentRun: Run = modelSelect.value as Run;
+
+/** The network as blocks, input first; a click opens the layer here and its formula. */
+function showNetwork(spec: ModelSpec, modelName: string): void {
+  const blocks = networkBlocks(spec);
+  $('network').replaceChildren(
+    ...blocks.map((b) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'layer-block';
+      button.dataset.layer = b.name;
+      button.setAttribute('aria-label', `${b.name} (${b.className}) of ${modelName}`);
+      const line = (text: string, cls: string) =>
+        Object.assign(document.createElement('span'), { textContent: text, className: cls });
+      button.append(
+        line(b.name, 'block-name'),
+        line(b.className, 'block-class'),
+        ...(b.detail ? [line(b.detail, 'block-detail')] : []),
+        line(b.outputShape, 'block-shape'),
+        line(`${b.params.toLocaleString('en-US')} params`, 'block-params'),
+      );
+      button.addEventListener('click', () => openLayer(b.name, b.className));
+      item.append(button);
+      return item;
+    }),
+  );
+  markNetworkLayer();
+}
+
+/** The layer last clicked in the picture: the views open on it once training starts. */
+let pickedLayer = '';
+
+/** The block of the layer the views show (or, before training, the one clicked), marked. */
+function markNetworkLayer(): void {
+  const shown = layerSelect.disabled ? pickedLayer : layerSelect.value;
+  for (const el of $('network').querySelectorAll<HTMLButtonElement>('.layer-block')) {
+    el.classList.toggle('selected', el.dataset.layer === shown);
+  }
+}
+
+function openLayer(name: string, className: string): void {
+  pickedLayer = name;
+  formulaSelect.value = formulaFor(className);
+  showFormula();
+  if ([...layerSelect.options].some((o) => o.value === name)) {
+    layerSelect.value = name;
+    showLayer();
+  }
+  markNetworkLayer();
+  $('network').closest('section')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+/** Before a run: the first model the form's run would train. */
+function showPlannedNetwork(): void {
+  const run = modelSelect.value as Run;
+  const first = labJobs({ run })[0];
+  if (first) showNetwork(first.spec, first.name);
+}
+modelSelect.addEventListener('change', showPlannedNetwork);
+showPlannedNetwork();
+
 layerSelect.addEventListener('change', () => {
+  markNetworkLayer();
   showFormulaOfLayer();
   showLayer();
 });
@@ -542,6 +609,8 @@ function onMessage(data: FromWorker) {
     case 'event': {
       const event = data.event;
       if (event.type === 'model-begin') {
+        const job = labJobs({ run: currentRun }).find((j) => j.name === event.name);
+        if (job) showNetwork(job.spec, job.name);
         curves = emptyCurves();
         $('current-model').textContent = event.name;
         $('epoch-time').textContent = '–';
@@ -685,6 +754,7 @@ form.addEventListener('submit', (event) => {
     message.textContent = `The training worker failed: ${e.message}`;
     finish('failed');
   };
+  currentRun = request.run;
   worker.postMessage({ type: 'train', request });
 });
 

@@ -1,3 +1,4 @@
+import type { BackendMeasurement } from '@fmnist/study/backend-choice';
 import type {
   CheckResult,
   LayerView,
@@ -6,7 +7,6 @@ import type {
   TrainedModelView,
 } from '@fmnist/study/lab';
 import type { CrosscheckResult } from '@fmnist/study/lab/crosscheck';
-import type { BackendMeasurement } from '@fmnist/study/backend-choice';
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
 import type { WeightsSnapshot } from './weights-view.js';
 
@@ -21,7 +21,6 @@ export const LAB_BACKEND_CHOICES = [
   { value: 'gpujs:cpu', label: 'gpujs:cpu' },
 ] as const;
 export type LabBackendChoice = (typeof LAB_BACKEND_CHOICES)[number]['value'];
-
 
 /** One training run as the page asks for it: like `fmnist part1/part2 [--model] --seed --limit`. */
 export interface TrainRequest {
@@ -72,5 +71,4 @@ export type FromWorker =
   | { type: 'crosscheck'; result: CrosscheckResult }
   | { type: 'error'; message: string };
 
-export type { CheckResult, CrosscheckResult, Part1View, Part2View };
-export type { BackendMeasurement };
+export type { BackendMeasurement, CheckResult, CrosscheckResult, Part1View, Part2View };

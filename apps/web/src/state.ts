@@ -3,8 +3,24 @@
  * (per batch and per epoch), the best epoch as the report marks it, and the numbers as the
  * page writes them.
  */
-import { LAYER_TYPES, LOSS_FORMULA, layerTypeOfKerasClass, OPTIMIZER_FORMULA } from '@fmnist/nn';
-import { type EpochLogs, MODEL_NAMES, type TrainingEvent } from '@fmnist/study/training';
+import { JsBackend } from '@fmnist/core';
+import {
+  LAYER_TYPES,
+  LOSS_FORMULA,
+  layerTypeOfKerasClass,
+  type ModelSpec,
+  OPTIMIZER_FORMULA,
+  Sequential,
+} from '@fmnist/nn';
+import {
+  type EpochLogs,
+  MODEL_NAMES,
+  type ModelJob,
+  type Part,
+  planJobs,
+  type TrainingEvent,
+} from '@fmnist/study/training';
+import type { Run } from './protocol.js';
 
 export interface Curves {
   /** Batch curves: x is the epoch as a fraction (1.5 = half-way through epoch 2). */
@@ -179,4 +195,44 @@ export function queryFromSetup(setup: Setup): string {
     if (value !== undefined) query.set(field, value);
   }
   return `?${query.toString()}`;
+}
+
+/** The jobs of a run, as `fmnist part1`, `part2` or `--model NAME` plans them. */
+export function labJobs(request: { run: Run; epochs?: number }): ModelJob[] {
+  const { run, epochs } = request;
+  if (run === 'part1') return planJobs(['part1'], { epochs });
+  const parts: Part[] = run === 'part2' ? ['part2'] : ['part1', 'part2'];
+  return planJobs(parts, { epochs, ...(run === 'part2' ? {} : { model: run }) });
+}
+
+/** One layer of the network picture: a block with its name, what it is, its shape and size. */
+export interface NetworkBlock {
+  name: string;
+  className: string;
+  /** `128 units, relu`, `rate 0.5`, or empty. */
+  detail: string;
+  /** As Keras's summary writes it: `(None, 128)`. */
+  outputShape: string;
+  params: number;
+}
+
+/** The model a spec builds, layer by layer, as the page draws it (built on the js backend). */
+export function networkBlocks(spec: ModelSpec): NetworkBlock[] {
+  const model = new Sequential(spec, { backend: new JsBackend() });
+  return model.layers.map((layer, i) => {
+    const s = spec.layers[i]!;
+    const detail =
+      s.type === 'dense'
+        ? `${s.units} units, ${s.activation ?? 'linear'}`
+        : s.type === 'dropout'
+          ? `rate ${s.rate}`
+          : '';
+    return {
+      name: layer.name,
+      className: layer.className,
+      detail,
+      outputShape: `(None, ${layer.outputShape.join(', ')})`,
+      params: layer.countParams(),
+    };
+  });
 }

@@ -29,13 +29,12 @@ import {
   type BuiltModel,
   CustomStudyEngine,
   type ModelJob,
-  type Part,
-  planJobs,
   StudyTrainer,
   type TrainedModel,
 } from '@fmnist/study/training';
 import { chooseLabBackend } from './backend-choice.js';
 import type { FromWorker, ToWorker, TrainRequest } from './protocol.js';
+import { labJobs } from './state.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) =>
@@ -103,19 +102,12 @@ async function crosscheck() {
 
 // --- training ----------------------------------------------------------------------------------
 
-function jobsFor(request: TrainRequest): ModelJob[] {
-  const parts: Part[] = request.run === 'part2' ? ['part2'] : ['part1', 'part2'];
-  if (request.run === 'part1') return planJobs(['part1'], { epochs: request.epochs });
-  if (request.run === 'part2') return planJobs(parts, { epochs: request.epochs });
-  return planJobs(parts, { model: request.run, epochs: request.epochs });
-}
-
 async function train(request: TrainRequest): Promise<void> {
   post({ type: 'status', text: 'fetching and unpacking Fashion-MNIST…' });
   // The same checks, split and limit as the Node loader (packages/data/src/load.ts).
   const data = await loadFashionMnistFrom(fetchFile, { limit: request.limit });
   const { test } = data;
-  const jobs = jobsFor(request);
+  const jobs = labJobs(request);
   const setsFor = featureCache({ train: data.train, validation: data.validation, test });
 
   post({

@@ -157,3 +157,25 @@ describe('the setup in the page address', () => {
     });
   });
 });
+
+describe('the network picture', () => {
+  it('one block per layer of the run’s first model, with its shape and its parameters', async () => {
+    const { labJobs, networkBlocks } = await import('../src/state.js');
+    const [top] = labJobs({ run: 'part1' });
+    const blocks = networkBlocks(top!.spec);
+    expect(blocks.map((b) => `${b.name} ${b.className} ${b.outputShape} ${b.params}`)).toEqual([
+      'flatten Flatten (None, 392) 0',
+      'dense Dense (None, 128) 50304',
+      'dense_1 Dense (None, 64) 8256',
+      'dense_2 Dense (None, 10) 650',
+    ]);
+    expect(blocks[1]!.detail).toBe('128 units, relu');
+    expect(blocks[3]!.detail).toBe('10 units, softmax');
+    const dropout = networkBlocks(labJobs({ run: 'dropout' })[0]!.spec);
+    expect(dropout.filter((b) => b.className === 'Dropout').map((b) => b.detail)).toEqual([
+      'rate 0.5',
+      'rate 0.5',
+      'rate 0.5',
+    ]);
+  });
+});
