@@ -4,7 +4,14 @@
 // same seed and subset; screenshots at a laptop's and a phone's viewport are kept in
 // .test-results/ to look at. Also: a port in use and missing data, one line each.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +22,7 @@ import { loadFashionMnist } from '@fmnist/data/node';
 import { Sequential } from '@fmnist/nn';
 import { classificationMetrics } from '@fmnist/reports/classification';
 import { CustomStudyEngine, planJobs, StudyTrainer } from '@fmnist/study/training';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, fmnist, launchChromium, MAIN } from './helpers.js';
 
@@ -41,6 +48,19 @@ function startLab(): Promise<{ child: ChildProcess; url: string; stderr: () => s
     });
     child.on('exit', (code) => reject(new Error(`fmnist lab exited (${code}): ${stderr}`)));
   });
+}
+
+/** Clicks the editor's download button; the file's path (or, with `text`, its text). */
+async function download(page: Page, dir: string): Promise<string>;
+async function download(page: Page, dir: string, text: true): Promise<string>;
+async function download(page: Page, dir: string, text = false): Promise<string> {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid=download-experiment]'),
+  ]);
+  const path = join(dir, file.suggestedFilename());
+  await file.saveAs(path);
+  return text ? readFileSync(path, 'utf8') : path;
 }
 
 /** What Node's js backend gets for the same job, seed and subset. */
@@ -315,6 +335,102 @@ describe.skipIf(skipReason !== '')(
       await page.locator('section.inside').screenshot({ path: `${KEEP}lab-network.png` });
       await page.close();
     });
+
+    it('edits your own model, checked as fmnist run checks a file; its link and its file give fmnist run the same numbers', async () => {
+      const page = await openLab('?model=dropout&seed=5&limit=1000&backend=gpujs%3Awebasm');
+      await page.selectOption('#model', 'experiment');
+      // It starts from the model the form showed: dropout's three Dense and three Dropout.
+      expect(await page.isVisible('[data-testid=editor]')).toBe(true);
+      expect(await page.isVisible('#epochs')).toBe(false);
+      expect(await page.inputValue('[data-testid=editor-name]')).toBe('my-dropout');
+      expect(await page.$$eval('.editor-layer', (ls) => ls.length)).toBe(7);
+      // Break it: the page says what `fmnist run` says of the same file, and will not train.
+      const units = page.locator('[data-testid=editor-layer-0] input').first();
+      await units.fill('0');
+      const pageError = (await page.textContent('[data-testid=editor-error]')) ?? '';
+      expect(pageError).toBe(
+        'the lab’s experiment: models[0].layers[0].units: units must be at least 1',
+      );
+      expect(await page.isDisabled('#train')).toBe(true);
+      const dir = mkdtempSync(join(tmpdir(), 'lab-editor-'));
+      const broken = await download(page, dir);
+      const refused = await fmnist(['run', broken, '--out', join(dir, 'out')]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.trim()).toBe(
+        `fmnist: ${pageError.replace('the lab’s experiment', broken)}`,
+      );
+      // Now a model of one's own: 32 units, a layer removed, one added and moved, RMSprop.
+      await units.fill('32');
+      expect(await page.textContent('[data-testid=editor-error]')).toBe('');
+      await page.click('[aria-label="remove layer 2"]');
+      await page.click('[data-testid=add-layer]');
+      await page.selectOption('[aria-label="layer 6 type"]', 'batchNormalization');
+      await page.click('[aria-label="move layer 6 up"]');
+      await page.selectOption('[data-testid=editor-optimizer]', 'rmsprop');
+      await page.fill('[data-testid=editor-epochs]', '1');
+      await page.fill('[data-testid=editor-name]', 'mine');
+      expect(await page.textContent('[data-testid=editor-error]')).toBe('');
+      const drawn = await page.$$eval('[data-testid=network] .layer-block', (bs) =>
+        bs.map((b) => b.getAttribute('data-layer')),
+      );
+      expect(drawn).toEqual([
+        'flatten',
+        'dense',
+        'dense_1',
+        'dropout',
+        'dense_2',
+        'batch_normalization',
+        'dropout_1',
+        'dense_3',
+      ]);
+      // The address holds it all: a link opens the same model.
+      const link = page.url();
+      expect(new URL(link).searchParams.get('model')).toBe('experiment');
+      const file = await download(page, dir);
+      const again = await browser.newPage();
+      await again.goto(link);
+      expect(await again.textContent('#message')).toBe('');
+      expect(await again.inputValue('[data-testid=editor-name]')).toBe('mine');
+      expect(await download(again, mkdtempSync(join(tmpdir(), 'lab-editor-again-')), true)).toBe(
+        readFileSync(file, 'utf8'),
+      );
+      await again.close();
+      // Trained here on WebAssembly, and by `fmnist run` on the downloaded file: the same numbers.
+      await page.click('#train');
+      await page.waitForFunction(RUN_ENDED, null, { timeout: 240_000 });
+      expect(await page.textContent('#message')).toBe('');
+      expect(await page.textContent('#backend')).toBe('gpujs:webasm');
+      const accuracy = Number(await page.getAttribute('#accuracy', 'data-value'));
+      const run = await fmnist(
+        ['run', file, '--limit', '1000', '--no-explain', '--json', '--out', join(dir, 'run')],
+        { FMNIST_BACKEND: 'gpujs:webasm', FASHION_MNIST_DIR: DATA_DIR },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const [model] = JSON.parse(run.stdout).models;
+      expect(model.name).toBe('mine');
+      expect(model.test.accuracy).toBe(accuracy);
+      console.log(`lab editor: page and fmnist run on ${file}: test accuracy ${accuracy}`);
+      // An experiment file opened in the page: all its models, each one to edit; a broken file
+      // is refused with the line `fmnist run` prints, and the editor keeps what it had.
+      const widths = fileURLToPath(new URL('../../../experiments/widths.json', import.meta.url));
+      await page.setInputFiles('#open-experiment', widths);
+      await page.waitForSelector('[data-testid=editor-model]');
+      expect(await page.$$eval('[data-testid=editor-model] option', (os) => os.length)).toBe(3);
+      expect(await page.textContent('#message')).toBe('');
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, '{ "name": "x", "models": [] }');
+      await page.setInputFiles('#open-experiment', bad);
+      await page.waitForFunction("document.querySelector('#message').textContent !== ''");
+      const opened = await fmnist(['run', bad]);
+      // The page knows the file by its name; the CLI by the path it was given.
+      expect(`fmnist: ${await page.textContent('#message')}`).toBe(
+        opened.stderr.trim().replace(bad, 'bad.json'),
+      );
+      expect(await page.$$eval('[data-testid=editor-model] option', (os) => os.length)).toBe(3);
+      mkdirSync(KEEP, { recursive: true });
+      await page.screenshot({ path: `${KEEP}lab-editor-1280x800.png`, fullPage: true });
+      await page.close();
+    }, 300_000);
 
     it('keeps the setup in the address: a link opens the same form, and a change rewrites the link', async () => {
       const page = await openLab(

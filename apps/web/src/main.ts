@@ -7,12 +7,20 @@
  */
 import { CLASS_NAMES } from '@fmnist/data';
 import type { ModelFile, ModelSpec } from '@fmnist/nn';
+import type { Experiment } from '@fmnist/study/experiment';
 import type { Mistake } from '@fmnist/study/results';
-import { stats } from '@fmnist/study/training';
+import { MODEL_NAMES, type ModelName, stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
 import { type Histogram, type LayerView, summaryLine } from '@fmnist/study/lab';
+import {
+  decodeExperiment,
+  encodeExperiment,
+  experimentFileText,
+  fromStudyModel,
+} from './editor.js';
+import { ExperimentEditor } from './editor-view.js';
 import {
   type BackendMeasurement,
   type CrosscheckResult,
@@ -46,6 +54,8 @@ import {
 import { statsLine, unitImage, type WeightsSnapshot } from './weights-view.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+/** The address the page was opened with, read before the form rewrites it. */
+const openedWith = location.search;
 const form = $<HTMLFormElement>('controls');
 const modelSelect = $<HTMLSelectElement>('model');
 const trainButton = $<HTMLButtonElement>('train');
@@ -55,6 +65,10 @@ const checkButton = $<HTMLButtonElement>('check');
 const crosscheckButton = $<HTMLButtonElement>('crosscheck');
 const layerSelect = $<HTMLSelectElement>('layer');
 const message = $<HTMLParagraphElement>('message');
+/** The training worker of the run in progress, or of the last run (it holds the model). */
+let worker: Worker | null = null;
+/** The layer last clicked in the network picture: the views open on it once training starts. */
+let pickedLayer = '';
 
 for (const { value, label } of RUN_CHOICES) {
   const option = document.createElement('option');
@@ -87,7 +101,13 @@ for (const field of SETUP_FIELDS) {
 }
 function keepSetupInAddress(): void {
   const setup = Object.fromEntries(SETUP_FIELDS.map((f) => [f, setupInputs[f].value]));
-  history.replaceState(null, '', queryFromSetup(setup));
+  // Your own model travels whole in the address, so a link opens the very same setup.
+  const own = modelSelect.value === 'experiment' ? editor?.state.edited : undefined;
+  history.replaceState(
+    null,
+    '',
+    `${queryFromSetup(setup)}${own ? `&experiment=${encodeExperiment(own)}` : ''}`,
+  );
 }
 for (const field of SETUP_FIELDS) {
   setupInputs[field].addEventListener('input', keepSetupInAddress);
@@ -301,6 +321,74 @@ function showFormulaOfLayer(): void {
 
 /** The run in progress (its models' networks are drawn as each begins). */
 let currentRun: Run = modelSelect.value as Run;
+let currentExperiment: Experiment | undefined;
+
+// --- your own model: the experiment editor ------------------------------------------------------
+
+const editorSection = $('editor');
+const experimentBar = $('experiment-bar');
+/** The study model the form showed last: the editor starts from it until it is edited. */
+let startFrom: ModelName = (MODEL_NAMES as readonly string[]).includes(modelSelect.value)
+  ? modelSelect.value
+  : 'top';
+let editorTouched = false;
+let editor: ExperimentEditor | undefined;
+editor = new ExperimentEditor(editorSection, fromStudyModel(startFrom), (state) => {
+  if (modelSelect.value !== 'experiment') return;
+  editorTouched = true;
+  trainButton.disabled = state.experiment === undefined || worker !== null;
+  if (state.experiment) showExperimentNetwork(state.experiment);
+  keepSetupInAddress();
+});
+editorTouched = false;
+const linkedExperiment = new URLSearchParams(openedWith).get('experiment');
+if (linkedExperiment !== null && modelSelect.value === 'experiment') {
+  const decoded = decodeExperiment(linkedExperiment);
+  if ('error' in decoded) message.textContent = decoded.error;
+  else {
+    editor.set(decoded.experiment);
+    editorTouched = true;
+  }
+}
+
+function showExperimentNetwork(experiment: Experiment): void {
+  const first = labJobs({ run: 'experiment', experiment })[0];
+  if (first) showNetwork(first.spec, first.name);
+}
+
+/** The form for the run picked: the editor for your own model, the epochs field otherwise. */
+function showRunForm(): void {
+  const own = modelSelect.value === 'experiment';
+  if (!own && (MODEL_NAMES as readonly string[]).includes(modelSelect.value))
+    startFrom = modelSelect.value;
+  if (own && !editorTouched) editor?.set(fromStudyModel(startFrom));
+  editorSection.hidden = !own;
+  experimentBar.hidden = !own;
+  $('epochs-field').hidden = own;
+  trainButton.disabled = (own && !editor?.state.experiment) || worker !== null;
+}
+modelSelect.addEventListener('change', showRunForm);
+
+$<HTMLInputElement>('open-experiment').addEventListener('change', async (event) => {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (!file || !editor) return;
+  const error = editor.open(await file.text(), file.name);
+  message.textContent = error ?? '';
+  if (!error) editorTouched = true;
+  input.value = '';
+});
+
+$('download-experiment').addEventListener('click', () => {
+  if (!editor) return;
+  const seed = parseWhole($<HTMLInputElement>('seed').value, 'The seed', 0, 2 ** 32 - 1);
+  const text = experimentFileText(editor.state.edited, 'value' in seed ? seed.value : undefined);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  link.download = `${editor.state.edited.name || 'experiment'}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+});
 
 /** The network as blocks, input first; a click opens the layer here and its formula. */
 function showNetwork(spec: ModelSpec, modelName: string): void {
@@ -330,9 +418,6 @@ function showNetwork(spec: ModelSpec, modelName: string): void {
   markNetworkLayer();
 }
 
-/** The layer last clicked in the picture: the views open on it once training starts. */
-let pickedLayer = '';
-
 /** The block of the layer the views show (or, before training, the one clicked), marked. */
 function markNetworkLayer(): void {
   const shown = layerSelect.disabled ? pickedLayer : layerSelect.value;
@@ -356,10 +441,12 @@ function openLayer(name: string, className: string): void {
 /** Before a run: the first model the form's run would train. */
 function showPlannedNetwork(): void {
   const run = modelSelect.value as Run;
-  const first = labJobs({ run })[0];
+  const experiment = run === 'experiment' ? editor?.state.experiment : undefined;
+  const first = labJobs({ run, ...(experiment ? { experiment } : {}) })[0];
   if (first) showNetwork(first.spec, first.name);
 }
 modelSelect.addEventListener('change', showPlannedNetwork);
+showRunForm();
 showPlannedNetwork();
 
 layerSelect.addEventListener('change', () => {
@@ -568,8 +655,6 @@ function showCrosscheck(r: CrosscheckResult) {
   crosscheckButton.disabled = false;
 }
 
-let worker: Worker | null = null;
-
 /** idle (nothing or a finished run), running, or paused between two batches. */
 function setState(state: 'idle' | 'running' | 'paused') {
   trainButton.disabled = state === 'running';
@@ -609,7 +694,10 @@ function onMessage(data: FromWorker) {
     case 'event': {
       const event = data.event;
       if (event.type === 'model-begin') {
-        const job = labJobs({ run: currentRun }).find((j) => j.name === event.name);
+        const job = labJobs({
+          run: currentRun,
+          ...(currentExperiment ? { experiment: currentExperiment } : {}),
+        }).find((j) => j.name === event.name);
         if (job) showNetwork(job.spec, job.name);
         curves = emptyCurves();
         $('current-model').textContent = event.name;
@@ -687,10 +775,16 @@ function onMessage(data: FromWorker) {
 function readRequest(): TrainRequest | string {
   const seed = parseWhole($<HTMLInputElement>('seed').value, 'The seed', 0, 2 ** 32 - 1);
   const limit = parseWhole($<HTMLInputElement>('limit').value, 'Training images', 1, 50_000);
-  const epochs = parseWhole($<HTMLInputElement>('epochs').value, 'Epochs', 1, 100);
+  const own = modelSelect.value === 'experiment';
+  // Your own model's epochs are its own (the editor's), as in an experiment file.
+  const epochs = own
+    ? { value: 1 }
+    : parseWhole($<HTMLInputElement>('epochs').value, 'Epochs', 1, 100);
   for (const r of [seed, limit, epochs]) if ('error' in r) return r.error;
+  if (own && !editor?.state.experiment) return editor?.state.error ?? 'Your model does not check.';
   return {
     run: modelSelect.value as Run,
+    ...(own ? { experiment: editor!.state.experiment! } : {}),
     seed: (seed as { value: number }).value,
     limit: (limit as { value: number }).value,
     epochs: (epochs as { value: number }).value,
@@ -755,6 +849,7 @@ form.addEventListener('submit', (event) => {
     finish('failed');
   };
   currentRun = request.run;
+  currentExperiment = request.experiment;
   worker.postMessage({ type: 'train', request });
 });
 

@@ -1,4 +1,5 @@
 import type { BackendMeasurement } from '@fmnist/study/backend-choice';
+import type { Experiment } from '@fmnist/study/experiment';
 import type {
   CheckResult,
   LayerView,
@@ -11,7 +12,7 @@ import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/train
 import type { WeightsSnapshot } from './weights-view.js';
 
 /** A run: one of the study's models, Part 1's pair (top, then bottom) or all four of Part 2. */
-export type Run = ModelName | 'part1' | 'part2';
+export type Run = ModelName | 'part1' | 'part2' | 'experiment';
 
 /** What the page's form offers: measure and pick, or one mode. */
 export const LAB_BACKEND_CHOICES = [
@@ -25,6 +26,8 @@ export type LabBackendChoice = (typeof LAB_BACKEND_CHOICES)[number]['value'];
 /** One training run as the page asks for it: like `fmnist part1/part2 [--model] --seed --limit`. */
 export interface TrainRequest {
   run: Run;
+  /** For `run: 'experiment'`: the edited experiment, checked; its models carry their epochs. */
+  experiment?: Experiment;
   seed: number;
   /** Training images (the first N of the 50,000), like --limit. */
   limit: number;

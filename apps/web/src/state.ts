@@ -12,6 +12,7 @@ import {
   OPTIMIZER_FORMULA,
   Sequential,
 } from '@fmnist/nn';
+import { type Experiment, experimentJobs } from '@fmnist/study/experiment';
 import {
   type EpochLogs,
   MODEL_NAMES,
@@ -110,6 +111,7 @@ export const RUN_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'part1', label: 'Part 1: top, then bottom' },
   { value: 'part2', label: 'Part 2: all four models' },
   ...MODEL_NAMES.map((m) => ({ value: m, label: m })),
+  { value: 'experiment', label: 'your own (edit it below)' },
 ];
 
 /**
@@ -198,8 +200,14 @@ export function queryFromSetup(setup: Setup): string {
 }
 
 /** The jobs of a run, as `fmnist part1`, `part2` or `--model NAME` plans them. */
-export function labJobs(request: { run: Run; epochs?: number }): ModelJob[] {
+export function labJobs(request: {
+  run: Run;
+  epochs?: number;
+  experiment?: Experiment;
+}): ModelJob[] {
   const { run, epochs } = request;
+  // An experiment's models carry their own epochs, as `fmnist run FILE` trains them.
+  if (run === 'experiment') return request.experiment ? experimentJobs(request.experiment) : [];
   if (run === 'part1') return planJobs(['part1'], { epochs });
   const parts: Part[] = run === 'part2' ? ['part2'] : ['part1', 'part2'];
   return planJobs(parts, { epochs, ...(run === 'part2' ? {} : { model: run }) });

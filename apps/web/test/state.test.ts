@@ -81,7 +81,12 @@ describe('the lab page: text', () => {
 describe('the lab page: runs, formulas, numbers and the cross-check line', () => {
   it('offers both parts whole, then every model', async () => {
     const { RUN_CHOICES } = await import('../src/state.js');
-    expect(RUN_CHOICES.map((r) => r.value)).toEqual(['part1', 'part2', ...MODEL_NAMES]);
+    expect(RUN_CHOICES.map((r) => r.value)).toEqual([
+      'part1',
+      'part2',
+      ...MODEL_NAMES,
+      'experiment',
+    ]);
   });
   it('picks the formula of a layer class, Flatten for anything else', async () => {
     const { formulaFor } = await import('../src/state.js');
