@@ -432,6 +432,54 @@ describe.skipIf(skipReason !== '')(
       await page.close();
     }, 300_000);
 
+    it('steps one batch at a time, layer by layer, as fmnist explain walks it; TF.js beside it on demand', async () => {
+      const page = await openLab('?model=top&seed=42&limit=1000');
+      const stepped = async (n: number) => {
+        await page.click('[data-testid=step]');
+        await page.waitForFunction(
+          `document.querySelector('[data-testid=step-summary]').dataset.step === '${n}' || document.querySelector('#message').textContent !== ''`,
+          null,
+          { timeout: 120_000 },
+        );
+        expect(await page.textContent('#message')).toBe('');
+        return (await page.textContent('[data-testid=step-summary]')) ?? '';
+      };
+      const first = await stepped(1);
+      expect(first).toMatch(
+        /^Step 1 of top from its seeded initial weights: loss \d\.\d{4}, \d+ of 32 right before the update; finite-difference check passed; TensorFlow\.js not asked\.$/,
+      );
+      const text = (await page.textContent('[data-testid=step-text]')) ?? '';
+      for (const part of [
+        '== Forward',
+        '== Loss ==',
+        '== Backward',
+        '== Update ==',
+        '== Checks ==',
+      ])
+        expect(text).toContain(part);
+      // The very step `fmnist explain` takes: the same batch, weights and loss.
+      const explain = await fmnist(['explain', '--model', 'top', '--no-reference', '--json'], {
+        FASHION_MNIST_DIR: DATA_DIR,
+      });
+      expect(explain.code, explain.stderr).toBe(0);
+      const loss = JSON.parse(explain.stdout).loss.value as number;
+      expect(first).toContain(`loss ${loss.toFixed(4)},`);
+      // On from there: a second step starts where the first left the weights.
+      const second = await stepped(2);
+      expect(second).toMatch(/^Step 2 of top from its seeded initial weights and the steps after/);
+      expect(second).not.toContain(`loss ${loss.toFixed(4)},`);
+      // TF.js beside it, on demand.
+      await page.check('#step-reference');
+      const third = await stepped(3);
+      expect(third).toContain(
+        'TensorFlow.js took the same step, within the cross-check’s tolerances',
+      );
+      expect(await page.getAttribute('[data-testid=step-summary]', 'data-passed')).toBe('true');
+      mkdirSync(KEEP, { recursive: true });
+      await page.locator('section.step').screenshot({ path: `${KEEP}lab-step.png` });
+      await page.close();
+    }, 300_000);
+
     it('keeps the setup in the address: a link opens the same form, and a change rewrites the link', async () => {
       const page = await openLab(
         '?model=dropout&seed=7&limit=1500&epochs=2&backend=gpujs%3Awebasm',

@@ -8,6 +8,7 @@
 import { CLASS_NAMES } from '@fmnist/data';
 import type { ModelFile, ModelSpec } from '@fmnist/nn';
 import type { Experiment } from '@fmnist/study/experiment';
+import type { StepView } from '@fmnist/study/lab/step';
 import type { Mistake } from '@fmnist/study/results';
 import { MODEL_NAMES, type ModelName, stats } from '@fmnist/study/training';
 import uPlot from 'uplot';
@@ -64,6 +65,7 @@ const resumeButton = $<HTMLButtonElement>('resume');
 const checkButton = $<HTMLButtonElement>('check');
 const crosscheckButton = $<HTMLButtonElement>('crosscheck');
 const layerSelect = $<HTMLSelectElement>('layer');
+const stepButton = $<HTMLButtonElement>('step');
 const message = $<HTMLParagraphElement>('message');
 /** The training worker of the run in progress, or of the last run (it holds the model). */
 let worker: Worker | null = null;
@@ -656,7 +658,11 @@ function showCrosscheck(r: CrosscheckResult) {
 }
 
 /** idle (nothing or a finished run), running, or paused between two batches. */
+let runState: 'idle' | 'running' | 'paused' = 'idle';
 function setState(state: 'idle' | 'running' | 'paused') {
+  runState = state;
+  // A step between the batches of a run would not be the run's: Step waits for its end.
+  stepButton.disabled = state !== 'idle';
   trainButton.disabled = state === 'running';
   stopButton.disabled = state !== 'running';
   resumeButton.disabled = state !== 'paused';
@@ -765,6 +771,9 @@ function onMessage(data: FromWorker) {
       checkButton.disabled = false;
       break;
     }
+    case 'step':
+      showStep(data.view);
+      break;
     case 'error':
       message.textContent = `Training failed: ${data.message}`;
       finish('failed');
@@ -841,6 +850,14 @@ form.addEventListener('submit', (event) => {
   $('epoch-time').textContent = '–';
   redraw();
   setState('running');
+  startWorker();
+  currentRun = request.run;
+  currentExperiment = request.experiment;
+  worker!.postMessage({ type: 'train', request });
+});
+
+/** A fresh training worker (the last one, and the model it held, let go). */
+function startWorker(): Worker {
   worker?.terminate();
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
@@ -848,10 +865,43 @@ form.addEventListener('submit', (event) => {
     message.textContent = `The training worker failed: ${e.message}`;
     finish('failed');
   };
-  currentRun = request.run;
-  currentExperiment = request.experiment;
-  worker.postMessage({ type: 'train', request });
+  return worker;
+}
+
+// --- one step at a time ----------------------------------------------------------------------
+
+stepButton.addEventListener('click', () => {
+  const request = readRequest();
+  if (typeof request === 'string') {
+    message.textContent = request;
+    return;
+  }
+  message.textContent = '';
+  stepButton.disabled = true;
+  $('step-summary').textContent = 'taking one step…';
+  delete $('step-summary').dataset.step;
+  const reference = $<HTMLInputElement>('step-reference').checked;
+  (worker ?? startWorker()).postMessage({ type: 'step', request, reference });
 });
+
+function showStep(view: StepView): void {
+  const from = view.from === 'trained' ? 'the trained weights' : 'its seeded initial weights';
+  const tf =
+    view.referenceOk === null
+      ? 'TensorFlow.js not asked'
+      : view.referenceOk
+        ? 'TensorFlow.js took the same step, within the cross-check’s tolerances'
+        : 'TensorFlow.js DIFFERS beyond the tolerances';
+  const summary = $('step-summary');
+  summary.textContent =
+    `Step ${view.step} of ${view.model} from ${from}${view.step > 1 ? ' and the steps after' : ''}: ` +
+    `loss ${view.loss.toFixed(4)}, ${view.correct} of ${view.batch} right before the update; ` +
+    `finite-difference check ${view.gradientCheckOk ? 'passed' : 'FAILED'}; ${tf}.`;
+  summary.dataset.step = String(view.step);
+  summary.dataset.passed = String(view.gradientCheckOk && view.referenceOk !== false);
+  $('step-text').textContent = view.text;
+  stepButton.disabled = runState !== 'idle';
+}
 
 checkButton.addEventListener('click', () => {
   if (!worker) return;

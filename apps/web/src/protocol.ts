@@ -8,6 +8,7 @@ import type {
   TrainedModelView,
 } from '@fmnist/study/lab';
 import type { CrosscheckResult } from '@fmnist/study/lab/crosscheck';
+import type { StepView } from '@fmnist/study/lab/step';
 import type { ModelName, TrainedModel, TrainingEvent } from '@fmnist/study/training';
 import type { WeightsSnapshot } from './weights-view.js';
 
@@ -41,7 +42,9 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'check' }
-  | { type: 'crosscheck' };
+  | { type: 'crosscheck' }
+  /** One training step, explained; `reference`: TF.js takes the same step beside it. */
+  | { type: 'step'; request: TrainRequest; reference: boolean };
 
 export type FromWorker =
   | { type: 'status'; text: string }
@@ -72,6 +75,7 @@ export type FromWorker =
   | { type: 'done'; seconds: number }
   | { type: 'check'; result: CheckResult }
   | { type: 'crosscheck'; result: CrosscheckResult }
+  | { type: 'step'; view: StepView }
   | { type: 'error'; message: string };
 
 export type { BackendMeasurement, CheckResult, CrosscheckResult, Part1View, Part2View };

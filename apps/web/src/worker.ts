@@ -1,21 +1,25 @@
 /**
  * The lab page's training worker (a module Web Worker): fetches the four Fashion-MNIST files
  * from the lab server (127.0.0.1 only), unpacks them in the page (DecompressionStream), makes
- * the crop's float features with @fmnist/data, and trains the study's models with
- * @fmnist/study's one trainer on the custom engine, on gpu.js's device-resident WebGL mode
- * (backend-choice.ts): the very code `fmnist part1/part2` runs in its worker processes.
+ * the crop's float features with @fmnist/data, and trains the run's models with @fmnist/study's
+ * one trainer on the custom engine, on the gpu.js mode measured fastest here (backend-choice.ts):
+ * the very code `fmnist part1/part2/run` runs in its worker processes.
  *
  * Between batches (every 100 ms) training yields to this worker's messages, so the page can
  * pause it (and resume it where it stopped: nothing is lost) while it trains; twice a second it
  * posts the first Dense kernel and every layer's view on the inspection batch. After a run it
- * keeps the last model for explain's finite-difference check and the TensorFlow.js cross-check,
- * which loads TF.js (WebGL, else wasm, else cpu) only when asked.
+ * keeps the last model for explain's finite-difference check, the TensorFlow.js cross-check
+ * and the Step view, which load TF.js (WebGL, else wasm, else cpu) only when asked.
  */
 /// <reference lib="webworker" />
 
-import type { FloatArray } from '@fmnist/core';
-import { type DatasetFile, featureCache, loadFashionMnistFrom } from '@fmnist/data';
-import type { Sequential } from '@fmnist/nn';
+import {
+  type DatasetFile,
+  type FashionMnistSplits,
+  featureCache,
+  loadFashionMnistFrom,
+} from '@fmnist/data';
+import { firstBatchProbe } from '@fmnist/study/backend-choice';
 import {
   type LabModel,
   labGradientCheck,
@@ -24,14 +28,9 @@ import {
   part2View,
   trainedModelView,
 } from '@fmnist/study/lab';
+import type { Stepper } from '@fmnist/study/lab/step';
 import { modelResult } from '@fmnist/study/results';
-import {
-  type BuiltModel,
-  CustomStudyEngine,
-  type ModelJob,
-  StudyTrainer,
-  type TrainedModel,
-} from '@fmnist/study/training';
+import { CustomStudyEngine, StudyTrainer, type TrainedModel } from '@fmnist/study/training';
 import { chooseLabBackend } from './backend-choice.js';
 import type { FromWorker, ToWorker, TrainRequest } from './protocol.js';
 import { labJobs } from './state.js';
@@ -45,16 +44,6 @@ async function fetchFile(file: DatasetFile): Promise<Uint8Array> {
   const response = await fetch(`/data/${file.key}`);
   if (!response.ok) throw new Error(`the lab server answered ${response.status} for ${file.name}`);
   return new Uint8Array(await response.arrayBuffer());
-}
-
-/** The custom engine, keeping hold of the model it built so the page can look inside it. */
-class LabEngine extends CustomStudyEngine {
-  model: Sequential | null = null;
-  override async build(job: ModelJob, seed: number, initial?: readonly FloatArray[]) {
-    const built: BuiltModel = await super.build(job, seed, initial);
-    this.model = this.network(job.name) ?? null;
-    return built;
-  }
 }
 
 const SNAPSHOT_INTERVAL_MS = 500;
@@ -89,23 +78,50 @@ function lastModel(): LabModel {
   return last;
 }
 
-/** The cross-check loads TF.js (WebGL, else wasm, else cpu) here, on first use, not with the page. */
-async function crosscheck() {
-  const model = lastModel();
+/** TF.js (WebGL, else wasm, else cpu), loaded here on first use, not with the page. */
+async function loadTf(): Promise<void> {
   await import('@tensorflow/tfjs-backend-webgl');
   const { configureTfBackend } = await import('@fmnist/tf');
   // tfjs-backend-wasm's files are served beside the page (build.mjs copies them).
   configureTfBackend({ wasmPaths: new URL('./', self.location.href).href });
+}
+
+async function crosscheck() {
+  const model = lastModel();
+  await loadTf();
   const { labCrosscheck } = await import('@fmnist/study/lab/crosscheck');
   return labCrosscheck(model);
 }
 
 // --- training ----------------------------------------------------------------------------------
 
+let loaded: { limit: number; data: Promise<FashionMnistSplits> } | null = null;
+/** The data, fetched once per limit, with the same checks, split and limit as Node's loader. */
+function dataFor(limit: number): Promise<FashionMnistSplits> {
+  if (!loaded || loaded.limit !== limit) {
+    post({ type: 'status', text: 'fetching and unpacking Fashion-MNIST…' });
+    loaded = { limit, data: loadFashionMnistFrom(fetchFile, { limit }) };
+  }
+  return loaded.data;
+}
+
+// --- one step at a time ----------------------------------------------------------------------
+
+let stepper: Stepper | null = null;
+
+/** The next step: from the last press's weights, else the trained model's, else the seed's. */
+async function step(request: TrainRequest, reference: boolean): Promise<void> {
+  const data = await dataFor(request.limit);
+  stepper ??= last
+    ? { job: last.job, seed: last.seed, weights: last.weights, steps: 0, from: 'trained' }
+    : { job: labJobs(request)[0]!, seed: request.seed, steps: 0, from: 'initial' };
+  if (reference) await loadTf();
+  const { labStep } = await import('@fmnist/study/lab/step');
+  post({ type: 'step', view: await labStep(stepper, data, reference) });
+}
+
 async function train(request: TrainRequest): Promise<void> {
-  post({ type: 'status', text: 'fetching and unpacking Fashion-MNIST…' });
-  // The same checks, split and limit as the Node loader (packages/data/src/load.ts).
-  const data = await loadFashionMnistFrom(fetchFile, { limit: request.limit });
+  const data = await dataFor(request.limit);
   const { test } = data;
   const jobs = labJobs(request);
   const setsFor = featureCache({ train: data.train, validation: data.validation, test });
@@ -119,16 +135,11 @@ async function train(request: TrainRequest): Promise<void> {
   });
   // The probe: the run's first model on its first batch of 32 training images.
   const first = jobs[0]!;
-  const probeSets = setsFor(first.crop);
-  const probeRows = Math.min(32, probeSets.train.y.length);
-  const probeSize = probeSets.train.shape[1] * probeSets.train.shape[2];
-  const { backend, label, detail, measurements } = chooseLabBackend(request.backend, {
-    spec: first.spec,
-    optimizer: first.optimizer,
-    x: probeSets.train.x.slice(0, probeRows * probeSize),
-    y: Int32Array.from(probeSets.train.y.subarray(0, probeRows)),
-  });
-  const engine = new LabEngine(backend, detail);
+  const { backend, label, detail, measurements } = chooseLabBackend(
+    request.backend,
+    firstBatchProbe(first, setsFor(first.crop).train),
+  );
+  const engine = new CustomStudyEngine(backend, detail);
   const trainer = new StudyTrainer(engine);
   post({ type: 'backend', backend: backend.name, label, detail, measurements });
   const started = performance.now();
@@ -140,7 +151,8 @@ async function train(request: TrainRequest): Promise<void> {
       const inspect = layerInspector(job.spec, request.seed, sets);
       let lastSnapshot = Number.NEGATIVE_INFINITY;
       const snapshot = (epoch: number, step: number) => {
-        const model = engine.model;
+        // The network the engine trains: the page looks inside it.
+        const model = engine.network(job.name);
         const kernel = model?.weights[0]?.value;
         if (!model || !kernel) return;
         // On gpujs:gl the kernel lives on the GPU: one read-back of it.
@@ -223,6 +235,9 @@ self.onmessage = (message: MessageEvent<ToWorker>) => {
       break;
     case 'crosscheck':
       crosscheck().then((result) => post({ type: 'crosscheck', result }), fail);
+      break;
+    case 'step':
+      step(data.request, data.reference).catch(fail);
       break;
   }
 };

@@ -64,6 +64,22 @@ const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|lavapipe|software|basic
 /** Timed steps after the first: enough for a median, short enough to cost well under a second. */
 const TIMED_STEPS = 5;
 
+/** The probe of a job: its model, on the first `rows` of its crop's training features. */
+export function firstBatchProbe(
+  job: { spec: ModelSpec; optimizer: OptimizerSpec },
+  train: { x: Float32Array; y: ArrayLike<number>; shape: readonly number[] },
+  rows = 32,
+): BackendProbe {
+  const n = Math.min(rows, train.y.length);
+  const size = train.shape.slice(1).reduce((a, b) => a * b, 1);
+  return {
+    spec: job.spec,
+    optimizer: job.optimizer,
+    x: train.x.slice(0, n * size),
+    y: Int32Array.from(Array.prototype.slice.call(train.y, 0, n) as number[]),
+  };
+}
+
 /** Trains the probe's batch on `backend`: the first step, then the median of the next ones. */
 export function measureSteps(
   backend: Backend,

@@ -16,6 +16,7 @@ import {
   type BackendMeasurement,
   type BackendProbe,
   chooseBackend,
+  firstBatchProbe,
   measurementLines,
 } from '@fmnist/study/backend-choice';
 
@@ -101,6 +102,5 @@ export async function resolveAutoBackend(
 
 /** What `auto` measures: the job's model on the first 32 training images of its crop. */
 export function probeOf(job: ModelJob, train: ImageSet): BackendProbe {
-  const first = features(sliceSet(train, 0, Math.min(32, train.count)), job.crop);
-  return { spec: job.spec, optimizer: job.optimizer, x: first.x, y: Int32Array.from(first.y) };
+  return firstBatchProbe(job, features(sliceSet(train, 0, Math.min(32, train.count)), job.crop));
 }

@@ -195,6 +195,8 @@ export interface ExplainArrays {
   outputs: Float32Array[];
   /** The first Dense layer's kernel [inputSize × units] before the step, and its gradient. */
   firstKernel: { name: string; units: number; values: Float32Array; grad: Float32Array } | null;
+  /** Every weight after the step, in Keras order (the moving statistics too): where it led. */
+  weightsAfter: Float32Array[];
 }
 
 export interface Explanation {
@@ -206,7 +208,8 @@ export interface ExplainOptions {
   model: ExplainModelName;
   /** The model's job when it is an experiment's (default: the study's model of that name). */
   job?: ModelJob;
-  data: FashionMnist;
+  /** The data (its training split is all the walk reads). */
+  data: Pick<FashionMnist, 'train'>;
   seed: number;
   /** Rows of the mini-batch (the study's is 32). */
   batchSize: number;
@@ -489,6 +492,7 @@ export async function explainModel(options: ExplainOptions): Promise<Explanation
               grad: engineGrads.get(firstDense.kernel.name)!,
             }
           : null,
+        weightsAfter: model.getWeights().map((w) => Float32Array.from(w)),
       },
     };
   } finally {
