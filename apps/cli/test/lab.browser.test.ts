@@ -475,6 +475,10 @@ describe.skipIf(skipReason !== '')(
         'TensorFlow.js took the same step, within the cross-check’s tolerances',
       );
       expect(await page.getAttribute('[data-testid=step-summary]', 'data-passed')).toBe('true');
+      // A block of the network picture opens its layer in the Step view too.
+      await page.click('.layer-block[data-layer="dense_1"]');
+      expect(await page.getAttribute('[data-testid=step-text]', 'data-layer')).toBe('dense_1');
+      expect(await page.$eval('[data-testid=step-text]', (p) => p.scrollTop)).toBeGreaterThan(0);
       mkdirSync(KEEP, { recursive: true });
       await page.locator('section.step').screenshot({ path: `${KEEP}lab-step.png` });
       await page.close();

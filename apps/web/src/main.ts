@@ -437,7 +437,18 @@ function openLayer(name: string, className: string): void {
     showLayer();
   }
   markNetworkLayer();
+  scrollStepTo(name);
   $('network').closest('section')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+/** The Step view, scrolled to where the layer's forward pass begins (when a step was taken). */
+function scrollStepTo(name: string): void {
+  const pre = $('step-text');
+  const line = (pre.textContent ?? '').split('\n').findIndex((l) => l.includes(`] ${name} (`));
+  if (line < 0) return;
+  const lineHeight = Number.parseFloat(getComputedStyle(pre).lineHeight) || 16;
+  pre.scrollTop = line * lineHeight;
+  pre.dataset.layer = name;
 }
 
 /** Before a run: the first model the form's run would train. */
