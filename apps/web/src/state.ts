@@ -111,7 +111,7 @@ export const RUN_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'part1', label: 'Part 1: top, then bottom' },
   { value: 'part2', label: 'Part 2: all four models' },
   ...MODEL_NAMES.map((m) => ({ value: m, label: m })),
-  { value: 'experiment', label: 'your own (edit it below)' },
+  { value: 'experiment', label: 'your own model' },
 ];
 
 /**
