@@ -479,6 +479,15 @@ describe.skipIf(skipReason !== '')(
       await page.click('.layer-block[data-layer="dense_1"]');
       expect(await page.getAttribute('[data-testid=step-text]', 'data-layer')).toBe('dense_1');
       expect(await page.$eval('[data-testid=step-text]', (p) => p.scrollTop)).toBeGreaterThan(0);
+      // Training goes on from where the steps left the model: its initial weights are those.
+      expect(await page.isChecked('[data-testid=train-from-step]')).toBe(true);
+      const after = await page.getAttribute('[data-testid=step-summary]', 'data-weights');
+      await page.selectOption('#backend-choice', 'gpujs:webasm');
+      await page.click('#train');
+      await page.waitForFunction(RUN_ENDED, null, { timeout: 240_000 });
+      expect(await page.textContent('#message')).toBe('');
+      expect(await page.getAttribute('#accuracy', 'data-initial-weights')).toBe(after);
+      expect(await page.isChecked('[data-testid=train-from-step]')).toBe(false);
       mkdirSync(KEEP, { recursive: true });
       await page.locator('section.step').screenshot({ path: `${KEEP}lab-step.png` });
       await page.close();

@@ -751,6 +751,7 @@ function onMessage(data: FromWorker) {
         `${model.name}${of}: test accuracy ${data.accuracy.toFixed(4)} after ${model.epochsRun} epoch(s), best epoch ${model.bestEpoch}, on ${model.backend}.`;
       $('accuracy').dataset.value = String(data.accuracy);
       $('accuracy').dataset.model = model.name;
+      $('accuracy').dataset.initialWeights = model.initialWeightsSha256;
       $('report').textContent = data.report;
       showConfusion(data.confusionMatrix, model.name);
       showMistakes(data.mistakes, model.name);
@@ -783,7 +784,7 @@ function onMessage(data: FromWorker) {
       break;
     }
     case 'step':
-      showStep(data.view);
+      showStep(data.view, data.weights);
       break;
     case 'error':
       message.textContent = `Training failed: ${data.message}`;
@@ -792,7 +793,7 @@ function onMessage(data: FromWorker) {
   }
 }
 
-function readRequest(): TrainRequest | string {
+function readRequest(forTraining = true): TrainRequest | string {
   const seed = parseWhole($<HTMLInputElement>('seed').value, 'The seed', 0, 2 ** 32 - 1);
   const limit = parseWhole($<HTMLInputElement>('limit').value, 'Training images', 1, 50_000);
   const own = modelSelect.value === 'experiment';
@@ -802,9 +803,19 @@ function readRequest(): TrainRequest | string {
     : parseWhole($<HTMLInputElement>('epochs').value, 'Epochs', 1, 100);
   for (const r of [seed, limit, epochs]) if ('error' in r) return r.error;
   if (own && !editor?.state.experiment) return editor?.state.error ?? 'Your model does not check.';
+  const experiment = own ? editor!.state.experiment : undefined;
+  const first = labJobs({
+    run: modelSelect.value as Run,
+    ...(experiment ? { experiment } : {}),
+  })[0];
+  const goOn = forTraining && trainFromStep.checked && stepped !== null;
+  if (goOn && first?.name !== stepped!.model) {
+    return `The last step was of ${stepped!.model}, not ${first?.name}: pick it again to train on from that step, or clear “Train goes on from here”.`;
+  }
   return {
     run: modelSelect.value as Run,
     ...(own ? { experiment: editor!.state.experiment! } : {}),
+    ...(goOn ? { startFrom: stepped!.weights } : {}),
     seed: (seed as { value: number }).value,
     limit: (limit as { value: number }).value,
     epochs: (epochs as { value: number }).value,
@@ -862,6 +873,12 @@ form.addEventListener('submit', (event) => {
   redraw();
   setState('running');
   startWorker();
+  // A run that went on from a step has used it: the next starts from the seed again.
+  if (request.startFrom) {
+    stepped = null;
+    trainFromStep.checked = false;
+    trainFromStep.disabled = true;
+  }
   currentRun = request.run;
   currentExperiment = request.experiment;
   worker!.postMessage({ type: 'train', request });
@@ -882,7 +899,7 @@ function startWorker(): Worker {
 // --- one step at a time ----------------------------------------------------------------------
 
 stepButton.addEventListener('click', () => {
-  const request = readRequest();
+  const request = readRequest(false);
   if (typeof request === 'string') {
     message.textContent = request;
     return;
@@ -895,7 +912,14 @@ stepButton.addEventListener('click', () => {
   (worker ?? startWorker()).postMessage({ type: 'step', request, reference });
 });
 
-function showStep(view: StepView): void {
+/** Where the last step left its model: Train goes on from there when asked. */
+let stepped: { model: string; weights: Float32Array[] } | null = null;
+const trainFromStep = $<HTMLInputElement>('train-from-step');
+
+function showStep(view: StepView, weights: Float32Array[]): void {
+  stepped = { model: view.model, weights };
+  trainFromStep.disabled = false;
+  trainFromStep.checked = true;
   const from = view.from === 'trained' ? 'the trained weights' : 'its seeded initial weights';
   const tf =
     view.referenceOk === null
@@ -909,6 +933,7 @@ function showStep(view: StepView): void {
     `loss ${view.loss.toFixed(4)}, ${view.correct} of ${view.batch} right before the update; ` +
     `finite-difference check ${view.gradientCheckOk ? 'passed' : 'FAILED'}; ${tf}.`;
   summary.dataset.step = String(view.step);
+  summary.dataset.weights = view.weightsSha256;
   summary.dataset.passed = String(view.gradientCheckOk && view.referenceOk !== false);
   $('step-text').textContent = view.text;
   stepButton.disabled = runState !== 'idle';

@@ -35,6 +35,8 @@ export interface TrainRequest {
   epochs: number;
   /** Which gpu.js mode trains: `auto` measures them here and takes the fastest. */
   backend: LabBackendChoice;
+  /** The run's first model starts from these weights (where Step left it), not the seed's. */
+  startFrom?: Float32Array[];
 }
 
 export type ToWorker =
@@ -75,7 +77,8 @@ export type FromWorker =
   | { type: 'done'; seconds: number }
   | { type: 'check'; result: CheckResult }
   | { type: 'crosscheck'; result: CrosscheckResult }
-  | { type: 'step'; view: StepView }
+  /** `weights`: where the step left the model, to train on from there. */
+  | { type: 'step'; view: StepView; weights: Float32Array[] }
   | { type: 'error'; message: string };
 
 export type { BackendMeasurement, CheckResult, CrosscheckResult, Part1View, Part2View };

@@ -112,12 +112,16 @@ let stepper: Stepper | null = null;
 /** The next step: from the last press's weights, else the trained model's, else the seed's. */
 async function step(request: TrainRequest, reference: boolean): Promise<void> {
   const data = await dataFor(request.limit);
-  stepper ??= last
-    ? { job: last.job, seed: last.seed, weights: last.weights, steps: 0, from: 'trained' }
-    : { job: labJobs(request)[0]!, seed: request.seed, steps: 0, from: 'initial' };
+  // A model other than the one stepped so far starts a stepper of its own.
+  const job = last?.job ?? labJobs(request)[0]!;
+  if (stepper?.job.name !== job.name)
+    stepper = last
+      ? { job, seed: last.seed, weights: last.weights, steps: 0, from: 'trained' }
+      : { job, seed: request.seed, steps: 0, from: 'initial' };
   if (reference) await loadTf();
   const { labStep } = await import('@fmnist/study/lab/step');
-  post({ type: 'step', view: await labStep(stepper, data, reference) });
+  const view = await labStep(stepper, data, reference);
+  post({ type: 'step', view, weights: stepper.weights!.map((w) => w.slice()) });
 }
 
 async function train(request: TrainRequest): Promise<void> {
@@ -183,6 +187,7 @@ async function train(request: TrainRequest): Promise<void> {
         },
         batchEventIntervalMs: 100,
         between,
+        ...(index === 0 && request.startFrom ? { startFrom: request.startFrom } : {}),
       });
       trained.push(model);
       last = {

@@ -128,6 +128,11 @@ export interface TrainOptions {
    * it is left out of every timing.
    */
   between?: () => void | Promise<void>;
+  /**
+   * Weights to start from, in Keras order, instead of the seeded initial ones (the lab page
+   * goes on training from where its Step left a model).
+   */
+  startFrom?: readonly FloatArray[];
 }
 
 /** Inference batch: the training batch size, so gpu.js reuses the kernels it compiled for it. */
@@ -144,7 +149,7 @@ export class StudyTrainer {
 
   async train(job: ModelJob, options: TrainOptions): Promise<TrainedModel> {
     const reset = job.resetFrom ? this.#initial.get(job.resetFrom) : undefined;
-    const built = await this.engine.build(job, options.seed, reset);
+    const built = await this.engine.build(job, options.seed, options.startFrom ?? reset);
     try {
       this.#initial.set(job.name, built.initialWeights);
       return await trainBuilt(job, built, this.engine.name, options);
@@ -295,7 +300,7 @@ export class CustomStudyEngine implements StudyEngine {
     const owner = job.resetFrom ? this.#networks.get(job.resetFrom) : undefined;
     const model =
       owner && initial ? owner : new Sequential(job.spec, { seed, backend: this.backend });
-    if (owner && initial) model.setWeights(initial);
+    if (initial) model.setWeights(initial);
     this.#networks.set(job.name, model);
     // compile() builds a fresh optimizer, so nothing of the previous training carries over.
     model.compile({ optimizer: job.optimizer, metrics: ['accuracy'] });

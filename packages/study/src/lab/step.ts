@@ -12,6 +12,7 @@
 import type { FashionMnist } from '@fmnist/data';
 import { explainText } from '../explain/text.js';
 import { explainModel } from '../explain/walk.js';
+import { weightsSha256 } from '../fingerprint.js';
 import type { ModelJob } from '../models.js';
 
 /** Where the next step starts. */
@@ -38,6 +39,8 @@ export interface StepView {
   gradientCheckOk: boolean;
   /** Every engine-vs-TF.js comparison within tolerance; null when TF.js did not run. */
   referenceOk: boolean | null;
+  /** SHA-256 of the weights the step left (a run trained on from here starts from them). */
+  weightsSha256: string;
 }
 
 /** Takes the stepper's next step (and, with `reference`, TF.js's beside it); moves it on. */
@@ -68,5 +71,6 @@ export async function labStep(
     batch: result.batch.size,
     gradientCheckOk: result.gradientCheck.ok,
     referenceOk: result.referenceOk,
+    weightsSha256: await weightsSha256(arrays.weightsAfter),
   };
 }
