@@ -33,28 +33,27 @@ describe('deriveSeeds', () => {
 describe('scheduling', () => {
   const jobs = planJobs(['part1', 'part2'], {});
 
-  it("gives every model its own unit, Part 1's bottom too (its reset weights are the seed's draw)", () => {
+  it("gives every model its own unit, Part 1's bottom too (its reset weights are the seed's draw); early-stopping rides on base's run", () => {
     const units = unitsOf(7, jobs);
     expect(units.map((u) => u.jobs.map((j) => j.name))).toEqual([
       ['top'],
       ['bottom'],
-      ['base'],
-      ['early-stopping'],
+      ['base', 'early-stopping'],
       ['batch-norm'],
       ['dropout'],
     ]);
-    expect(units.map((u) => u.cost)).toEqual([10, 10, 15, 15, 15, 15]);
+    expect(units.map((u) => u.cost)).toEqual([10, 10, 15, 15, 15]);
+    // 65 planned epochs of training instead of 80 (early-stopping's own 15 are base's first).
+    expect(units.reduce((n, u) => n + u.cost, 0)).toBe(65);
   });
 
   it('takes the longest units first, in seed order among equals', () => {
     const queue = scheduleUnits([1, 2], jobs);
     expect(queue.map((u) => `${u.seed}:${u.jobs[0]!.name}`)).toEqual([
       '1:base',
-      '1:early-stopping',
       '1:batch-norm',
       '1:dropout',
       '2:base',
-      '2:early-stopping',
       '2:batch-norm',
       '2:dropout',
       '1:top',

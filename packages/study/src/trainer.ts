@@ -158,10 +158,180 @@ export class StudyTrainer {
     }
   }
 
+  /**
+   * Trains `job` and, observed on the very same run, its early-stopping twin (see
+   * `earlyStoppingTwin`): the twin's EarlyStopping watches the job's epochs as they come, and
+   * where it would have stopped, its history, its restored weights and their test predictions
+   * are the twin's. The same seed, data, batches and initial weights make the twin's own run
+   * the job's first epochs to the bit, so its result is what training it apart would give
+   * (test/twins.test.ts checks it), for the epochs it would have repeated.
+   */
+  async trainWithTwin(
+    job: ModelJob,
+    twin: ModelJob,
+    options: TrainOptions,
+  ): Promise<[TrainedModel, TrainedModel]> {
+    if (!earlyStoppingTwin(job, twin)) {
+      throw new Error(`${twin.name} is not ${job.name} with early stopping added`);
+    }
+    const built = await this.engine.build(job, options.seed, options.startFrom);
+    try {
+      this.#initial.set(job.name, built.initialWeights);
+      this.#initial.set(twin.name, built.initialWeights);
+      const observed = observeTwin(twin, built, options);
+      const trained = await trainBuilt(job, built, this.engine.name, options, observed);
+      return [trained, await observed.result(trained, options)];
+    } finally {
+      built.dispose();
+    }
+  }
+
   dispose(): void {
     this.#initial.clear();
     this.engine.dispose();
   }
+}
+
+/**
+ * Whether `twin` is `job` with early stopping added and nothing else changed (the layers, crop,
+ * optimizer and batch size; at most as many epochs; no reset), so that its run is `job`'s
+ * first epochs to the bit and can be observed on `job`'s own run.
+ */
+export function earlyStoppingTwin(job: ModelJob, twin: ModelJob): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return (
+    job.earlyStopping === undefined &&
+    twin.earlyStopping !== undefined &&
+    job.resetFrom === undefined &&
+    twin.resetFrom === undefined &&
+    twin.epochs <= job.epochs &&
+    twin.batchSize === job.batchSize &&
+    same(job.crop, twin.crop) &&
+    same(job.optimizer, twin.optimizer) &&
+    same(job.spec.inputShape, twin.spec.inputShape) &&
+    same(job.spec.layers, twin.spec.layers)
+  );
+}
+
+/**
+ * The plan's jobs with each early-stopping twin put beside the job it can be observed on:
+ * `[job, twin]` pairs and lone jobs, in plan order of their first.
+ */
+export function pairTwins(jobs: readonly ModelJob[]): (ModelJob | [ModelJob, ModelJob])[] {
+  const paired = new Set<ModelJob>();
+  const out: (ModelJob | [ModelJob, ModelJob])[] = [];
+  for (const job of jobs) {
+    if (paired.has(job)) continue;
+    const twin = jobs.find((t) => t !== job && !paired.has(t) && earlyStoppingTwin(job, t));
+    if (twin) {
+      paired.add(job).add(twin);
+      out.push([job, twin]);
+    } else out.push(job);
+  }
+  return out;
+}
+
+/** The twin's EarlyStopping, fed the job's epochs, and what it would have left behind. */
+function observeTwin(twin: ModelJob, built: BuiltModel, options: TrainOptions) {
+  const emit = options.onEvent ?? (() => {});
+  const watcher = new EarlyStopping({
+    monitor: 'val_loss',
+    patience: twin.earlyStopping!.patience,
+    restoreBestWeights: true,
+  });
+  let restored: FloatArray[] | null = null;
+  let lastEpoch = -1;
+  const copies = () => built.engine.getWeights().map((w) => Float32Array.from(w));
+  // What the twin's run would have been shown: it reads the job's weights, and its stop and its
+  // restore are kept here instead of reaching the job's run.
+  watcher.setModel({
+    getWeights: copies,
+    setWeights: (weights) => {
+      restored = weights.map((w) => Float32Array.from(w));
+    },
+    stopTraining: false,
+  });
+  // Its summary names it (the job's names the job); the layers are the job's.
+  const summary = new Sequential(twin.spec, { backend: new JsBackend() }).summary({
+    showOptimizer: false,
+  });
+  const callback: Callback = {
+    onTrainBegin: () => {
+      watcher.onTrainBegin();
+      emit({ type: 'model-begin', name: twin.name, epochs: twin.epochs, summary });
+    },
+    onEpochEnd: (epoch, logs) => {
+      if (lastEpoch >= 0) return;
+      watcher.onEpochEnd(epoch, logs);
+      if (watcher.stoppedEpoch > 0 || epoch + 1 === twin.epochs) {
+        lastEpoch = epoch;
+        watcher.onTrainEnd();
+        // No best weights to put back: the twin ends with the weights it has.
+        restored ??= copies();
+      }
+    },
+  };
+  return {
+    callback,
+    /** The twin's progress, as its own run would show it, while it runs. */
+    onEpochEnd(e: EpochEvent) {
+      if (lastEpoch >= 0) return;
+      const progress = { epoch: e.epoch, epochs: twin.epochs, step: e.steps, steps: e.steps };
+      emit({
+        type: 'epoch-end',
+        name: twin.name,
+        progress: {
+          ...progress,
+          elapsedSeconds: e.elapsedSeconds,
+          secondsPerStep: e.secondsPerStep,
+          logs: e.logs,
+        },
+      });
+    },
+    async result(trained: TrainedModel, options: TrainOptions): Promise<TrainedModel> {
+      const last = lastEpoch >= 0 ? lastEpoch : trained.epochsRun - 1;
+      const weights = restored ?? trained.weights;
+      built.engine.setWeights(weights);
+      const { predictions, confidence } = predictTest(built, options.sets(twin.crop).test);
+      const history = trained.history.slice(0, last + 1);
+      const epochSeconds = trained.epochSeconds.slice(0, last + 1);
+      return {
+        ...trained,
+        name: twin.name,
+        ...(twin.part ? { part: twin.part } : {}),
+        summary,
+        history,
+        epochsPlanned: twin.epochs,
+        epochsRun: history.length,
+        bestEpoch: firstLowest(history.map((h) => h.val_loss)),
+        stoppedEarly: watcher.stoppedEpoch > 0,
+        restoredEpoch: watcher.bestWeights ? watcher.bestEpoch + 1 : null,
+        seconds: epochSeconds.reduce((a, b) => a + b, 0),
+        epochSeconds,
+        predictions,
+        confidence,
+        weights: weights.map((w) => Float32Array.from(w)),
+      };
+    },
+  };
+}
+
+/** 1-based index of the lowest value, the first on a tie (History.bestEpoch's rule). */
+function firstLowest(values: readonly number[]): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (best < 0 || values[i]! < values[best]!) best = i;
+  return best + 1;
+}
+
+/** The predicted class (argmax, first on ties) and its probability, in one pass over the test set. */
+function predictTest(built: BuiltModel, test: { x: Float32Array; y: ArrayLike<number> }) {
+  const probs = built.predict(test.x, { batchSize: PREDICT_BATCH });
+  const samples = test.y.length;
+  const classes = probs.length / samples;
+  const predictions = argmaxRows(probs, classes);
+  const confidence = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) confidence[i] = probs[i * classes + predictions[i]!]!;
+  return { predictions, confidence };
 }
 
 async function trainBuilt(
@@ -169,6 +339,7 @@ async function trainBuilt(
   built: BuiltModel,
   engine: EngineName,
   options: TrainOptions,
+  observer?: { callback: Callback; onEpochEnd(e: EpochEvent): void },
 ): Promise<TrainedModel> {
   const emit = options.onEvent ?? (() => {});
   emit({ type: 'model-begin', name: job.name, epochs: job.epochs, summary: built.summary });
@@ -192,6 +363,7 @@ async function trainBuilt(
       })
     : undefined;
   if (earlyStopping) callbacks.push(earlyStopping);
+  if (observer) callbacks.push(observer.callback);
   const initialWeightsSha256 = await weightsSha256(built.initialWeights);
 
   const history = await fit(built.engine, sets.train.x, sets.train.y, {
@@ -224,19 +396,14 @@ async function trainBuilt(
         name: job.name,
         progress: { ...progress(e, e.steps), secondsPerStep: e.secondsPerStep, logs: e.logs },
       });
+      observer?.onEpochEnd(e);
     },
   });
   const { seconds, epochSeconds } = history;
   const epochs = history.epoch.map((_, i) =>
     epochLogs(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[i]!]))),
   );
-  // The predicted class (argmax, first on ties) and its probability, from one pass over the test set.
-  const probs = built.predict(sets.test.x, { batchSize: PREDICT_BATCH });
-  const samples = sets.test.y.length;
-  const classes = probs.length / samples;
-  const predictions = argmaxRows(probs, classes);
-  const confidence = new Float32Array(samples);
-  for (let i = 0; i < samples; i++) confidence[i] = probs[i * classes + predictions[i]!]!;
+  const { predictions, confidence } = predictTest(built, sets.test);
   const weights = built.engine
     .getWeights()
     .map((w) => (w instanceof Float32Array ? w : Float32Array.from(w)));

@@ -5,7 +5,7 @@
  * ran it or when. `fmnist study` uses it
  * with one seed and two workers; `--seeds N` with N seeds and one worker per core.
  */
-import type { EngineName, ModelJob } from '@fmnist/study';
+import { type EngineName, type ModelJob, pairTwins } from '@fmnist/study';
 import { type Isolation, startTrainingHost, type TrainingHost } from './host.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
 
@@ -41,10 +41,19 @@ export interface Unit {
  * trained top builds the very same weights (StudyTrainer: no owner, the seed's draw), and the
  * report checks it (the two initial-weight SHA-256s). Kept together, top and bottom were one
  * 20-epoch unit on one lane while the other lane idled at the end of the study: 113 s of
- * training against 90 s apart (2 lanes, one seed).
+ * training against 90 s apart (2 lanes, one seed). Part 2's early-stopping is base with early
+ * stopping added: it is read off base's own run, in base's unit (its epochs are base's first
+ * ones to the bit), so the study trains 65 epochs, not the 77 or so it ran before (80 planned,
+ * early-stopping stopping after about 12).
  */
 export function unitsOf(seed: number, jobs: readonly ModelJob[]): Unit[] {
-  return jobs.map((job) => ({ seed, jobs: [job], cost: job.epochs }));
+  // An early-stopping twin trains inside its job's run (StudyTrainer.trainWithTwin): one unit,
+  // the job's epochs.
+  return pairTwins(jobs).map((p) =>
+    Array.isArray(p)
+      ? { seed, jobs: [...p], cost: p[0].epochs }
+      : { seed, jobs: [p], cost: p.epochs },
+  );
 }
 
 /** Longest first; among equals, seed order then plan order (a stable sort keeps it). */

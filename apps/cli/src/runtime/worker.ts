@@ -12,6 +12,7 @@ import {
   type Crop,
   type CropSets,
   CustomStudyEngine,
+  pairTwins,
   type StudyEngine,
   StudyTrainer,
   TfStudyEngine,
@@ -69,12 +70,17 @@ async function main(input: WorkerInput): Promise<void> {
 
   const sets = await cropFeatures(input);
   try {
-    for (const job of input.jobs) {
-      const model = await trainer.train(job, { seed: input.seed, sets, onEvent: post });
-      const buffers = [model.predictions, model.confidence, ...model.weights].map(
-        (a) => a.buffer as ArrayBuffer,
-      );
-      post({ type: 'model-end', model }, [...new Set(buffers)]);
+    const options = { seed: input.seed, sets, onEvent: post };
+    for (const unit of pairTwins(input.jobs)) {
+      const models = Array.isArray(unit)
+        ? await trainer.trainWithTwin(unit[0], unit[1], options)
+        : [await trainer.train(unit, options)];
+      for (const model of models) {
+        const buffers = [model.predictions, model.confidence, ...model.weights].map(
+          (a) => a.buffer as ArrayBuffer,
+        );
+        post({ type: 'model-end', model }, [...new Set(buffers)]);
+      }
     }
   } finally {
     trainer.dispose();
