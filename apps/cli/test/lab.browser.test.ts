@@ -4,14 +4,8 @@
 // same seed and subset; screenshots at a laptop's and a phone's viewport are kept in
 // .test-results/ to look at. Also: a port in use and missing data, one line each.
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -418,7 +412,7 @@ describe.skipIf(skipReason !== '')(
       expect(await page.$$eval('[data-testid=editor-model] option', (os) => os.length)).toBe(3);
       expect(await page.textContent('#message')).toBe('');
       const bad = join(dir, 'bad.json');
-      writeFileSync(bad, '{ "name": "x", "models": [] }');
+      await writeFile(bad, '{ "name": "x", "models": [] }');
       await page.setInputFiles('#open-experiment', bad);
       await page.waitForFunction("document.querySelector('#message').textContent !== ''");
       const opened = await fmnist(['run', bad]);

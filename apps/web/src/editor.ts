@@ -7,20 +7,16 @@
  */
 import { describeCrop, type ImageCrop } from '@fmnist/data';
 import type { LayerSpec, OptimizerSpec } from '@fmnist/nn';
-import { type Experiment, ExperimentFileError, parseExperiment } from '@fmnist/study/experiment';
+import {
+  type Experiment,
+  ExperimentFileError,
+  type ExperimentModel,
+  parseExperiment,
+} from '@fmnist/study/experiment';
 import { type ModelName, STUDY_EXPERIMENT } from '@fmnist/study/training';
 
 /** A model as the editor holds it: the file's fields, its layers without the leading Flatten. */
-export interface EditedModel {
-  name: string;
-  crop: ImageCrop;
-  layers: LayerSpec[];
-  optimizer: OptimizerSpec;
-  epochs: number;
-  batchSize: number;
-  earlyStopping?: { patience: number };
-  sameInitialWeightsAs?: string;
-}
+export type EditedModel = ExperimentModel;
 
 export interface EditedExperiment {
   name: string;
