@@ -8,6 +8,7 @@
 import { type EngineName, type ModelJob, pairTwins } from '@fmnist/study';
 import { type Isolation, startTrainingHost, type TrainingHost } from './host.js';
 import type { WorkerInput, WorkerMessage } from './messages.js';
+import type { SharedSplits } from './shared-data.js';
 
 /** Environment variable: how many models may train at once. */
 export const ENV_WORKERS = 'FMNIST_WORKERS';
@@ -76,6 +77,8 @@ export interface RunUnitsOptions {
   engine: EngineName;
   dataDir: string;
   limit: number | undefined;
+  /** The data already loaded, shared with worker threads (child processes read the files). */
+  data?: SharedSplits;
   workers: number;
   /** Worker threads (default) or child processes (see runtime/host.ts, isolationFor). */
   isolation?: Isolation;
@@ -104,6 +107,7 @@ export async function runUnits(units: readonly Unit[], options: RunUnitsOptions)
         dataDir: options.dataDir,
         limit: options.limit,
         ...(options.backend ? { backend: options.backend } : {}),
+        ...(options.data && options.isolation !== 'process' ? { data: options.data } : {}),
       };
       const worker = startTrainingHost(input, options.isolation ?? 'thread');
       running.add(worker);

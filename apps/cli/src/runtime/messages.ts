@@ -2,7 +2,9 @@
  * What a training worker and the command's main thread say to each other. Everything here is
  * structured-clone friendly (plain objects, typed arrays), so it crosses postMessage as is.
  */
+
 import type { EngineName, ModelJob, TrainedModel, TrainingEvent } from '@fmnist/study';
+import type { SharedSplits } from './shared-data.js';
 
 export interface WorkerInput {
   engine: EngineName;
@@ -11,6 +13,8 @@ export interface WorkerInput {
   /** Where the main thread found the data (the worker reads the same files). */
   dataDir: string;
   limit: number | undefined;
+  /** The data, shared by the main thread (worker threads only); else the worker reads it. */
+  data?: SharedSplits;
   /** The custom engine's backend, chosen before the workers started (FMNIST_BACKEND=auto). */
   backend?: { name: string; detail: string };
 }

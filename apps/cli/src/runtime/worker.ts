@@ -94,11 +94,9 @@ async function main(input: WorkerInput): Promise<void> {
  * this returns, so a worker holds only what it trains on.
  */
 async function cropFeatures(input: WorkerInput): Promise<(crop: Crop) => CropSets> {
-  const data = await loadFashionMnist({
-    dataDir: input.dataDir,
-    limit: input.limit,
-    download: false,
-  });
+  const data =
+    input.data ??
+    (await loadFashionMnist({ dataDir: input.dataDir, limit: input.limit, download: false }));
   const make = featureCache({ train: data.train, validation: data.validation, test: data.test });
   const made = new Map(input.jobs.map((job) => [cropKey(job.crop), make(job.crop)]));
   return (crop) => made.get(cropKey(crop))!;

@@ -8,6 +8,7 @@ import type { Io } from '../context.js';
 import { ENV_BACKEND } from '../runtime/backend-env.js';
 import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
+import type { SharedSplits } from '../runtime/shared-data.js';
 import type { RunPlan } from '../study/run.js';
 import { SeedsProgress } from './progress.js';
 
@@ -32,6 +33,8 @@ export interface RunSeedsOptions {
   io: Io;
   dataDir: string;
   limit: number | undefined;
+  /** The data already loaded, shared with the worker threads. */
+  data?: SharedSplits;
   /** Where the workers are registered so that Ctrl-C can stop them. */
   register?: (workers: readonly TrainingHost[]) => void;
 }
@@ -59,6 +62,7 @@ export async function runSeeds(
       engine: plan.engine,
       dataDir: options.dataDir,
       limit: options.limit,
+      ...(options.data ? { data: options.data } : {}),
       workers,
       isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
       ...(plan.backend ? { backend: plan.backend } : {}),

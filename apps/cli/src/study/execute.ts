@@ -24,6 +24,7 @@ import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
 import { probeOf, resolveAutoBackend } from '../runtime/backend-env.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
+import { sharedSplits } from '../runtime/shared-data.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
 import { VERSION } from '../version.js';
 import { formatElapsed } from './progress.js';
@@ -124,6 +125,7 @@ export async function executeStudy(
           io: context.io,
           dataDir: data.location.dir,
           limit: options.limit,
+          data: sharedSplits(data),
           register: scope.register,
           onModel: (trained, progress) => {
             scope.setStage(`training (${trained.name} done)`);

@@ -13,6 +13,7 @@ import type { Io } from '../context.js';
 import { ENV_BACKEND } from '../runtime/backend-env.js';
 import { isolationFor, type TrainingHost } from '../runtime/host.js';
 import { runUnits, scheduleUnits, workerCount } from '../runtime/lanes.js';
+import type { SharedSplits } from '../runtime/shared-data.js';
 import { ProgressRenderer } from './progress.js';
 
 /** What a command trains: an engine, a seed, the study's jobs. */
@@ -48,6 +49,8 @@ export interface RunTrainingOptions {
   io: Io;
   dataDir: string;
   limit: number | undefined;
+  /** The data already loaded, shared with the worker threads. */
+  data?: SharedSplits;
   /** Called with every trained model as it arrives (e.g. to print its test accuracy). */
   onModel?: (model: TrainedModel, progress: ProgressRenderer) => void;
   /** Where the workers are registered so that Ctrl-C can stop them. */
@@ -72,6 +75,7 @@ export async function runTraining(
       engine: plan.engine,
       dataDir: options.dataDir,
       limit: options.limit,
+      ...(options.data ? { data: options.data } : {}),
       workers,
       isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
       ...(plan.backend ? { backend: plan.backend } : {}),
