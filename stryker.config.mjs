@@ -29,6 +29,7 @@ export default {
     'packages/nn/src/optimizers.ts',
     'packages/nn/src/callbacks.ts',
     'packages/nn/src/train/fit.ts',
+    'packages/nn/src/train/trainer.ts',
     'packages/nn/src/model/head.ts',
     'packages/core/src/js-backend.ts',
   ],
