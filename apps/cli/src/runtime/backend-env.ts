@@ -104,3 +104,18 @@ export async function resolveAutoBackend(
 export function probeOf(job: ModelJob, train: ImageSet): BackendProbe {
   return firstBatchProbe(job, features(sliceSet(train, 0, Math.min(32, train.count)), job.crop));
 }
+
+/**
+ * FMNIST_BACKEND=auto for a command about to train `jobs`: measured on the first job's first
+ * batch (the custom engine only); undefined otherwise, and the workers build what is asked.
+ */
+export function autoBackendForPlan(
+  env: Record<string, string | undefined>,
+  engine: string,
+  jobs: readonly ModelJob[],
+  train: ImageSet,
+  log: (line: string) => void,
+): Promise<ResolvedBackend | undefined> {
+  if (engine !== 'custom' || jobs.length === 0) return Promise.resolve(undefined);
+  return resolveAutoBackend(env, () => probeOf(jobs[0]!, train), log);
+}

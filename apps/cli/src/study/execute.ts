@@ -22,7 +22,7 @@ import type { CommandOptions, CommandOutput } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
-import { probeOf, resolveAutoBackend } from '../runtime/backend-env.js';
+import { autoBackendForPlan } from '../runtime/backend-env.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { sharedSplits } from '../runtime/shared-data.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
@@ -108,14 +108,9 @@ export async function executeStudy(
     if (jobs.length > 0) {
       scope.setStage('training');
       // FMNIST_BACKEND=auto: measured here, once, on the first model; the workers build the winner.
-      const auto =
-        engine === 'custom' && jobs.length > 0
-          ? await resolveAutoBackend(
-              context.io.env,
-              () => probeOf(jobs[0]!, data.train),
-              (line) => context.log(line),
-            )
-          : undefined;
+      const auto = await autoBackendForPlan(context.io.env, engine, jobs, data.train, (line) =>
+        context.log(line),
+      );
       const chosen = auto && { name: auto.name, detail: auto.detail };
       measured = auto?.measurements;
       // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.

@@ -31,7 +31,7 @@ import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
-import { probeOf, resolveAutoBackend } from '../runtime/backend-env.js';
+import { autoBackendForPlan } from '../runtime/backend-env.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { sharedSplits } from '../runtime/shared-data.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
@@ -136,14 +136,9 @@ export async function executeExperiment(
 
     scope.setStage('training');
     // FMNIST_BACKEND=auto: measured here, once, on the first model; the workers build the winner.
-    const auto =
-      engine === 'custom' && jobs.length > 0
-        ? await resolveAutoBackend(
-            context.io.env,
-            () => probeOf(jobs[0]!, data.train),
-            (line) => context.log(line),
-          )
-        : undefined;
+    const auto = await autoBackendForPlan(context.io.env, engine, jobs, data.train, (line) =>
+      context.log(line),
+    );
     const chosen = auto && { name: auto.name, detail: auto.detail };
     const training = await trainerFor(seeds)(
       { engine, seed, jobs, ...(chosen ? { backend: chosen } : {}) },

@@ -5,9 +5,7 @@
  * histogram of every layer's output, and batch normalisation's statistics before and after.
  */
 
-import { join } from 'node:path';
 import { describeCrop } from '@fmnist/data';
-import type { OutputFolder } from '@fmnist/files/node';
 import {
   type Block,
   type FigureBlock,
@@ -19,7 +17,7 @@ import {
   type Table,
   weightsGrid,
 } from '@fmnist/reports';
-import { type ReportAttachment, reportFiles, writeReport } from '@fmnist/reports/node';
+import { type ReportAttachment, reportFiles } from '@fmnist/reports/node';
 import {
   type ExplainArrays,
   type ExplainModelName,
@@ -455,15 +453,6 @@ export async function explainPageFiles(
     path: `${prefix}/${file.path}`,
     content: file.content,
   }));
-}
-
-/** Writes an explanation already computed into a claimed page folder; returns its report.html. */
-export async function writeExplanationPage(
-  explanation: Explanation,
-  folder: OutputFolder,
-): Promise<string> {
-  const written = await writeReport(folder.dir, await explainDocument(explanation), { folder });
-  return join(written.dir, 'report.html');
 }
 
 /** Where a model's explain page sits inside the study's report folder. */

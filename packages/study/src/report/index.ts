@@ -6,6 +6,7 @@
  * Node only (the root entry point stays browser-safe).
  */
 export * from '../explain/page.js';
+export * from '../node/explain-page.js';
 export * from './data-section.js';
 export * from './data-steps.js';
 export * from './document.js';
