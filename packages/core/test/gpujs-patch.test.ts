@@ -196,3 +196,94 @@ describe('gpu.js patch: integer loop counters in webasm kernels', () => {
     expect(flat(w())).toEqual(flat(c()));
   });
 });
+
+/**
+ * The patch's third part, from bench/kernels' disassembly of the study's matmuls: (1) a
+ * unit-stride read computes lane 0's flat index once in scalar i32 (thread.x + y·width + …)
+ * instead of in i32x4 with a multiply and a lane extract per read; (2) the SIMD kernel reads
+ * thread.y and thread.z into locals once per call instead of a global per read; (3) an f32
+ * load splatted to four lanes is one `v128.load32_splat`. None may change a value.
+ */
+describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat', () => {
+  /** Every module webasm compiles while `fn` runs, as bytes. */
+  function modulesCompiled(fn: () => void): Uint8Array[] {
+    const Original = WebAssembly.Module;
+    const seen: Uint8Array[] = [];
+    const Recording = function (this: unknown, bytes: BufferSource) {
+      seen.push(new Uint8Array(bytes as ArrayBuffer));
+      return new Original(bytes);
+    } as unknown as typeof WebAssembly.Module;
+    Object.assign(Recording, Original);
+    WebAssembly.Module = Recording;
+    try {
+      fn();
+    } finally {
+      WebAssembly.Module = Original;
+    }
+    return seen;
+  }
+  /** How often the SIMD opcode `op` (0xfd prefix, single-byte LEB) appears in `bytes`. */
+  const countSimd = (bytes: Uint8Array, op: number) => {
+    let n = 0;
+    for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === op) n++;
+    return n;
+  };
+
+  it('is applied (pnpm patchedDependencies)', () => {
+    const require = createRequire(import.meta.url);
+    const node = require.resolve('gpu.js/src/backend/web-assembly/function-node.js');
+    const builder = require.resolve('gpu.js/src/backend/web-assembly/wasm-builder.js');
+    expect(readFileSync(node, 'utf8')).toContain('_vThreadLocals');
+    expect(readFileSync(builder, 'utf8')).toContain('v128.load32_splat');
+  });
+
+  it('the matmul kernel form (a[y][q][i] · b[i][x], 3-D output) reads like cpu mode', () => {
+    const [w, c] = both(
+      function (this, a: number[][][], b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < 7; i++) {
+          s += a[this.thread.z]![this.thread.y]![i]! * b[i]![this.thread.x]!;
+        }
+        return s;
+      } as Kernel,
+      [10, 3, 2],
+    );
+    const a = arg(values(2 * 3 * 7), [7, 3, 2]);
+    const b = arg(values(7 * 10), [10, 7]);
+    expect(flat(w(a, b))).toEqual(flat(c(a, b)));
+  });
+
+  it('a splatted lane-uniform read is one v128.load32_splat, and exact', () => {
+    const [w, c] = both(
+      function (this, a: number[][], b: number[][]) {
+        return a[this.thread.y]![2]! + b[this.thread.y]![this.thread.x]!;
+      } as Kernel,
+      [8, 3],
+    );
+    const a = arg(values(3 * 4), [4, 3]);
+    const b = arg(values(8 * 3).map((v) => v / 7), [8, 3]);
+    let result: unknown;
+    const modules = modulesCompiled(() => {
+      result = w(a, b);
+    });
+    expect(modules.length).toBeGreaterThan(0);
+    // 0x09: v128.load32_splat; 0x13 (f32x4.splat) is left for splats of computed values.
+    expect(countSimd(modules.at(-1)!, 0x09)).toBeGreaterThan(0);
+    expect(flat(result)).toEqual(flat(c(a, b)));
+  });
+
+  it('a row index below zero takes the clamped gather, not a wild v128 load', () => {
+    const [w] = both(
+      function (this, a: number[][]) {
+        return a[this.thread.y - 1]![this.thread.x]!;
+      } as Kernel,
+      [4, 2],
+    );
+    const data = values(4 * 2);
+    const result = flat(w(arg(data, [4, 2])));
+    // Row y = 0 reads row -1: lane 0's flat index is -4, below the array, so every lane clamps
+    // to element 0 (what the gather did before the patch); row 1 reads row 0 in one load.
+    expect(result.slice(0, 4)).toEqual(Array(4).fill(data[0]));
+    expect(result.slice(4, 8)).toEqual(Array.from(data.slice(0, 4)));
+  });
+});
