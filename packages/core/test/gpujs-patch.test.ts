@@ -261,7 +261,10 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
       [8, 3],
     );
     const a = arg(values(3 * 4), [4, 3]);
-    const b = arg(values(8 * 3).map((v) => v / 7), [8, 3]);
+    const b = arg(
+      values(8 * 3).map((v) => v / 7),
+      [8, 3],
+    );
     let result: unknown;
     const modules = modulesCompiled(() => {
       result = w(a, b);
