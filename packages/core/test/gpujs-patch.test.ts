@@ -207,18 +207,22 @@ describe('gpu.js patch: integer loop counters in webasm kernels', () => {
 describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat', () => {
   /** Every module webasm compiles while `fn` runs, as bytes. */
   function modulesCompiled(fn: () => void): Uint8Array[] {
-    const Original = WebAssembly.Module;
+    // WebAssembly is a Node global; this package's compiler settings carry no DOM typings.
+    type ModuleClass = new (bytes: Uint8Array) => unknown;
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: ModuleClass } }).WebAssembly;
+    const Original = wasm.Module;
     const seen: Uint8Array[] = [];
-    const Recording = function (this: unknown, bytes: BufferSource) {
-      seen.push(new Uint8Array(bytes as ArrayBuffer));
+    // biome-ignore lint/complexity/useArrowFunction: gpu.js calls it with `new`, which an arrow refuses
+    const Recording = function (bytes: Uint8Array) {
+      seen.push(new Uint8Array(bytes));
       return new Original(bytes);
-    } as unknown as typeof WebAssembly.Module;
+    } as unknown as ModuleClass;
     Object.assign(Recording, Original);
-    WebAssembly.Module = Recording;
+    wasm.Module = Recording;
     try {
       fn();
     } finally {
-      WebAssembly.Module = Original;
+      wasm.Module = Original;
     }
     return seen;
   }
