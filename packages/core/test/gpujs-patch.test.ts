@@ -201,8 +201,11 @@ describe('gpu.js patch: integer loop counters in webasm kernels', () => {
  * The patch's third part, from bench/kernels' disassembly of the study's matmuls: (1) a
  * unit-stride read computes lane 0's flat index once in scalar i32 (thread.x + y·width + …)
  * instead of in i32x4 with a multiply and a lane extract per read; (2) the SIMD kernel reads
- * thread.y and thread.z into locals once per call instead of a global per read; (3) an f32
- * load splatted to four lanes is one `v128.load32_splat`. None may change a value.
+ * thread.x (the quad's base), thread.y and thread.z into locals once per call instead of a
+ * global per read; (3) an f32 load splatted to four lanes is one `v128.load32_splat`; (4) an
+ * index that is a non-negative integer literal (the q of a[y][q][i]) goes into the load's
+ * constant offset, so the reads a[y][0][i] ... a[y][3][i] share one address computation.
+ * None may change a value.
  */
 describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat', () => {
   /** Every module webasm compiles while `fn` runs, as bytes. */
@@ -238,6 +241,7 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     const node = require.resolve('gpu.js/src/backend/web-assembly/function-node.js');
     const builder = require.resolve('gpu.js/src/backend/web-assembly/wasm-builder.js');
     expect(readFileSync(node, 'utf8')).toContain('_vThreadLocals');
+    expect(readFileSync(node, 'utf8')).toContain('layout.offset + constant * 4');
     expect(readFileSync(builder, 'utf8')).toContain('v128.load32_splat');
   });
 
@@ -292,5 +296,20 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     // to element 0 (what the gather did before the patch); row 1 reads row 0 in one load.
     expect(result.slice(0, 4)).toEqual(Array(4).fill(data[0]));
     expect(result.slice(4, 8)).toEqual(Array.from(data.slice(0, 4)));
+  });
+
+  it('literal indices (folded into the offset) read like cpu mode, in plain and masked code', () => {
+    const [w, c] = both(
+      function (this, a: number[][][]) {
+        let s = a[1]![0]![this.thread.x]! + a[0]![2]![3]!;
+        for (let i = 0; i < 5; i++) s += a[this.thread.y]![3]![i]! * (i + 1);
+        // a branch that differs between lanes: SIMD evaluates it predicated (masked)
+        if (this.thread.x > 2) s += a[this.thread.y]![1]![4]!;
+        return s;
+      } as Kernel,
+      [6, 2],
+    );
+    const a = arg(values(2 * 4 * 6), [6, 4, 2]);
+    expect(flat(w(a))).toEqual(flat(c(a)));
   });
 });

@@ -1,0 +1,14 @@
+import { writeFileSync } from 'node:fs';
+const Orig = WebAssembly.Module;
+const seen = [];
+WebAssembly.Module = function (bytes) { seen.push(new Uint8Array(bytes)); return new Orig(bytes); };
+const { GpuJsBackend } = await import('./dist/gpujs/index.js');
+const be = new GpuJsBackend({ mode: 'webasm' });
+const [m,k,n] = (process.argv[2]??'32,392,128').split(',').map(Number);
+const tA = process.argv[3] === 'tA';
+const a = new Float32Array(m*k).fill(0.5), b = new Float32Array(k*n).fill(0.25), bias=new Float32Array(n);
+const out = new Float32Array(m*n);
+const reps = Number(process.argv[4] ?? 1);
+for (let r = 0; r < reps; r++) be.matmul(a, b, out, m, k, n, tA ? { transposeA: true } : { bias, activation: 'relu' });
+console.log('modules', seen.length, seen.map(s=>s.length));
+writeFileSync('/tmp/k.wasm', seen.at(-1));
