@@ -1,0 +1,109 @@
+/**
+ * Adam's WebAssembly SIMD update (src/wasm/adam.ts) against the js backend's loop: the same
+ * bits, step after step, for any length (odd ones take the padded last pair), any β1, β2, ε and
+ * step size, and gradients from tiny to large. The gpu.js backend uses it for float32 weights.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AdamUpdateArgs } from '../src/backend.js';
+import { GpuJsBackend } from '../src/gpujs/backend.js';
+import { JsBackend } from '../src/js-backend.js';
+import { WasmAdam } from '../src/wasm/adam.js';
+import { randomArray } from './helpers.js';
+
+const reference = new JsBackend();
+const wasm = WasmAdam.create();
+
+/** The first index where two arrays differ in bits (NaN equal to NaN), or -1. */
+function firstBitDifference(a: Float32Array, b: Float32Array): number {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (x[i] !== y[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  }
+  return -1;
+}
+
+const settings = fc.record({
+  length: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(10, 64, 127, 128, 50_176)),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  steps: fc.integer({ min: 1, max: 4 }),
+  learningRate: fc.double({ min: 1e-6, max: 1, noNaN: true }),
+  beta1: fc.double({ min: 0, max: 0.999, noNaN: true }),
+  beta2: fc.double({ min: 0, max: 0.9999, noNaN: true }),
+  epsilon: fc.constantFrom(1e-7, 1e-3, 1e-12, 0),
+  gradientScale: fc.constantFrom(1e-30, 1e-6, 1, 1e6),
+});
+
+describe('Adam in WebAssembly SIMD', () => {
+  it('is available here (Node 20 has WebAssembly SIMD)', () => {
+    expect(wasm).not.toBeNull();
+  });
+
+  it('gives the js loop’s exact bits: weights, m and v, step after step', () => {
+    fc.assert(
+      fc.property(settings, (s) => {
+        const start = randomArray(s.length, s.seed);
+        const states = [0, 1].map(() => ({
+          value: Float32Array.from(start),
+          m: new Float32Array(s.length),
+          v: new Float32Array(s.length),
+        }));
+        for (let t = 1; t <= s.steps; t++) {
+          const grad = randomArray(s.length, s.seed + t).map((g) => g * s.gradientScale);
+          const alpha = (s.learningRate * Math.sqrt(1 - s.beta2 ** t)) / (1 - s.beta1 ** t);
+          const args = (i: number): AdamUpdateArgs => ({
+            ...states[i]!,
+            grad,
+            alpha,
+            beta1: s.beta1,
+            beta2: s.beta2,
+            epsilon: s.epsilon,
+          });
+          reference.adamUpdate(args(0));
+          expect(wasm!.update(args(1))).toBe(true);
+          for (const part of ['value', 'm', 'v'] as const) {
+            expect(firstBitDifference(states[0]![part], states[1]![part]), part).toBe(-1);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('leaves float64 arrays to the js loop (returns false, touches nothing)', () => {
+    const value = new Float64Array([1, 2, 3]);
+    const before = Float64Array.from(value);
+    const ran = wasm!.update({
+      value,
+      grad: new Float64Array(3).fill(1),
+      m: new Float64Array(3),
+      v: new Float64Array(3),
+      alpha: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    });
+    expect(ran).toBe(false);
+    expect(Array.from(value)).toEqual(Array.from(before));
+  });
+
+  it('is what the gpu.js backend runs, with float64 arrays still updated (by the js loop)', () => {
+    const backend = new GpuJsBackend({ mode: 'webasm' });
+    for (const Kind of [Float32Array, Float64Array]) {
+      const make = () => ({
+        value: Kind.from(randomArray(33, 7)),
+        m: new Kind(33),
+        v: new Kind(33),
+      });
+      const [want, got] = [make(), make()];
+      const grad = Kind.from(randomArray(33, 8));
+      const common = { grad, alpha: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+      reference.adamUpdate({ ...want, ...common });
+      backend.adamUpdate({ ...got, ...common });
+      expect(Array.from(got.value)).toEqual(Array.from(want.value));
+      expect(Array.from(got.value)).not.toEqual(Array.from(Kind.from(randomArray(33, 7))));
+    }
+    backend.dispose();
+  });
+});
