@@ -204,8 +204,10 @@ describe('gpu.js patch: integer loop counters in webasm kernels', () => {
  * thread.x (the quad's base), thread.y and thread.z into locals once per call instead of a
  * global per read; (3) an f32 load splatted to four lanes is one `v128.load32_splat`; (4) an
  * index that is a non-negative integer literal (the q of a[y][q][i]) goes into the load's
- * constant offset, so the reads a[y][0][i] ... a[y][3][i] share one address computation.
- * None may change a value.
+ * constant offset, so the reads a[y][0][i] ... a[y][3][i] share one address computation;
+ * (5) a unit-stride read whose indices have known ranges (literals, thread.y/z, the counter of
+ * a counted loop) that keep every quad inside the array is a v128 load without the bounds
+ * check. None may change a value.
  */
 describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat', () => {
   /** Every module webasm compiles while `fn` runs, as bytes. */
@@ -242,6 +244,7 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     const builder = require.resolve('gpu.js/src/backend/web-assembly/wasm-builder.js');
     expect(readFileSync(node, 'utf8')).toContain('_vThreadLocals');
     expect(readFileSync(node, 'utf8')).toContain('layout.offset + constant * 4');
+    expect(readFileSync(node, 'utf8')).toContain('unitStrideInBounds(layout');
     expect(readFileSync(builder, 'utf8')).toContain('v128.load32_splat');
   });
 
@@ -311,5 +314,23 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     );
     const a = arg(values(2 * 4 * 6), [6, 4, 2]);
     expect(flat(w(a))).toEqual(flat(c(a)));
+  });
+
+  it('a counted loop that runs past the array keeps the bounds check (and the clamped gather)', () => {
+    // b has 3 rows; i reaches 3, so the last trip's quad reads past the end and must clamp
+    // as before, while the trips inside the array read like cpu mode.
+    const [w] = both(
+      function (this, b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < 4; i++) s += b[i]![this.thread.x]! * (i + 1);
+        return s;
+      } as Kernel,
+      [4],
+    );
+    const data = values(4 * 3);
+    const got = flat(w(arg(data, [4, 3])));
+    const last = data[data.length - 1]!;
+    const want = [0, 1, 2, 3].map((x) => data[x]! + 2 * data[4 + x]! + 3 * data[8 + x]! + 4 * last);
+    expect(got).toEqual(want);
   });
 });
