@@ -90,6 +90,11 @@ export interface RunUnitsOptions {
   register?: (workers: readonly TrainingHost[]) => void;
   /** Put before a worker's error message, e.g. `seed 7: `. */
   errorPrefix?: (unit: Unit) => string;
+  /**
+   * Called when a lane finds the queue empty while other lanes still train: its worker has
+   * stopped and its core is free (the study writes its explain pages then).
+   */
+  onLaneIdle?: () => void;
 }
 
 /** Runs every unit; the first failure stops the other workers at once and is thrown. */
@@ -158,6 +163,7 @@ export async function runUnits(units: readonly Unit[], options: RunUnitsOptions)
         for (const worker of running) void worker.terminate();
       }
     }
+    if (!failed && running.size > 0) options.onLaneIdle?.();
   };
   try {
     await Promise.all(Array.from({ length: options.workers }, lane));

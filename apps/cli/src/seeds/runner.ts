@@ -37,6 +37,8 @@ export interface RunSeedsOptions {
   data?: SharedSplits;
   /** Where the workers are registered so that Ctrl-C can stop them. */
   register?: (workers: readonly TrainingHost[]) => void;
+  /** A lane ran out of work while others still train (runtime/lanes.ts). */
+  onLaneIdle?: () => void;
 }
 
 export async function runSeeds(
@@ -67,6 +69,7 @@ export async function runSeeds(
       isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
       ...(plan.backend ? { backend: plan.backend } : {}),
       ...(options.register ? { register: options.register } : {}),
+      ...(options.onLaneIdle ? { onLaneIdle: options.onLaneIdle } : {}),
       errorPrefix: (unit) => `seed ${unit.seed}: `,
       onMessage: (unit, message) => {
         switch (message.type) {

@@ -9,6 +9,7 @@ import type { BackendMeasurement } from '@fmnist/study/backend-choice';
 import {
   dataSection,
   dataSteps,
+  type ExplainPages,
   epochs,
   explainPages,
   type RunInfo,
@@ -113,6 +114,21 @@ export async function executeStudy(
       );
       const chosen = auto && { name: auto.name, detail: auto.detail };
       measured = auto?.measurements;
+      // `fmnist study` links one explain page per model (--no-explain skips them). A page
+      // depends on the data and the seed only, not on the training, so the main thread writes
+      // them as soon as a lane runs out of models to train (its worker gone, its core free), or
+      // after training; their lines are printed once training is done.
+      const explainLines: string[] = [];
+      const pages: { explaining?: Promise<Settled<ExplainPages | null>> } = {};
+      const startExplaining = () => {
+        if (name !== 'study' || options.explain === false || pages.explaining) return;
+        pages.explaining = settle(
+          explainPages(
+            jobs.map((job) => job.name),
+            { data, seed, log: (line) => explainLines.push(line) },
+          ),
+        );
+      };
       // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.
       const training = await trainerFor(seedCountOf(options))(
         { engine, seed, jobs, ...(chosen ? { backend: chosen } : {}) },
@@ -122,6 +138,7 @@ export async function executeStudy(
           limit: options.limit,
           data: sharedSplits(data),
           register: scope.register,
+          onLaneIdle: startExplaining,
           onModel: (trained, progress) => {
             scope.setStage(`training (${trained.name} done)`);
             const accuracy = correctShare(trained.predictions, data.test.labels);
@@ -130,7 +147,11 @@ export async function executeStudy(
             );
           },
         },
-      );
+      ).catch(async (error: unknown) => {
+        await pages.explaining; // pages under way finish before the error goes up
+        throw error;
+      });
+      startExplaining();
       backend = training.backend;
       backendDetail = training.backendDetail;
       lanes = training.lanes;
@@ -146,18 +167,18 @@ export async function executeStudy(
       const seeds = result.seeds && (await seedsSection(result.seeds));
       if (result.seeds) text.push(seedsText(result.seeds));
       clock.lap('report figures');
-      // `fmnist study` links one explain page per model (--no-explain skips them), in a
-      // section before the closing seeds section.
-      if (name === 'study' && options.explain !== false) {
+      // The explain pages, written during training, in a section before the closing seeds
+      // section.
+      if (pages.explaining) {
         scope.setStage('writing the explain pages');
-        const pages = await explainPages(
-          result.models.map((r) => r.name),
-          { data, seed, log: (line) => context.log(line) },
-        );
-        if (pages) {
-          sections.push(pages.section);
-          json.explain = pages.json;
-          attachments.push(...pages.attachments);
+        const settled = await pages.explaining;
+        for (const line of explainLines) context.log(line);
+        if ('error' in settled) throw settled.error;
+        const explained = settled.value;
+        if (explained) {
+          sections.push(explained.section);
+          json.explain = explained.json;
+          attachments.push(...explained.attachments);
         }
         clock.lap('explain pages');
       }
@@ -244,4 +265,14 @@ export function commandLineTail(options: CommandOptions): string {
   if (options.out !== undefined && options.out !== DEFAULT_OUT) parts.push(`--out ${options.out}`);
   if (options.saveModels === true) parts.push('--save-models');
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+}
+
+/** A promise's outcome as a value, so that a failure waits for its turn instead of going unhandled. */
+type Settled<T> = { value: T } | { error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }

@@ -55,6 +55,8 @@ export interface RunTrainingOptions {
   onModel?: (model: TrainedModel, progress: ProgressRenderer) => void;
   /** Where the workers are registered so that Ctrl-C can stop them. */
   register?: (workers: readonly TrainingHost[]) => void;
+  /** A lane ran out of work while others still train (runtime/lanes.ts). */
+  onLaneIdle?: () => void;
 }
 
 export async function runTraining(
@@ -80,6 +82,7 @@ export async function runTraining(
       isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
       ...(plan.backend ? { backend: plan.backend } : {}),
       ...(options.register ? { register: options.register } : {}),
+      ...(options.onLaneIdle ? { onLaneIdle: options.onLaneIdle } : {}),
       onMessage: (_unit, message) => {
         switch (message.type) {
           case 'backend':
