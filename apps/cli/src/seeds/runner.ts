@@ -37,8 +37,11 @@ export interface RunSeedsOptions {
   data?: SharedSplits;
   /** Where the workers are registered so that Ctrl-C can stop them. */
   register?: (workers: readonly TrainingHost[]) => void;
-  /** A lane ran out of work while others still train (runtime/lanes.ts). */
-  onLaneIdle?: () => void;
+  /**
+   * A lane ran out of work while others still train (runtime/lanes.ts); `log` prints a line
+   * above the progress line.
+   */
+  onLaneIdle?: (log: (line: string) => void) => void;
 }
 
 export async function runSeeds(
@@ -69,7 +72,9 @@ export async function runSeeds(
       isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
       ...(plan.backend ? { backend: plan.backend } : {}),
       ...(options.register ? { register: options.register } : {}),
-      ...(options.onLaneIdle ? { onLaneIdle: options.onLaneIdle } : {}),
+      ...(options.onLaneIdle
+        ? { onLaneIdle: () => options.onLaneIdle?.((line) => progress.note(line)) }
+        : {}),
       errorPrefix: (unit) => `seed ${unit.seed}: `,
       onMessage: (unit, message) => {
         switch (message.type) {

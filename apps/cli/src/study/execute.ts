@@ -117,15 +117,14 @@ export async function executeStudy(
       // `fmnist study` links one explain page per model (--no-explain skips them). A page
       // depends on the data and the seed only, not on the training, so the main thread writes
       // them as soon as a lane runs out of models to train (its worker gone, its core free), or
-      // after training; their lines are printed once training is done.
-      const explainLines: string[] = [];
+      // else after training.
       const pages: { explaining?: Promise<Settled<ExplainPages | null>> } = {};
-      const startExplaining = () => {
+      const startExplaining = (log: (line: string) => void) => {
         if (name !== 'study' || options.explain === false || pages.explaining) return;
         pages.explaining = settle(
           explainPages(
             jobs.map((job) => job.name),
-            { data, seed, log: (line) => explainLines.push(line) },
+            { data, seed, log },
           ),
         );
       };
@@ -151,7 +150,7 @@ export async function executeStudy(
         await pages.explaining; // pages under way finish before the error goes up
         throw error;
       });
-      startExplaining();
+      startExplaining((line) => context.log(line));
       backend = training.backend;
       backendDetail = training.backendDetail;
       lanes = training.lanes;
@@ -172,7 +171,6 @@ export async function executeStudy(
       if (pages.explaining) {
         scope.setStage('writing the explain pages');
         const settled = await pages.explaining;
-        for (const line of explainLines) context.log(line);
         if ('error' in settled) throw settled.error;
         const explained = settled.value;
         if (explained) {

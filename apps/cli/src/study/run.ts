@@ -55,8 +55,11 @@ export interface RunTrainingOptions {
   onModel?: (model: TrainedModel, progress: ProgressRenderer) => void;
   /** Where the workers are registered so that Ctrl-C can stop them. */
   register?: (workers: readonly TrainingHost[]) => void;
-  /** A lane ran out of work while others still train (runtime/lanes.ts). */
-  onLaneIdle?: () => void;
+  /**
+   * A lane ran out of work while others still train (runtime/lanes.ts); `log` prints a line
+   * above the progress bars.
+   */
+  onLaneIdle?: (log: (line: string) => void) => void;
 }
 
 export async function runTraining(
@@ -82,7 +85,9 @@ export async function runTraining(
       isolation: isolationFor(plan.backend?.name ?? options.io.env[ENV_BACKEND]),
       ...(plan.backend ? { backend: plan.backend } : {}),
       ...(options.register ? { register: options.register } : {}),
-      ...(options.onLaneIdle ? { onLaneIdle: options.onLaneIdle } : {}),
+      ...(options.onLaneIdle
+        ? { onLaneIdle: () => options.onLaneIdle?.((line) => progress.line(line)) }
+        : {}),
       onMessage: (_unit, message) => {
         switch (message.type) {
           case 'backend':

@@ -36,6 +36,9 @@ export async function explainPages(
   const links: LinkItem[] = [];
   const attachments: ReportAttachment[] = [];
   for (const model of names) {
+    // A page is a long synchronous step: let the event loop turn between pages, so that a
+    // signal, or a training worker that finished while the pages are written, is answered.
+    await new Promise((resolve) => setImmediate(resolve));
     options.log(`explain page: ${model}`);
     attachments.push(
       ...(await explainPageFiles(model, {
