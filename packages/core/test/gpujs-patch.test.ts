@@ -245,6 +245,7 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     expect(readFileSync(node, 'utf8')).toContain('_vThreadLocals');
     expect(readFileSync(node, 'utf8')).toContain('layout.offset + constant * 4');
     expect(readFileSync(node, 'utf8')).toContain('unitStrideInBounds(layout');
+    expect(readFileSync(node, 'utf8')).toContain('splitIndexConstant(ast)');
     expect(readFileSync(builder, 'utf8')).toContain('v128.load32_splat');
   });
 
@@ -332,5 +333,29 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     const last = data[data.length - 1]!;
     const want = [0, 1, 2, 3].map((x) => data[x]! + 2 * data[4 + x]! + 3 * data[8 + x]! + 4 * last);
     expect(got).toEqual(want);
+  });
+
+  it('b[i + 1][x] past the end of b keeps the check (its 1 folded into the offset) and clamps', () => {
+    const [w, c] = both(
+      function (this, b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < 4; i += 2) s += b[i]![this.thread.x]! + 10 * b[i + 1]![this.thread.x]!;
+        return s;
+      } as Kernel,
+      [8],
+    );
+    // b has 3 rows: the second trip's b[3] is past the end, the gather clamps each lane to
+    // the last element; the other reads are inside and read like cpu mode.
+    const data = values(8 * 3);
+    const got = flat(w(arg(data, [8, 3])));
+    const last = data[data.length - 1]!;
+    const want = Array.from(
+      { length: 8 },
+      (_, x) => data[x]! + 10 * data[8 + x]! + data[16 + x]! + 10 * last,
+    );
+    expect(got).toEqual(want);
+    // c is cpu mode's translation of the same kernel: with b's 3 rows it reads undefined past
+    // the end (NaN), which is why the expected values above are written out.
+    expect(flat(c(arg(data, [8, 3]))).slice(0, 1)).toEqual([Number.NaN]);
   });
 });
