@@ -246,6 +246,7 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     expect(readFileSync(node, 'utf8')).toContain('layout.offset + constant * 4');
     expect(readFileSync(node, 'utf8')).toContain('unitStrideInBounds(layout');
     expect(readFileSync(node, 'utf8')).toContain('splitIndexConstant(ast)');
+    expect(readFileSync(node, 'utf8')).toContain('assembler.componentRows');
     expect(readFileSync(builder, 'utf8')).toContain('v128.load32_splat');
   });
 
@@ -357,5 +358,58 @@ describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat'
     // c is cpu mode's translation of the same kernel: with b's 3 rows it reads undefined past
     // the end (NaN), which is why the expected values above are written out.
     expect(flat(c(arg(data, [8, 3]))).slice(0, 1)).toEqual([Number.NaN]);
+  });
+});
+
+/**
+ * The patch's `componentRows` setting (webasm): an Array(n) result lies in memory as n rows of
+ * the output width per output row, so the SIMD kernel stores a quad's component with one v128
+ * store and the backend copies a matmul's m×n product out in one piece. What the kernel returns
+ * must be the same as without it, for every width (quads and the scalar tail), n and depth.
+ */
+describe('gpu.js patch: componentRows', () => {
+  it('returns what the default layout returns, for Array(2), (3), (4), 1-D to 3-D, divergent returns', () => {
+    for (const output of [[8, 3], [10, 2], [5, 3, 2], [7]]) {
+      for (const n of [2, 3, 4]) {
+        const parts = (shift: string) =>
+          Array.from(
+            { length: n },
+            (_, c) =>
+              `${c * 100} + this.thread.y * 10 + this.thread.z * 1000 + this.thread.x${shift}`,
+          );
+        const source = `function (a) {
+          if (this.thread.x > 5) return [${parts(' + a[this.thread.x % 3]').join(', ')}];
+          return [${parts('').join(', ')}];
+        }`;
+        const make = (componentRows: boolean) =>
+          webasm.createKernel(source, {
+            output,
+            returnType: `Array(${n})`,
+            componentRows,
+            tactic: 'precision',
+          } as never);
+        const a = new Float32Array([1.5, 2.5, 3.5]);
+        expect(flat(make(true)(a as never)), `${output} Array(${n})`).toEqual(
+          flat(make(false)(a as never)),
+        );
+      }
+    }
+  });
+
+  it('lays the result out as rows in the module’s memory', () => {
+    const kernel = webasm.createKernel(
+      function (this: { thread: { x: number } }) {
+        return [this.thread.x, 100 + this.thread.x];
+      },
+      { output: [4], returnType: 'Array(2)', componentRows: true } as never,
+    );
+    kernel();
+    const entry = (
+      kernel.kernel as unknown as {
+        _active: { f32: Float32Array; layout: { outputOffset: number } };
+      }
+    )._active;
+    const at = entry.layout.outputOffset / 4;
+    expect(Array.from(entry.f32.slice(at, at + 8))).toEqual([0, 1, 2, 3, 100, 101, 102, 103]);
   });
 });

@@ -116,6 +116,12 @@ export interface GpuJsBackendOptions {
 interface MatmulKernel {
   run: IKernelRunShortcut;
   rows: number;
+  /**
+   * The rows of a result as they lie in memory: `rows` values per output cell (gpu.js's
+   * layout), or 1 where the kernel was built with the project's `componentRows` setting (its
+   * memory, and so the flat result, is already the m×n row-major product).
+   */
+  storedRows: number;
   hasBias: boolean;
   /**
    * `2d` reads: the two operands as reusable gpu.js `Input`s (only `.value` changes per call,
@@ -225,12 +231,12 @@ export class GpuJsBackend extends JsBackend {
         direct.entry.sizeX,
         0,
       );
-      unpackFlat(memory, direct.entry.layout.outputOffset / 4, out, m, n, kernel.rows);
+      unpackFlat(memory, direct.entry.layout.outputOffset / 4, out, m, n, kernel.storedRows);
       return;
     }
     const result = runKernel(kernel, a, b, bias, k, n);
     this.#checkMode(kernel);
-    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
+    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.storedRows);
     if (this.#directRun) kernel.direct = directModule(kernel.run, kernel.hasBias ? 3 : 2, m * n);
   }
 
@@ -274,7 +280,7 @@ export class GpuJsBackend extends JsBackend {
     );
     const result = await runKernel(kernel, a, b, bias, k, n);
     this.#checkMode(kernel);
-    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.rows);
+    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.storedRows);
   }
 
   /** Builds (or finds) the kernel for one shape and option set; kernels are never rebuilt. */
@@ -305,9 +311,18 @@ export class GpuJsBackend extends JsBackend {
       { transposeA, transposeB, bias, activation },
       { ...this.matmulShape, rowsPerThread: rows },
     );
-    // `returnType` and `loopMaxIterations` are honoured by gpu.js but missing from its typings,
-    // hence the wider type.
-    const settings: IGPUKernelSettings & { returnType: string; loopMaxIterations: number } = {
+    // webasm with flat results: an Array(rows) result stored as `rows` rows of n (the project's
+    // gpu.js patch, `componentRows`), so the flat result is the row-major product itself and is
+    // copied out in one piece instead of being unpacked cell by cell; the SIMD kernel stores
+    // each of its four rows with one v128 store instead of sixteen lane stores.
+    const componentRows = this.mode === 'webasm' && this.#flatResult && rows > 1;
+    // `returnType`, `loopMaxIterations` and `componentRows` are honoured by (the patched)
+    // gpu.js but missing from its typings, hence the wider type.
+    const settings: IGPUKernelSettings & {
+      returnType: string;
+      loopMaxIterations: number;
+      componentRows: boolean;
+    } = {
       output: [n, m / rows],
       returnType: rows === 1 ? 'Number' : `Array(${rows})`,
       // Each kernel sees one size per argument; a fresh kernel per shape keeps it that way.
@@ -317,6 +332,7 @@ export class GpuJsBackend extends JsBackend {
       // this only matters if it ever stops recognising it (its cap is otherwise 1000 trips).
       loopMaxIterations: Math.max(1000, k + 1),
       asyncMode,
+      componentRows,
     };
     const run = this.#gpu.createKernel(source, settings);
     if (this.mode === 'webasm' && this.#flatResult) keepFlatResult(run);
@@ -335,6 +351,7 @@ export class GpuJsBackend extends JsBackend {
     const kernel: MatmulKernel = {
       run,
       rows,
+      storedRows: componentRows ? 1 : rows,
       hasBias: bias,
       inputs,
       bTransposed,
