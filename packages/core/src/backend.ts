@@ -129,7 +129,8 @@ export interface Backend {
   sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void;
   /**
    * Keras's Adam with the bias correction folded into `alpha`:
-   * m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); value ← value − alpha·m/(sqrt(v) + ε).
+   * m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); value ← value − alpha·m/(sqrt(v) + ε),
+   * each operation in the weights' precision (float32 weights: float32, as Keras).
    */
   adamUpdate(args: AdamUpdateArgs): void;
   /**

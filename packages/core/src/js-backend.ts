@@ -222,6 +222,23 @@ export class JsBackend implements Backend {
   adamUpdate({ value, grad, m, v, alpha, beta1, beta2, epsilon }: AdamUpdateArgs): void {
     const oneMinusB1 = 1 - beta1;
     const oneMinusB2 = 1 - beta2;
+    if (value instanceof Float32Array) {
+      // float32 weights: every operation in float32, as Keras computes its float32 variables
+      // (fround after each; for +, −, ×, ÷ and sqrt of float32 values that is the correctly
+      // rounded float32 result). The gpu.js backend's WebAssembly SIMD update gives these bits.
+      const f = Math.fround;
+      const [a, c1, c2, e] = [f(alpha), f(oneMinusB1), f(oneMinusB2), f(epsilon)];
+      for (let i = 0; i < value.length; i++) {
+        const g = grad[i]!;
+        const mi = f(m[i]! + f(f(g - m[i]!) * c1));
+        const vi = f(v[i]! + f(f(f(g * g) - v[i]!) * c2));
+        m[i] = mi;
+        v[i] = vi;
+        value[i] = f(value[i]! - f(f(mi * a) / f(f(Math.sqrt(vi)) + e)));
+      }
+      return;
+    }
+    // float64 weights: float64 arithmetic throughout.
     for (let i = 0; i < value.length; i++) {
       const g = grad[i]!;
       const mi = m[i]! + (g - m[i]!) * oneMinusB1;

@@ -1,7 +1,8 @@
 /**
- * Adam's WebAssembly SIMD update (src/wasm/adam.ts) against the js backend's loop: the same
- * bits, step after step, for any length (odd ones take the padded last pair), any β1, β2, ε and
- * step size, and gradients from tiny to large. The gpu.js backend uses it for float32 weights.
+ * Adam's WebAssembly SIMD update (src/wasm/adam.ts, float32 lanes) against the js backend's
+ * loop (float32 through Math.fround): the same bits, step after step, for any length (those
+ * not a multiple of four take the padded last lanes), any β1, β2, ε and step size, and
+ * gradients from tiny to large. The gpu.js backend uses it for float32 weights.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -167,8 +167,8 @@ export class GpuJsBackend extends JsBackend {
   readonly #flatResult: boolean;
   readonly #directRun: boolean;
   /**
-   * Adam's update in WebAssembly SIMD (../wasm/adam.ts): the js loop's exact bits in about half
-   * its time; null where the runtime has no WebAssembly SIMD (the js loop runs).
+   * Adam's update in WebAssembly SIMD (../wasm/adam.ts), four float32 weights per instruction:
+   * the js loop's exact bits; null where the runtime has no WebAssembly SIMD (the js loop runs).
    */
   readonly #adam = WasmAdam.create();
   #disposed = false;

@@ -1,26 +1,26 @@
 /**
- * Adam's update (Keras's form, bias correction folded into alpha) in WebAssembly SIMD, two
- * weights per instruction, with exactly the js backend's arithmetic:
+ * Adam's update (Keras's form, bias correction folded into alpha) in WebAssembly SIMD, four
+ * weights per instruction, in float32 as Keras computes it:
  *
  *   m ← m + (g − m)·(1 − β1)        v ← v + (g² − v)·(1 − β2)
- *   value ← value − alpha·m / (sqrt(v) + ε)
+ *   value ← value − (m·alpha) / (sqrt(v) + ε)
  *
- * each in float64 from the stored float32 values, m and v used unrounded in the last line and
- * every result rounded to float32 once, where it is stored (what `JsBackend.adamUpdate` does,
- * JavaScript numbers being float64). So the two give the same bits, which the tests check; the
- * SIMD form runs two weights per f64x2 instruction where JavaScript's loop runs one, and the
- * square root and the division, which bound that loop, are the slowest instructions in it.
+ * every operation rounded to float32 (f32x4 arithmetic is IEEE single precision, correctly
+ * rounded, square root and division included), the constants rounded to float32 once. The js
+ * backend's loop computes the same operations with Math.fround after each one, which gives the
+ * same bits (a float64 result of +, −, ×, ÷ or sqrt on float32 values, rounded once to float32,
+ * is the correctly rounded float32 result); the tests check it.
  *
  * The weights, gradients and moments are copied into this module's memory, updated there and
- * copied back: for the study's 59,210 weights the copies take about a tenth of the update.
+ * copied back: for the study's 59,210 weights the copies take about as long as the arithmetic.
  */
 import type { AdamUpdateArgs } from '../backend.js';
-import { F64, FunctionBody, I32, moduleBytes, V128, type ValueType } from './assembler.js';
+import { F32, FunctionBody, I32, moduleBytes, V128, type ValueType } from './assembler.js';
 
 /** adam(value, grad, m, v, bytes, alpha, oneMinusBeta1, oneMinusBeta2, epsilon). */
-const PARAMS: ValueType[] = [I32, I32, I32, I32, I32, F64, F64, F64, F64];
+const PARAMS: ValueType[] = [I32, I32, I32, I32, I32, F32, F32, F32, F32];
 
-/** The function body: a loop over `bytes` bytes of each array, 8 (two float32) at a time. */
+/** The function body: a loop over `bytes` bytes of each array, 16 (four float32) at a time. */
 function adamBody(): FunctionBody {
   const f = new FunctionBody(PARAMS);
   const [value, grad, m, v, bytes, alpha, oneMinusBeta1, oneMinusBeta2, epsilon] = [
@@ -29,30 +29,28 @@ function adamBody(): FunctionBody {
   const [A, C1, C2, E] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
   const [g, mi, vi] = [f.local(V128), f.local(V128), f.local(V128)];
   const offset = f.local(I32);
-  f.get(alpha).f64x2Splat().set(A);
-  f.get(oneMinusBeta1).f64x2Splat().set(C1);
-  f.get(oneMinusBeta2).f64x2Splat().set(C2);
-  f.get(epsilon).f64x2Splat().set(E);
+  f.get(alpha).f32x4Splat().set(A);
+  f.get(oneMinusBeta1).f32x4Splat().set(C1);
+  f.get(oneMinusBeta2).f32x4Splat().set(C2);
+  f.get(epsilon).f32x4Splat().set(E);
   f.block().loop();
   f.get(offset).get(bytes).i32GeU().brIf(1); // done
-  // g, m, v: two float32 values each, widened to float64
-  f.get(grad).get(offset).i32Add().load64Zero().promoteLow().set(g);
-  f.get(m).get(offset).i32Add().load64Zero().promoteLow().set(mi);
-  f.get(v).get(offset).i32Add().load64Zero().promoteLow().set(vi);
-  // m ← m + (g − m)·(1 − β1)
-  f.get(mi).get(g).get(mi).f64x2Sub().get(C1).f64x2Mul().f64x2Add().set(mi);
-  // v ← v + (g·g − v)·(1 − β2)
-  f.get(vi).get(g).get(g).f64x2Mul().get(vi).f64x2Sub().get(C2).f64x2Mul().f64x2Add().set(vi);
-  // store both, rounded to float32
-  f.get(m).get(offset).i32Add().get(mi).demoteZero().store64Lane0();
-  f.get(v).get(offset).i32Add().get(vi).demoteZero().store64Lane0();
-  // value ← value − (alpha·m) / (sqrt(v) + ε)
+  f.get(grad).get(offset).i32Add().v128Load().set(g);
+  // m ← m + (g − m)·(1 − β1), stored
+  f.get(m).get(offset).i32Add().v128Load().set(mi);
+  f.get(mi).get(g).get(mi).f32x4Sub().get(C1).f32x4Mul().f32x4Add().set(mi);
+  f.get(m).get(offset).i32Add().get(mi).v128Store();
+  // v ← v + (g·g − v)·(1 − β2), stored
+  f.get(v).get(offset).i32Add().v128Load().set(vi);
+  f.get(vi).get(g).get(g).f32x4Mul().get(vi).f32x4Sub().get(C2).f32x4Mul().f32x4Add().set(vi);
+  f.get(v).get(offset).i32Add().get(vi).v128Store();
+  // value ← value − (m·alpha) / (sqrt(v) + ε)
   f.get(value).get(offset).i32Add(); // the address the result goes to
-  f.get(value).get(offset).i32Add().load64Zero().promoteLow();
-  f.get(A).get(mi).f64x2Mul();
-  f.get(vi).f64x2Sqrt().get(E).f64x2Add();
-  f.f64x2Div().f64x2Sub().demoteZero().store64Lane0();
-  f.get(offset).i32(8).i32Add().set(offset);
+  f.get(value).get(offset).i32Add().v128Load();
+  f.get(mi).get(A).f32x4Mul();
+  f.get(vi).f32x4Sqrt().get(E).f32x4Add();
+  f.f32x4Div().f32x4Sub().v128Store();
+  f.get(offset).i32(16).i32Add().set(offset);
   f.br(0);
   f.end().end();
   return f;
@@ -118,9 +116,9 @@ export class WasmAdam {
       return false;
     }
     const n = value.length;
-    // Each array gets an even number of floats (the loop takes two); the padding is zero and
+    // Each array gets a multiple of four floats (the loop takes four); the padding is zero and
     // never copied back.
-    const stride = n + (n & 1);
+    const stride = Math.ceil(n / 4) * 4;
     const needed = 4 * stride * 4;
     if (needed > this.#memory.buffer.byteLength) {
       this.#memory.grow(Math.ceil((needed - this.#memory.buffer.byteLength) / PAGE));

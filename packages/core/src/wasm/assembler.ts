@@ -10,9 +10,9 @@
 
 /** Value types. */
 export const I32 = 0x7f;
-export const F64 = 0x7c;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
-export type ValueType = typeof I32 | typeof F64 | typeof V128;
+export type ValueType = typeof I32 | typeof F32 | typeof V128;
 
 /** Unsigned LEB128, appended to `out`. */
 function uleb(value: number, out: number[]): void {
@@ -88,40 +88,32 @@ export class FunctionBody {
     return this.#op(0x0b);
   }
 
-  // SIMD, f64x2 arithmetic on two float32 values widened to float64.
-  /** Two float32 values (8 bytes) at the address on the stack, upper half zero. */
-  load64Zero(): this {
-    return this.#simd(0x5d, 3, 0);
+  // SIMD: four float32 lanes.
+  /** 16 bytes at the address on the stack (alignment hint: 4 bytes). */
+  v128Load(): this {
+    return this.#simd(0x00, 2, 0);
   }
-  /** Stores lane 0 of an i64x2 view (the two float32 values a demote leaves in lanes 0-1). */
-  store64Lane0(): this {
-    return this.#simd(0x5b, 3, 0, 0);
+  /** Stores a v128 at the address below it on the stack. */
+  v128Store(): this {
+    return this.#simd(0x0b, 2, 0);
   }
-  /** f32x4's lanes 0-1 → f64x2 (exact). */
-  promoteLow(): this {
-    return this.#simd(0x5f);
+  f32x4Splat(): this {
+    return this.#simd(0x13);
   }
-  /** f64x2 → f32x4's lanes 0-1, rounded to nearest like a Float32Array store; lanes 2-3 zero. */
-  demoteZero(): this {
-    return this.#simd(0x5e);
+  f32x4Add(): this {
+    return this.#simd(0xe4);
   }
-  f64x2Splat(): this {
-    return this.#simd(0x14);
+  f32x4Sub(): this {
+    return this.#simd(0xe5);
   }
-  f64x2Add(): this {
-    return this.#simd(0xf0);
+  f32x4Mul(): this {
+    return this.#simd(0xe6);
   }
-  f64x2Sub(): this {
-    return this.#simd(0xf1);
+  f32x4Div(): this {
+    return this.#simd(0xe7);
   }
-  f64x2Mul(): this {
-    return this.#simd(0xf2);
-  }
-  f64x2Div(): this {
-    return this.#simd(0xf3);
-  }
-  f64x2Sqrt(): this {
-    return this.#simd(0xef);
+  f32x4Sqrt(): this {
+    return this.#simd(0xe3);
   }
 
   /** The body as the code section wants it: size, local declarations, code, end. */
