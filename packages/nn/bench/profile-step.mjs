@@ -12,7 +12,7 @@
  * 40 per step.
  *
  * Options: --backend NAME (js, gpujs:webasm, ...), --limit N (training images, default 50,000),
- * --models base,batch-norm,dropout. Prints JSON; writes bench-results/profile-step.json.
+ * --models base,batch-norm,dropout, --optimizer adam|sgd (default adam; sgd: lr 1e-4). Prints JSON; writes bench-results/profile-step.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -30,6 +30,8 @@ const opt = (name, fallback) => {
 const backendName = opt('backend', 'gpujs');
 const limit = Number(opt('limit', '50000'));
 const modelNames = opt('models', 'base,batch-norm,dropout').split(',');
+const optimizerSpec =
+  opt('optimizer', 'adam') === 'sgd' ? { type: 'sgd', learningRate: 1e-4 } : { type: 'adam' };
 
 const MODELS = {
   base: { hidden: [128, 64], options: {} },
@@ -71,7 +73,7 @@ for (const name of modelNames) {
     seed: 1,
     backend,
   });
-  model.compile({ optimizer: { type: 'adam' } });
+  model.compile({ optimizer: optimizerSpec });
   // Warm-up: compile the kernels, then start the count afresh.
   await model.fit(train.x.subarray(0, 256 * 392), train.y.subarray(0, 256), { batchSize: 32 });
   for (const layer of model.layers) {
@@ -79,9 +81,9 @@ for (const name of modelNames) {
     layer.forward = timed(`${kind} forward`, layer.forward.bind(layer));
     layer.backward = timed(`${kind} backward`, layer.backward.bind(layer));
   }
-  model.compile({ optimizer: { type: 'adam' } });
+  model.compile({ optimizer: optimizerSpec });
   const optimizer = model.optimizer;
-  optimizer.applyGradients = timed('Adam update', optimizer.applyGradients.bind(optimizer));
+  optimizer.applyGradients = timed(`${optimizerSpec.type} update`, optimizer.applyGradients.bind(optimizer));
   // fit drives the model's trainer (train/trainer.ts): its step is what trainBatch runs.
   const trainer = model.trainer;
   trainer.trainBatch = timed('loss head and bookkeeping', trainer.trainBatch.bind(trainer));
@@ -121,7 +123,7 @@ for (const name of modelNames) {
   backend.dispose();
 }
 const report = {
-  benchmark: 'one epoch profiled, batch 32, Adam',
+  benchmark: `one epoch profiled, batch 32, ${optimizerSpec.type}`,
   node: process.version,
   loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
   results,

@@ -9,7 +9,7 @@ import {
 } from 'gpu.js';
 import type { AdamUpdateArgs, FloatArray, FusedActivation, MatmulOptions } from '../backend.js';
 import { activate, JsBackend } from '../js-backend.js';
-import { WasmAdam } from '../wasm/adam.js';
+import { WasmUpdates } from '../wasm/updates.js';
 import {
   DEFAULT_MATMUL_SHAPE,
   type MatmulKernelShape,
@@ -167,10 +167,10 @@ export class GpuJsBackend extends JsBackend {
   readonly #flatResult: boolean;
   readonly #directRun: boolean;
   /**
-   * Adam's update in WebAssembly SIMD (../wasm/adam.ts), four float32 weights per instruction:
-   * the js loop's exact bits; null where the runtime has no WebAssembly SIMD (the js loop runs).
+   * The optimizers' Adam and plain SGD updates in WebAssembly SIMD (../wasm/updates.ts): the js
+   * loops' exact bits; null where the runtime has no WebAssembly SIMD (the js loops run).
    */
-  readonly #adam = WasmAdam.create();
+  readonly #updates = WasmUpdates.create();
   #disposed = false;
 
   constructor(options: GpuJsBackendOptions = {}) {
@@ -242,7 +242,12 @@ export class GpuJsBackend extends JsBackend {
 
   override adamUpdate(args: AdamUpdateArgs): void {
     this.#assertLive();
-    if (!this.#adam?.update(args)) super.adamUpdate(args);
+    if (!this.#updates?.adam(args)) super.adamUpdate(args);
+  }
+
+  override sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void {
+    this.#assertLive();
+    if (!this.#updates?.sgd(value, grad, lr)) super.sgdUpdate(value, grad, lr);
   }
 
   /**

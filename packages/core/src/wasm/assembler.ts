@@ -11,8 +11,9 @@
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValueType = typeof I32 | typeof F32 | typeof V128;
+export type ValueType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128, appended to `out`. */
 function uleb(value: number, out: number[]): void {
@@ -114,6 +115,33 @@ export class FunctionBody {
   }
   f32x4Sqrt(): this {
     return this.#simd(0xe3);
+  }
+
+  // SIMD: two float64 lanes, for float32 values widened (exactly) and narrowed back.
+  /** Two float32 values (8 bytes) at the address on the stack, the upper half zero. */
+  load64Zero(): this {
+    return this.#simd(0x5d, 3, 0);
+  }
+  /** Stores the low 8 bytes (the two float32 values a demote leaves in lanes 0-1). */
+  store64Lane0(): this {
+    return this.#simd(0x5b, 3, 0, 0);
+  }
+  /** f32x4 lanes 0-1 → f64x2 (exact). */
+  promoteLow(): this {
+    return this.#simd(0x5f);
+  }
+  /** f64x2 → f32x4 lanes 0-1, rounded to nearest as a Float32Array store rounds; lanes 2-3 zero. */
+  demoteZero(): this {
+    return this.#simd(0x5e);
+  }
+  f64x2Splat(): this {
+    return this.#simd(0x14);
+  }
+  f64x2Sub(): this {
+    return this.#simd(0xf1);
+  }
+  f64x2Mul(): this {
+    return this.#simd(0xf2);
   }
 
   /** The body as the code section wants it: size, local declarations, code, end. */

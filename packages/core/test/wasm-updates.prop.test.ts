@@ -1,19 +1,20 @@
 /**
- * Adam's WebAssembly SIMD update (src/wasm/adam.ts, float32 lanes) against the js backend's
- * loop (float32 through Math.fround): the same bits, step after step, for any length (those
- * not a multiple of four take the padded last lanes), any β1, β2, ε and step size, and
- * gradients from tiny to large. The gpu.js backend uses it for float32 weights.
+ * The optimizers' WebAssembly SIMD updates (src/wasm/updates.ts) against the js backend's
+ * loops: Adam (float32 lanes; the js loop in float32 through Math.fround) and plain SGD
+ * (float64 lanes, rounded once where stored, like the js loop) give the same bits, step after
+ * step, for any length (the padded last lanes included), any hyperparameters, and gradients
+ * from tiny to large. The gpu.js backend uses them for float32 weights.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AdamUpdateArgs } from '../src/backend.js';
 import { GpuJsBackend } from '../src/gpujs/backend.js';
 import { JsBackend } from '../src/js-backend.js';
-import { WasmAdam } from '../src/wasm/adam.js';
+import { WasmUpdates } from '../src/wasm/updates.js';
 import { randomArray } from './helpers.js';
 
 const reference = new JsBackend();
-const wasm = WasmAdam.create();
+const wasm = WasmUpdates.create();
 
 /** The first index where two arrays differ in bits (NaN equal to NaN), or -1. */
 function firstBitDifference(a: Float32Array, b: Float32Array): number {
@@ -62,7 +63,7 @@ describe('Adam in WebAssembly SIMD', () => {
             epsilon: s.epsilon,
           });
           reference.adamUpdate(args(0));
-          expect(wasm!.update(args(1))).toBe(true);
+          expect(wasm!.adam(args(1))).toBe(true);
           for (const part of ['value', 'm', 'v'] as const) {
             expect(firstBitDifference(states[0]![part], states[1]![part]), part).toBe(-1);
           }
@@ -75,7 +76,7 @@ describe('Adam in WebAssembly SIMD', () => {
   it('leaves float64 arrays to the js loop (returns false, touches nothing)', () => {
     const value = new Float64Array([1, 2, 3]);
     const before = Float64Array.from(value);
-    const ran = wasm!.update({
+    const ran = wasm!.adam({
       value,
       grad: new Float64Array(3).fill(1),
       m: new Float64Array(3),
@@ -104,6 +105,49 @@ describe('Adam in WebAssembly SIMD', () => {
       backend.adamUpdate({ ...got, ...common });
       expect(Array.from(got.value)).toEqual(Array.from(want.value));
       expect(Array.from(got.value)).not.toEqual(Array.from(Kind.from(randomArray(33, 7))));
+    }
+    backend.dispose();
+  });
+});
+
+describe('SGD in WebAssembly SIMD', () => {
+  it('gives the js loop’s exact bits, step after step', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          length: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(10, 127, 50_176)),
+          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          learningRate: fc.oneof(
+            fc.constantFrom(1e-4, 0.01, 0.1),
+            fc.double({ min: 1e-8, max: 10, noNaN: true }),
+          ),
+          gradientScale: fc.constantFrom(1e-30, 1e-6, 1, 1e6),
+        }),
+        (s) => {
+          const [want, got] = [0, 1].map(() => randomArray(s.length, s.seed));
+          for (let t = 1; t <= 3; t++) {
+            const grad = randomArray(s.length, s.seed + t).map((g) => g * s.gradientScale);
+            reference.sgdUpdate(want!, grad, s.learningRate);
+            expect(wasm!.sgd(got!, grad, s.learningRate)).toBe(true);
+            expect(firstBitDifference(want!, got!)).toBe(-1);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('leaves float64 arrays to the js loop; the gpu.js backend updates both', () => {
+    const value = new Float64Array([1, 2, 3]);
+    expect(wasm!.sgd(value, new Float64Array(3).fill(1), 0.5)).toBe(false);
+    expect(Array.from(value)).toEqual([1, 2, 3]);
+    const backend = new GpuJsBackend({ mode: 'webasm' });
+    for (const Kind of [Float32Array, Float64Array]) {
+      const [want, got] = [Kind.from(randomArray(33, 3)), Kind.from(randomArray(33, 3))];
+      const grad = Kind.from(randomArray(33, 4));
+      reference.sgdUpdate(want, grad, 0.01);
+      backend.sgdUpdate(got, grad, 0.01);
+      expect(Array.from(got)).toEqual(Array.from(want));
     }
     backend.dispose();
   });

@@ -1,0 +1,206 @@
+/**
+ * The optimizers' updates in WebAssembly SIMD, for the gpu.js backend's float32 weights.
+ *
+ * Adam (Keras's form, bias correction folded into alpha), four weights per instruction, in
+ * float32 as Keras computes it:
+ *
+ *   m ← m + (g − m)·(1 − β1)        v ← v + (g² − v)·(1 − β2)
+ *   value ← value − (m·alpha) / (sqrt(v) + ε)
+ *
+ * every operation rounded to float32 (f32x4 arithmetic is IEEE single precision, correctly
+ * rounded, square root and division included), the constants rounded to float32 once. The js
+ * backend's loop computes the same operations with Math.fround after each one, which gives the
+ * same bits (a float64 result of +, −, ×, ÷ or sqrt on float32 values, rounded once to float32,
+ * is the correctly rounded float32 result); the tests check it.
+ *
+ * Plain SGD, value ← value − lr·g, two weights per instruction in float64, rounded once to
+ * float32 where stored: exactly the js loop (JavaScript numbers are float64, lr included).
+ *
+ * The arrays are copied into the modules' memory (one, shared by both), updated there and
+ * copied back: for the study's 59,210 weights the copies take about as long as the arithmetic.
+ */
+import type { AdamUpdateArgs, FloatArray } from '../backend.js';
+import { F32, F64, FunctionBody, I32, moduleBytes, V128, type ValueType } from './assembler.js';
+
+/** adam(value, grad, m, v, bytes, alpha, oneMinusBeta1, oneMinusBeta2, epsilon). */
+const ADAM_PARAMS: ValueType[] = [I32, I32, I32, I32, I32, F32, F32, F32, F32];
+/** sgd(value, grad, bytes, learningRate). */
+const SGD_PARAMS: ValueType[] = [I32, I32, I32, F64];
+
+/** The function body: a loop over `bytes` bytes of each array, 16 (four float32) at a time. */
+function adamBody(): FunctionBody {
+  const f = new FunctionBody(ADAM_PARAMS);
+  const [value, grad, m, v, bytes, alpha, oneMinusBeta1, oneMinusBeta2, epsilon] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8,
+  ] as const;
+  const [A, C1, C2, E] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const [g, mi, vi] = [f.local(V128), f.local(V128), f.local(V128)];
+  const offset = f.local(I32);
+  f.get(alpha).f32x4Splat().set(A);
+  f.get(oneMinusBeta1).f32x4Splat().set(C1);
+  f.get(oneMinusBeta2).f32x4Splat().set(C2);
+  f.get(epsilon).f32x4Splat().set(E);
+  f.block().loop();
+  f.get(offset).get(bytes).i32GeU().brIf(1); // done
+  f.get(grad).get(offset).i32Add().v128Load().set(g);
+  // m ← m + (g − m)·(1 − β1), stored
+  f.get(m).get(offset).i32Add().v128Load().set(mi);
+  f.get(mi).get(g).get(mi).f32x4Sub().get(C1).f32x4Mul().f32x4Add().set(mi);
+  f.get(m).get(offset).i32Add().get(mi).v128Store();
+  // v ← v + (g·g − v)·(1 − β2), stored
+  f.get(v).get(offset).i32Add().v128Load().set(vi);
+  f.get(vi).get(g).get(g).f32x4Mul().get(vi).f32x4Sub().get(C2).f32x4Mul().f32x4Add().set(vi);
+  f.get(v).get(offset).i32Add().get(vi).v128Store();
+  // value ← value − (m·alpha) / (sqrt(v) + ε)
+  f.get(value).get(offset).i32Add(); // the address the result goes to
+  f.get(value).get(offset).i32Add().v128Load();
+  f.get(mi).get(A).f32x4Mul();
+  f.get(vi).f32x4Sqrt().get(E).f32x4Add();
+  f.f32x4Div().f32x4Sub().v128Store();
+  f.get(offset).i32(16).i32Add().set(offset);
+  f.br(0);
+  f.end().end();
+  return f;
+}
+
+/** value ← value − lr·g over `bytes` bytes of each array, 8 (two float32) at a time. */
+function sgdBody(): FunctionBody {
+  const f = new FunctionBody(SGD_PARAMS);
+  const [value, grad, bytes, learningRate] = [0, 1, 2, 3] as const;
+  const lr = f.local(V128);
+  const offset = f.local(I32);
+  f.get(learningRate).f64x2Splat().set(lr);
+  f.block().loop();
+  f.get(offset).get(bytes).i32GeU().brIf(1); // done
+  f.get(value).get(offset).i32Add(); // the address the result goes to
+  f.get(value).get(offset).i32Add().load64Zero().promoteLow();
+  f.get(lr).get(grad).get(offset).i32Add().load64Zero().promoteLow().f64x2Mul();
+  f.f64x2Sub().demoteZero().store64Lane0();
+  f.get(offset).i32(8).i32Add().set(offset);
+  f.br(0);
+  f.end().end();
+  return f;
+}
+
+/** The parts of the WebAssembly API used here (the package compiles without DOM typings). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: {
+    initial: number;
+  }) => { buffer: ArrayBuffer; grow(pages: number): number };
+}
+type Memory = InstanceType<WasmApi['Memory']>;
+
+type AdamFunction = (
+  value: number,
+  grad: number,
+  m: number,
+  v: number,
+  bytes: number,
+  alpha: number,
+  oneMinusBeta1: number,
+  oneMinusBeta2: number,
+  epsilon: number,
+) => void;
+type SgdFunction = (value: number, grad: number, bytes: number, learningRate: number) => void;
+
+const PAGE = 65536;
+
+export class WasmUpdates {
+  readonly #memory: Memory;
+  readonly #adam: AdamFunction;
+  readonly #sgd: SgdFunction;
+  #f32: Float32Array;
+
+  private constructor(memory: Memory, adam: AdamFunction, sgd: SgdFunction) {
+    this.#memory = memory;
+    this.#adam = adam;
+    this.#sgd = sgd;
+    this.#f32 = new Float32Array(memory.buffer);
+  }
+
+  /** The modules, or null where this runtime has no WebAssembly or no SIMD. */
+  static create(): WasmUpdates | null {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (!wasm) return null;
+    const adam = moduleBytes('adam', ADAM_PARAMS, adamBody());
+    const sgd = moduleBytes('sgd', SGD_PARAMS, sgdBody());
+    if (!wasm.validate(adam) || !wasm.validate(sgd)) return null;
+    const memory = new wasm.Memory({ initial: 1 });
+    const instance = (bytes: Uint8Array) =>
+      new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
+    return new WasmUpdates(
+      memory,
+      instance(adam).adam as AdamFunction,
+      instance(sgd).sgd as SgdFunction,
+    );
+  }
+
+  /**
+   * One Adam update, in place, when the four arrays are float32 (float64 models keep the js
+   * loop): returns whether it ran.
+   */
+  adam({ value, grad, m, v, alpha, beta1, beta2, epsilon }: AdamUpdateArgs): boolean {
+    if (
+      !(value instanceof Float32Array) ||
+      !(grad instanceof Float32Array) ||
+      !(m instanceof Float32Array) ||
+      !(v instanceof Float32Array)
+    ) {
+      return false;
+    }
+    // Each array gets a multiple of four floats (the loop takes four).
+    const [valueAt, gradAt, mAt, vAt] = this.#copyIn(4, value, grad, m, v);
+    // float32 parameters: the module rounds them as it receives them, as Keras's float32 ops do.
+    this.#adam(
+      valueAt * 4,
+      gradAt * 4,
+      mAt * 4,
+      vAt * 4,
+      (gradAt - valueAt) * 4,
+      alpha,
+      1 - beta1,
+      1 - beta2,
+      epsilon,
+    );
+    this.#copyOut(value, valueAt);
+    this.#copyOut(m, mAt);
+    this.#copyOut(v, vAt);
+    return true;
+  }
+
+  /** One plain SGD update, in place, when both arrays are float32: returns whether it ran. */
+  sgd(value: FloatArray, grad: FloatArray, learningRate: number): boolean {
+    if (!(value instanceof Float32Array) || !(grad instanceof Float32Array)) return false;
+    const [valueAt, gradAt] = this.#copyIn(2, value, grad);
+    this.#sgd(valueAt * 4, gradAt * 4, (gradAt - valueAt) * 4, learningRate);
+    this.#copyOut(value, valueAt);
+    return true;
+  }
+
+  /**
+   * Copies the arrays into memory one after the other, each given a multiple of `lanes`
+   * floats (the zero padding is updated with them and never copied back); returns where each
+   * starts, in floats.
+   */
+  #copyIn(lanes: number, ...arrays: Float32Array[]): number[] {
+    const stride = Math.ceil(arrays[0]!.length / lanes) * lanes;
+    const needed = arrays.length * stride * 4;
+    if (needed > this.#memory.buffer.byteLength) {
+      this.#memory.grow(Math.ceil((needed - this.#memory.buffer.byteLength) / PAGE));
+      this.#f32 = new Float32Array(this.#memory.buffer);
+    }
+    return arrays.map((array, i) => {
+      const at = i * stride;
+      this.#f32.set(array, at);
+      this.#f32.fill(0, at + array.length, at + stride);
+      return at;
+    });
+  }
+
+  #copyOut(array: Float32Array, at: number): void {
+    array.set(this.#f32.subarray(at, at + array.length));
+  }
+}
