@@ -83,7 +83,10 @@ for (const name of modelNames) {
   }
   model.compile({ optimizer: optimizerSpec });
   const optimizer = model.optimizer;
-  optimizer.applyGradients = timed(`${optimizerSpec.type} update`, optimizer.applyGradients.bind(optimizer));
+  optimizer.applyGradients = timed(
+    `${optimizerSpec.type} update`,
+    optimizer.applyGradients.bind(optimizer),
+  );
   // fit drives the model's trainer (train/trainer.ts): its step is what trainBatch runs.
   const trainer = model.trainer;
   trainer.trainBatch = timed('loss head and bookkeeping', trainer.trainBatch.bind(trainer));
