@@ -18,7 +18,7 @@
  * writes it to bench-results/train.json.
  *
  * Options: --limit N (first N images instead of 50,000), --only custom:js,tfjs:wasm,...,
- * --optimizers sgd,adam, --epochs N.
+ * --optimizers sgd,adam, --epochs N, --rounds N (each runner N times, interleaved; medians).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,13 @@ const TARGET_RATIO = 0.5;
 const TORCH_TARGET_RATIOS = { sgd: 2.0, adam: 1.0 };
 
 function parseArgs(argv) {
-  const args = { limit: 50_000, only: ALL_RUNNERS, optimizers: ['sgd', 'adam'], epochs: 1 };
+  const args = {
+    limit: 50_000,
+    only: ALL_RUNNERS,
+    optimizers: ['sgd', 'adam'],
+    epochs: 1,
+    rounds: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[i + 1];
@@ -56,6 +62,7 @@ function parseArgs(argv) {
     else if (key === '--only') args.only = value.split(',');
     else if (key === '--optimizers') args.optimizers = value.split(',');
     else if (key === '--epochs') args.epochs = Number(value);
+    else if (key === '--rounds') args.rounds = Number(value);
     else continue;
     i++;
   }
@@ -207,7 +214,7 @@ async function runChild({ child, optimizer, limit, epochs }) {
 }
 
 /** Runs every (runner, optimizer) as a child process and prints the JSON summary. */
-function runAll({ limit, only, optimizers, epochs }) {
+function runAll({ limit, only, optimizers, epochs, rounds }) {
   const results = [];
   const torchFound = only.includes('torch:cpu1') ? findTorch() : { unavailable: null };
   const noTorch = torchFound.unavailable ?? null;
@@ -221,47 +228,65 @@ function runAll({ limit, only, optimizers, epochs }) {
       `bench:train torch:cpu1: PyTorch ${s?.torch ?? '?'}, BLAS ${s?.blasKind ?? '?'} (${s?.blasLibraries?.join(', ') ?? '?'}${s?.openblasCore ? `, core ${s.openblasCore}` : ''}), ${s?.threads ?? '?'} thread(s)${torchFair ? '' : `; NOT A FAIR PEER: ${torchFound.why}`}\n`,
     );
   }
-  for (const optimizer of optimizers) {
-    for (const runner of only) {
-      if (runner === 'torch:cpu1' && noTorch) {
-        results.push({ runner, optimizer, skipped: noTorch });
-        continue;
+  // --rounds N: every runner N times, the rounds interleaved (runner after runner, round after
+  // round) so that a slow spell of a shared machine falls on all of them; each keeps its median.
+  const measured = new Map();
+  for (let round = 0; round < rounds; round++) {
+    for (const optimizer of optimizers) {
+      for (const runner of only) {
+        const r = measure(runner, optimizer);
+        if (!measured.has(`${runner}/${optimizer}`)) measured.set(`${runner}/${optimizer}`, []);
+        measured.get(`${runner}/${optimizer}`).push(r);
       }
-      process.stderr.write(`bench:train ${runner} ${optimizer} (${limit} images) ... `);
-      const child = spawnSync(
-        process.execPath,
-        [
-          fileURLToPath(import.meta.url),
-          '--child',
-          runner,
-          '--optimizer',
-          optimizer,
-          '--limit',
-          String(limit),
-          '--epochs',
-          String(epochs),
-        ],
-        { encoding: 'utf8', maxBuffer: 1 << 24 },
-      );
-      const line = child.stdout.trim().split('\n').at(-1);
-      if (child.status !== 0 || !line) {
-        const why = child.stderr.trim().split('\n').slice(-3).join(' | ');
-        if (GL_RUNNERS.has(runner) && /unavailable|cannot run/.test(why)) {
-          process.stderr.write(`skipped: ${why}\n`);
-          results.push({ runner, optimizer, skipped: why });
-          continue;
-        }
-        process.stderr.write(`failed: ${why}\n`);
-        results.push({ runner, optimizer, error: why });
-        continue;
-      }
-      const r = { ...JSON.parse(line), loadAverage1m: round(loadavg()[0], 2) };
-      process.stderr.write(
-        `${r.epochSeconds} s/epoch, peak RSS ${r.peakRssMB} MB` +
-          `${r.resident ? `, ${(100 * r.resident.readbackShare).toFixed(1)}% waiting in read-backs` : ''}\n`,
-      );
-      results.push(r);
     }
+  }
+  for (const runs of measured.values()) {
+    const timed = runs.filter((r) => r.epochSeconds !== undefined);
+    if (timed.length === 0) {
+      results.push(runs[0]);
+      continue;
+    }
+    timed.sort((a, b) => a.epochSeconds - b.epochSeconds);
+    const median = timed[Math.floor((timed.length - 1) / 2)];
+    results.push(rounds > 1 ? { ...median, rounds: timed.map((r) => r.epochSeconds) } : median);
+  }
+
+  function measure(runner, optimizer) {
+    if (runner === 'torch:cpu1' && noTorch) {
+      return { runner, optimizer, skipped: noTorch };
+    }
+    process.stderr.write(`bench:train ${runner} ${optimizer} (${limit} images) ... `);
+    const child = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        '--child',
+        runner,
+        '--optimizer',
+        optimizer,
+        '--limit',
+        String(limit),
+        '--epochs',
+        String(epochs),
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    const line = child.stdout.trim().split('\n').at(-1);
+    if (child.status !== 0 || !line) {
+      const why = child.stderr.trim().split('\n').slice(-3).join(' | ');
+      if (GL_RUNNERS.has(runner) && /unavailable|cannot run/.test(why)) {
+        process.stderr.write(`skipped: ${why}\n`);
+        return { runner, optimizer, skipped: why };
+      }
+      process.stderr.write(`failed: ${why}\n`);
+      return { runner, optimizer, error: why };
+    }
+    const r = { ...JSON.parse(line), loadAverage1m: round(loadavg()[0], 2) };
+    process.stderr.write(
+      `${r.epochSeconds} s/epoch, peak RSS ${r.peakRssMB} MB` +
+        `${r.resident ? `, ${(100 * r.resident.readbackShare).toFixed(1)}% waiting in read-backs` : ''}\n`,
+    );
+    return r;
   }
   const ratios = {};
   const torchRatios = {};
