@@ -8,7 +8,7 @@ describe('fmnist bench', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toEqual([
-      "fmnist: There is no benchmark 'nope'; use one of kernels, train, seeds. Run `fmnist bench --help` for the usage.",
+      "fmnist: There is no benchmark 'nope'; use one of kernels, train, study, seeds. Run `fmnist bench --help` for the usage.",
     ]);
   });
 

@@ -273,7 +273,10 @@ function runAll({ limit, only, optimizers, epochs, rounds }) {
     );
     const line = child.stdout.trim().split('\n').at(-1);
     if (child.status !== 0 || !line) {
-      const why = child.stderr.trim().split('\n').slice(-3).join(' | ');
+      // The error's own line (`SomeError: message`), else the last lines of stderr: a stack
+      // trace ends with frames, not with what went wrong.
+      const lines = child.stderr.trim().split('\n');
+      const why = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.slice(-3).join(' | ');
       if (GL_RUNNERS.has(runner) && /unavailable|cannot run/.test(why)) {
         process.stderr.write(`skipped: ${why}\n`);
         return { runner, optimizer, skipped: why };

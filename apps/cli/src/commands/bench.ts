@@ -1,4 +1,4 @@
-// `fmnist bench <kernels|train|seeds>`: runs one of the project's benchmarks (the scripts in
+// `fmnist bench <kernels|train|study|seeds>`: runs one of the project's benchmarks (the scripts in
 // packages/core/bench, packages/nn/bench and apps/cli/bench), each in its own process so its
 // timings are not disturbed by this one. Their tables and progress go to stderr; the JSON
 // each writes into its bench-results/ folder is the result (printed whole with --json).
@@ -30,6 +30,11 @@ export const BENCHMARKS: Record<string, Benchmark> = {
     script: 'packages/nn/bench/train.mjs',
     results: 'packages/nn/bench-results/train.json',
   },
+  study: {
+    what: 'the whole study against the same six trainings in PyTorch (1 thread): wall time, memory',
+    script: 'apps/cli/bench/study-vs-torch.mjs',
+    results: 'apps/cli/bench-results/study-vs-torch.json',
+  },
   seeds: {
     what: 'time of a one-seed study, and the estimate for --seeds 5',
     script: 'apps/cli/bench/seeds.mjs',
@@ -54,7 +59,7 @@ function runScript(script: string, args: string[]): Promise<number> {
 
 export const benchCommand: CommandModule = {
   name: 'bench',
-  summary: 'run a benchmark: kernels, train or seeds (JSON out)',
+  summary: 'run a benchmark: kernels, train, study or seeds (JSON out)',
   description: [
     'Runs one of the benchmarks in its own process; its table and progress go to stderr, and the JSON it writes is the result (--json prints it). Compare figures as ratios within one run: the machine may be shared, and each benchmark records the load average beside its timings.',
     '',

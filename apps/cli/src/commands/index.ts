@@ -52,7 +52,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   },
   {
     name: 'bench',
-    summary: 'run a benchmark: kernels, train or seeds (JSON out)',
+    summary: 'run a benchmark: kernels, train, study or seeds (JSON out)',
     load: async () => (await import('./bench.js')).benchCommand,
   },
 ];
