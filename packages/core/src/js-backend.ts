@@ -42,13 +42,15 @@ export class JsBackend implements Backend {
     options: MatmulOptions = {},
   ): void {
     const { transposeA = false, transposeB = false, bias, activation } = options;
+    // op(a)[i][p] is a[i·aRow + p·aStep] and op(b)[p][j] is b[j·bCol + p·bStep]: a stored
+    // transposed (k×m) is read down its columns, and likewise b (n×k).
+    const [aRow, aStep] = transposeA ? [1, m] : [k, 1];
+    const [bCol, bStep] = transposeB ? [k, 1] : [1, n];
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let sum = 0;
-        for (let p = 0; p < k; p++) {
-          const av = transposeA ? a[p * m + i]! : a[i * k + p]!;
-          const bv = transposeB ? b[j * k + p]! : b[p * n + j]!;
-          sum += av * bv;
+        for (let p = 0, ai = i * aRow, bi = j * bCol; p < k; p++, ai += aStep, bi += bStep) {
+          sum += a[ai]! * b[bi]!;
         }
         if (bias) sum += bias[j]!;
         out[i * n + j] = activate(activation, sum);
