@@ -385,7 +385,7 @@ export const TRAINING_AGREEMENT = {
    * Accuracies while together may differ by this many samples, plus one per
    * `samplesPerExtraFlip` samples counted: a near-tie can flip, and the more samples, the more
    * near-ties. (The full `fmnist crosscheck`, 50,000 training images, saw 3 flips in top's
-   * epochs 6 and 7 with the weights within 2.4e-5 of each other: two near-ties among 50,000.)
+   * epochs 6 and 7 with the weights within 2.4e-5 of each other.)
    */
   samplesWhileTogether: 2,
   samplesPerExtraFlip: 10_000,

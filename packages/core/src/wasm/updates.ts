@@ -151,15 +151,16 @@ export class WasmUpdates {
     ) {
       return false;
     }
-    // Each array gets a multiple of four floats (the loop takes four).
-    const [valueAt, gradAt, mAt, vAt] = this.#copyIn(4, value, grad, m, v);
+    // Four floats per loop trip.
+    const { at, bytes } = this.#copyIn(4, value, grad, m, v);
+    const [valueAt, gradAt, mAt, vAt] = at as [number, number, number, number];
     // float32 parameters: the module rounds them as it receives them, as Keras's float32 ops do.
     this.#adam(
       valueAt * 4,
       gradAt * 4,
       mAt * 4,
       vAt * 4,
-      (gradAt - valueAt) * 4,
+      bytes,
       alpha,
       1 - beta1,
       1 - beta2,
@@ -174,8 +175,10 @@ export class WasmUpdates {
   /** One plain SGD update, in place, when both arrays are float32: returns whether it ran. */
   sgd(value: FloatArray, grad: FloatArray, learningRate: number): boolean {
     if (!(value instanceof Float32Array) || !(grad instanceof Float32Array)) return false;
-    const [valueAt, gradAt] = this.#copyIn(2, value, grad);
-    this.#sgd(valueAt * 4, gradAt * 4, (gradAt - valueAt) * 4, learningRate);
+    // Two floats per loop trip.
+    const { at, bytes } = this.#copyIn(2, value, grad);
+    const [valueAt, gradAt] = at as [number, number];
+    this.#sgd(valueAt * 4, gradAt * 4, bytes, learningRate);
     this.#copyOut(value, valueAt);
     return true;
   }
@@ -183,21 +186,22 @@ export class WasmUpdates {
   /**
    * Copies the arrays into memory one after the other, each given a multiple of `lanes`
    * floats (the zero padding is updated with them and never copied back); returns where each
-   * starts, in floats.
+   * starts, in floats, and the bytes each takes (what the loop walks).
    */
-  #copyIn(lanes: number, ...arrays: Float32Array[]): number[] {
+  #copyIn(lanes: number, ...arrays: Float32Array[]): { at: number[]; bytes: number } {
     const stride = Math.ceil(arrays[0]!.length / lanes) * lanes;
     const needed = arrays.length * stride * 4;
     if (needed > this.#memory.buffer.byteLength) {
       this.#memory.grow(Math.ceil((needed - this.#memory.buffer.byteLength) / PAGE));
       this.#f32 = new Float32Array(this.#memory.buffer);
     }
-    return arrays.map((array, i) => {
-      const at = i * stride;
-      this.#f32.set(array, at);
-      this.#f32.fill(0, at + array.length, at + stride);
-      return at;
+    const at = arrays.map((array, i) => {
+      const start = i * stride;
+      this.#f32.set(array, start);
+      this.#f32.fill(0, start + array.length, start + stride);
+      return start;
     });
+    return { at, bytes: stride * 4 };
   }
 
   #copyOut(array: Float32Array, at: number): void {
