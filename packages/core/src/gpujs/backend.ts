@@ -9,7 +9,7 @@ import {
 } from 'gpu.js';
 import type { AdamUpdateArgs, FloatArray, FusedActivation, MatmulOptions } from '../backend.js';
 import { activate, JsBackend } from '../js-backend.js';
-import { WasmUpdates } from '../wasm/updates.js';
+import { WasmLoops } from '../wasm/loops.js';
 import {
   DEFAULT_MATMUL_SHAPE,
   type MatmulKernelShape,
@@ -167,10 +167,11 @@ export class GpuJsBackend extends JsBackend {
   readonly #flatResult: boolean;
   readonly #directRun: boolean;
   /**
-   * The optimizers' Adam and plain SGD updates in WebAssembly SIMD (../wasm/updates.ts): the js
-   * loops' exact bits; null where the runtime has no WebAssembly SIMD (the js loops run).
+   * The optimizers' Adam and plain SGD updates and ReLU's backward pass in WebAssembly SIMD
+   * (../wasm/loops.ts): the js loops' exact bits; null where the runtime has no WebAssembly
+   * SIMD (the js loops run).
    */
-  readonly #updates = WasmUpdates.create();
+  readonly #loops = WasmLoops.create();
   #disposed = false;
 
   constructor(options: GpuJsBackendOptions = {}) {
@@ -242,12 +243,23 @@ export class GpuJsBackend extends JsBackend {
 
   override adamUpdate(args: AdamUpdateArgs): void {
     this.#assertLive();
-    if (!this.#updates?.adam(args)) super.adamUpdate(args);
+    if (!this.#loops?.adam(args)) super.adamUpdate(args);
   }
 
   override sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void {
     this.#assertLive();
-    if (!this.#updates?.sgd(value, grad, lr)) super.sgdUpdate(value, grad, lr);
+    if (!this.#loops?.sgd(value, grad, lr)) super.sgdUpdate(value, grad, lr);
+  }
+
+  override activationBackward(
+    activation: FusedActivation,
+    dy: FloatArray,
+    y: FloatArray,
+    out: FloatArray,
+  ): void {
+    this.#assertLive();
+    if (activation === 'relu' && this.#loops?.reluBackward(dy, y, out)) return;
+    super.activationBackward(activation, dy, y, out);
   }
 
   /**
@@ -401,7 +413,10 @@ export class GpuJsBackend extends JsBackend {
     return (
       `${this.name}: gpu.js ${how}; matmul kernels with ${s.rowsPerThread} output rows per ` +
       `thread, ${s.reads} reads, unroll ${s.unroll}, fused bias+ReLU; ` +
-      'elementwise ops, reductions, batch normalisation, the loss head and the optimizer updates run the js loops'
+      'other elementwise ops, reductions, batch normalisation and the loss head run the js loops; ' +
+      (this.#loops
+        ? 'the optimizer updates and ReLU backward, WebAssembly SIMD loops of the same bits'
+        : 'so do the optimizer updates and ReLU backward (no WebAssembly SIMD here)')
     );
   }
 

@@ -116,6 +116,13 @@ export class FunctionBody {
   f32x4Sqrt(): this {
     return this.#simd(0xe3);
   }
+  /** Lane-wise a > b: all ones where true, all zeros where false (NaN compares false). */
+  f32x4Gt(): this {
+    return this.#simd(0x44);
+  }
+  v128And(): this {
+    return this.#simd(0x4e);
+  }
 
   // SIMD: two float64 lanes, for float32 values widened (exactly) and narrowed back.
   /** Two float32 values (8 bytes) at the address on the stack, the upper half zero. */

@@ -1,5 +1,5 @@
 /**
- * The optimizers' WebAssembly SIMD updates (src/wasm/updates.ts) against the js backend's
+ * The optimizers' WebAssembly SIMD updates (src/wasm/loops.ts) against the js backend's
  * loops: Adam (float32 lanes; the js loop in float32 through Math.fround) and plain SGD
  * (float64 lanes, rounded once where stored, like the js loop) give the same bits, step after
  * step, for any length (the padded last lanes included), any hyperparameters, and gradients
@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 import type { AdamUpdateArgs } from '../src/backend.js';
 import { GpuJsBackend } from '../src/gpujs/backend.js';
 import { JsBackend } from '../src/js-backend.js';
-import { WasmUpdates } from '../src/wasm/updates.js';
+import { WasmLoops } from '../src/wasm/loops.js';
 import { randomArray } from './helpers.js';
 
 const reference = new JsBackend();
-const wasm = WasmUpdates.create();
+const wasm = WasmLoops.create();
 
 /** The first index where two arrays differ in bits (NaN equal to NaN), or -1. */
 function firstBitDifference(a: Float32Array, b: Float32Array): number {
@@ -148,6 +148,63 @@ describe('SGD in WebAssembly SIMD', () => {
       reference.sgdUpdate(want, grad, 0.01);
       backend.sgdUpdate(got, grad, 0.01);
       expect(Array.from(got)).toEqual(Array.from(want));
+    }
+    backend.dispose();
+  });
+});
+
+describe('ReLU backward in WebAssembly SIMD', () => {
+  /**
+   * Hidden-layer outputs: exact zeros (ReLU's), -0, tiny and large positives and negatives, and
+   * NaN, mixed in any proportion; gradients of any scale and sign, NaN and ±Infinity included.
+   */
+  const outputs = (length: number) =>
+    fc.array(
+      fc.oneof(
+        fc.constantFrom(0, -0, Number.NaN, 1e-45, -1e-45, Number.POSITIVE_INFINITY),
+        fc.float({ noDefaultInfinity: true }),
+      ),
+      { minLength: length, maxLength: length },
+    );
+  const gradients = (length: number) =>
+    fc.array(fc.float(), { minLength: length, maxLength: length });
+  const cases = fc
+    .oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(31, 2048, 4096))
+    .chain((length) => fc.tuple(gradients(length), outputs(length)));
+
+  it('gives the js loop’s exact bits: dy where y > 0, +0 elsewhere', () => {
+    fc.assert(
+      fc.property(cases, ([dyValues, yValues]) => {
+        const dy = Float32Array.from(dyValues);
+        const y = Float32Array.from(yValues);
+        const [want, got] = [new Float32Array(dy.length), new Float32Array(dy.length)];
+        // Stale values in out must not survive.
+        got.fill(7);
+        reference.activationBackward('relu', dy, y, want);
+        expect(wasm!.reluBackward(dy, y, got)).toBe(true);
+        expect(firstBitDifference(want, got)).toBe(-1);
+        // +0, not -0, where y <= 0 or y is NaN.
+        y.forEach((v, i) => {
+          if (!(v > 0)) expect(Object.is(got[i], 0), `index ${i}`).toBe(true);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('leaves float64 or mismatched arrays to the js loop; the gpu.js backend computes both', () => {
+    const dy = new Float64Array([1, -2, 3]);
+    const y = new Float64Array([1, 0, -1]);
+    const out = new Float64Array(3);
+    expect(wasm!.reluBackward(dy, y, out)).toBe(false);
+    expect(wasm!.reluBackward(new Float32Array(4), new Float32Array(4), new Float32Array(3))).toBe(
+      false,
+    );
+    const backend = new GpuJsBackend({ mode: 'webasm' });
+    for (const Kind of [Float32Array, Float64Array]) {
+      const got = new Kind(3);
+      backend.activationBackward('relu', Kind.from(dy), Kind.from(y), got);
+      expect(Array.from(got)).toEqual([1, 0, 0]);
     }
     backend.dispose();
   });

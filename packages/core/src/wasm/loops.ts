@@ -1,5 +1,7 @@
 /**
- * The optimizers' updates in WebAssembly SIMD, for the gpu.js backend's float32 weights.
+ * The hot elementwise loops of a float32 training step in WebAssembly SIMD, for the gpu.js
+ * backend: the optimizers' updates and ReLU's backward pass. Each gives the js backend's loop's
+ * exact bits (the tests check it); float64 arrays stay with the js loops.
  *
  * Adam (Keras's form, bias correction folded into alpha), four weights per instruction, in
  * float32 as Keras computes it:
@@ -16,7 +18,12 @@
  * Plain SGD, value ← value − lr·g, two weights per instruction in float64, rounded once to
  * float32 where stored: exactly the js loop (JavaScript numbers are float64, lr included).
  *
- * The arrays are copied into the modules' memory (one, shared by both), updated there and
+ * ReLU's backward pass, dz = y > 0 ? dy : 0, as a mask (y > 0, lane-wise) and'ed with dy: no
+ * branch. The js loop's branch is taken or not by data the predictor cannot learn (about 40% of
+ * a hidden layer's outputs are 0), and it measured 25 µs for 4,096 values inside a training step
+ * against 2 µs for the same loop rerun on the same data; this takes about 1.5 µs.
+ *
+ * The arrays are copied into the modules' memory (one, shared by all), updated there and
  * copied back: for the study's 59,210 weights the copies take about as long as the arithmetic.
  */
 import type { AdamUpdateArgs, FloatArray } from '../backend.js';
@@ -26,6 +33,8 @@ import { F32, F64, FunctionBody, I32, moduleBytes, V128, type ValueType } from '
 const ADAM_PARAMS: ValueType[] = [I32, I32, I32, I32, I32, F32, F32, F32, F32];
 /** sgd(value, grad, bytes, learningRate). */
 const SGD_PARAMS: ValueType[] = [I32, I32, I32, F64];
+/** relu_backward(dy, y, out, bytes). */
+const RELU_BACKWARD_PARAMS: ValueType[] = [I32, I32, I32, I32];
 
 /** The function body: a loop over `bytes` bytes of each array, 16 (four float32) at a time. */
 function adamBody(): FunctionBody {
@@ -82,6 +91,24 @@ function sgdBody(): FunctionBody {
   return f;
 }
 
+/** out ← (y > 0) & dy over `bytes` bytes of each array, 16 (four float32) at a time. */
+function reluBackwardBody(): FunctionBody {
+  const f = new FunctionBody(RELU_BACKWARD_PARAMS);
+  const [dy, y, out, bytes] = [0, 1, 2, 3] as const;
+  const zero = f.local(V128); // locals start as zeros
+  const offset = f.local(I32);
+  f.block().loop();
+  f.get(offset).get(bytes).i32GeU().brIf(1); // done
+  f.get(out).get(offset).i32Add(); // the address the result goes to
+  f.get(dy).get(offset).i32Add().v128Load();
+  f.get(y).get(offset).i32Add().v128Load().get(zero).f32x4Gt();
+  f.v128And().v128Store();
+  f.get(offset).i32(16).i32Add().set(offset);
+  f.br(0);
+  f.end().end();
+  return f;
+}
+
 /** The parts of the WebAssembly API used here (the package compiles without DOM typings). */
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
@@ -105,36 +132,46 @@ type AdamFunction = (
   epsilon: number,
 ) => void;
 type SgdFunction = (value: number, grad: number, bytes: number, learningRate: number) => void;
+type ReluBackwardFunction = (dy: number, y: number, out: number, bytes: number) => void;
 
 const PAGE = 65536;
 
-export class WasmUpdates {
+export class WasmLoops {
   readonly #memory: Memory;
   readonly #adam: AdamFunction;
   readonly #sgd: SgdFunction;
+  readonly #reluBackward: ReluBackwardFunction;
   #f32: Float32Array;
 
-  private constructor(memory: Memory, adam: AdamFunction, sgd: SgdFunction) {
+  private constructor(
+    memory: Memory,
+    adam: AdamFunction,
+    sgd: SgdFunction,
+    reluBackward: ReluBackwardFunction,
+  ) {
     this.#memory = memory;
     this.#adam = adam;
     this.#sgd = sgd;
+    this.#reluBackward = reluBackward;
     this.#f32 = new Float32Array(memory.buffer);
   }
 
   /** The modules, or null where this runtime has no WebAssembly or no SIMD. */
-  static create(): WasmUpdates | null {
+  static create(): WasmLoops | null {
     const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (!wasm) return null;
     const adam = moduleBytes('adam', ADAM_PARAMS, adamBody());
     const sgd = moduleBytes('sgd', SGD_PARAMS, sgdBody());
-    if (!wasm.validate(adam) || !wasm.validate(sgd)) return null;
+    const relu = moduleBytes('relu_backward', RELU_BACKWARD_PARAMS, reluBackwardBody());
+    if (![adam, sgd, relu].every((bytes) => wasm.validate(bytes))) return null;
     const memory = new wasm.Memory({ initial: 1 });
     const instance = (bytes: Uint8Array) =>
       new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
-    return new WasmUpdates(
+    return new WasmLoops(
       memory,
       instance(adam).adam as AdamFunction,
       instance(sgd).sgd as SgdFunction,
+      instance(relu).relu_backward as ReluBackwardFunction,
     );
   }
 
@@ -152,7 +189,7 @@ export class WasmUpdates {
       return false;
     }
     // Four floats per loop trip.
-    const { at, bytes } = this.#copyIn(4, value, grad, m, v);
+    const { at, bytes } = this.#copyIn(4, [value, grad, m, v]);
     const [valueAt, gradAt, mAt, vAt] = at as [number, number, number, number];
     // float32 parameters: the module rounds them as it receives them, as Keras's float32 ops do.
     this.#adam(
@@ -176,7 +213,7 @@ export class WasmUpdates {
   sgd(value: FloatArray, grad: FloatArray, learningRate: number): boolean {
     if (!(value instanceof Float32Array) || !(grad instanceof Float32Array)) return false;
     // Two floats per loop trip.
-    const { at, bytes } = this.#copyIn(2, value, grad);
+    const { at, bytes } = this.#copyIn(2, [value, grad]);
     const [valueAt, gradAt] = at as [number, number];
     this.#sgd(valueAt * 4, gradAt * 4, bytes, learningRate);
     this.#copyOut(value, valueAt);
@@ -184,13 +221,35 @@ export class WasmUpdates {
   }
 
   /**
-   * Copies the arrays into memory one after the other, each given a multiple of `lanes`
-   * floats (the zero padding is updated with them and never copied back); returns where each
-   * starts, in floats, and the bytes each takes (what the loop walks).
+   * ReLU's backward pass, out = y > 0 ? dy : 0 (+0, as the js loop writes it), when the three
+   * arrays are float32: returns whether it ran.
    */
-  #copyIn(lanes: number, ...arrays: Float32Array[]): { at: number[]; bytes: number } {
+  reluBackward(dy: FloatArray, y: FloatArray, out: FloatArray): boolean {
+    if (
+      !(dy instanceof Float32Array) ||
+      !(y instanceof Float32Array) ||
+      !(out instanceof Float32Array) ||
+      dy.length !== out.length ||
+      y.length !== out.length
+    ) {
+      return false;
+    }
+    const { at, bytes } = this.#copyIn(4, [dy, y], 1);
+    const [dyAt, yAt, outAt] = at as [number, number, number];
+    this.#reluBackward(dyAt * 4, yAt * 4, outAt * 4, bytes);
+    this.#copyOut(out, outAt);
+    return true;
+  }
+
+  /**
+   * Copies the arrays into memory one after the other, each given a multiple of `lanes`
+   * floats (the zero padding is updated with them and never copied back), and leaves room for
+   * `outputs` more of the same size after them; returns where each starts, in floats (the
+   * arrays', then the outputs'), and the bytes each takes (what the loop walks).
+   */
+  #copyIn(lanes: number, arrays: Float32Array[], outputs = 0): { at: number[]; bytes: number } {
     const stride = Math.ceil(arrays[0]!.length / lanes) * lanes;
-    const needed = arrays.length * stride * 4;
+    const needed = (arrays.length + outputs) * stride * 4;
     if (needed > this.#memory.buffer.byteLength) {
       this.#memory.grow(Math.ceil((needed - this.#memory.buffer.byteLength) / PAGE));
       this.#f32 = new Float32Array(this.#memory.buffer);
@@ -201,6 +260,7 @@ export class WasmUpdates {
       this.#f32.fill(0, start + array.length, start + stride);
       return start;
     });
+    for (let i = 0; i < outputs; i++) at.push((arrays.length + i) * stride);
     return { at, bytes: stride * 4 };
   }
 
