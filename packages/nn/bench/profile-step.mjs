@@ -12,7 +12,8 @@
  * 40 per step.
  *
  * Options: --backend NAME (js, gpujs:webasm, ...), --limit N (training images, default 50,000),
- * --models base,batch-norm,dropout, --optimizer adam|sgd (default adam; sgd: lr 1e-4). Prints JSON; writes bench-results/profile-step.json.
+ * --models base,batch-norm,dropout (dropout at the study's rate, 0.5), --optimizer adam|sgd
+ * (default adam; sgd: lr 1e-4). Prints JSON; writes bench-results/profile-step.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,7 +37,7 @@ const optimizerSpec =
 const MODELS = {
   base: { hidden: [128, 64], options: {} },
   'batch-norm': { hidden: [128, 64], options: { batchNormalization: true } },
-  dropout: { hidden: [128, 64], options: { dropout: 0.2 } },
+  dropout: { hidden: [128, 64], options: { dropout: 0.5 } },
 };
 
 /** Self-time accounting: nested timed calls are subtracted from their caller. */
