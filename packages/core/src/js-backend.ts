@@ -109,22 +109,12 @@ export class JsBackend implements Backend {
     const mm = args.movingMean;
     const mv = args.movingVariance;
     if (args.training) {
-      // Rows outer, columns inner: reads x in memory order.
       mean.fill(0);
-      for (let r = 0; r < rows; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) mean[j] += x[o + j]!;
-      }
+      this.columnSums(x, mean, rows, c);
       for (let j = 0; j < c; j++) mean[j] = mean[j]! / rows;
       const variance = invStd; // accumulate σ² in place, then turn it into 1/sqrt(σ² + ε)
       variance.fill(0);
-      for (let r = 0; r < rows; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) {
-          const d = x[o + j]! - mean[j]!;
-          variance[j] += d * d;
-        }
-      }
+      this.columnSquaredDeviations(x, mean, variance, rows, c);
       const m = args.momentum;
       for (let j = 0; j < c; j++) {
         const v = variance[j]! / rows;
@@ -138,6 +128,70 @@ export class JsBackend implements Backend {
         invStd[j] = 1 / Math.sqrt(mv[j]! + args.epsilon);
       }
     }
+    this.batchNormNormalize(x, mean, invStd, gamma, beta, xhat, y, rows, c);
+  }
+
+  batchNormBackward(args: BatchNormBackwardArgs): void {
+    const { dy, xhat, gamma, invStd, sumDy, sumDyXhat, dx, rows, cols: c } = args;
+    sumDy.fill(0);
+    sumDyXhat.fill(0);
+    this.batchNormGradientSums(dy, xhat, sumDy, sumDyXhat, rows, c);
+    for (let j = 0; j < c; j++) {
+      args.dGamma[j] = sumDyXhat[j]!;
+      args.dBeta[j] = sumDy[j]!;
+    }
+    if (!dx) return;
+    if (args.training) {
+      this.batchNormInputGradient(dy, xhat, gamma, invStd, sumDy, sumDyXhat, dx, rows, c);
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        for (let j = 0; j < c; j++) dx[o + j] = gamma[j]! * invStd[j]! * dy[o + j]!;
+      }
+    }
+  }
+
+  // Batch normalisation's passes over the whole rows×cols block, rows outer and columns inner
+  // (x in memory order; each column's sums still go row by row). Protected so that a backend can
+  // run them faster with the same bits (the gpu.js backends: ../wasm/loops.ts).
+
+  /** out[j] += Σ_r x[r][j]. */
+  protected columnSums(x: FloatArray, out: FloatArray, rows: number, c: number): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) out[j] += x[o + j]!;
+    }
+  }
+
+  /** out[j] += Σ_r (x[r][j] − mean[j])². */
+  protected columnSquaredDeviations(
+    x: FloatArray,
+    mean: FloatArray,
+    out: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) {
+        const d = x[o + j]! - mean[j]!;
+        out[j] += d * d;
+      }
+    }
+  }
+
+  /** x̂ = (x − mean)·invStd and y = γ·x̂ + β, x̂ kept in float64 for y. */
+  protected batchNormNormalize(
+    x: FloatArray,
+    mean: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    xhat: FloatArray,
+    y: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
     for (let r = 0; r < rows; r++) {
       const o = r * c;
       for (let j = 0; j < c; j++) {
@@ -148,10 +202,15 @@ export class JsBackend implements Backend {
     }
   }
 
-  batchNormBackward(args: BatchNormBackwardArgs): void {
-    const { dy, xhat, gamma, invStd, sumDy, sumDyXhat, dx, rows, cols: c } = args;
-    sumDy.fill(0);
-    sumDyXhat.fill(0);
+  /** sumDy[j] += Σ_r dy and sumDyXhat[j] += Σ_r dy·x̂. */
+  protected batchNormGradientSums(
+    dy: FloatArray,
+    xhat: FloatArray,
+    sumDy: FloatArray,
+    sumDyXhat: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
     for (let r = 0; r < rows; r++) {
       const o = r * c;
       for (let j = 0; j < c; j++) {
@@ -159,23 +218,25 @@ export class JsBackend implements Backend {
         sumDyXhat[j] += dy[o + j]! * xhat[o + j]!;
       }
     }
-    for (let j = 0; j < c; j++) {
-      args.dGamma[j] = sumDyXhat[j]!;
-      args.dBeta[j] = sumDy[j]!;
-    }
-    if (!dx) return;
-    if (args.training) {
-      for (let r = 0; r < rows; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) {
-          const k = (gamma[j]! * invStd[j]!) / rows;
-          dx[o + j] = k * (rows * dy[o + j]! - sumDy[j]! - xhat[o + j]! * sumDyXhat[j]!);
-        }
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) dx[o + j] = gamma[j]! * invStd[j]! * dy[o + j]!;
+  }
+
+  /** Training mode's dL/dx = (γ·invStd / B)·(B·dy − Σdy − x̂·Σdy·x̂), B the batch's rows. */
+  protected batchNormInputGradient(
+    dy: FloatArray,
+    xhat: FloatArray,
+    gamma: FloatArray,
+    invStd: FloatArray,
+    sumDy: FloatArray,
+    sumDyXhat: FloatArray,
+    dx: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) {
+        const k = (gamma[j]! * invStd[j]!) / rows;
+        dx[o + j] = k * (rows * dy[o + j]! - sumDy[j]! - xhat[o + j]! * sumDyXhat[j]!);
       }
     }
   }

@@ -209,3 +209,95 @@ describe('ReLU backward in WebAssembly SIMD', () => {
     backend.dispose();
   });
 });
+
+describe('batch normalisation’s passes in WebAssembly SIMD', () => {
+  const shapes = fc.record({
+    rows: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constant(32)),
+    cols: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(32, 64, 128)),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    scale: fc.constantFrom(1e-20, 1e-3, 1, 1e4),
+    training: fc.boolean(),
+  });
+
+  /** Forward and backward on one backend, from the same inputs; every array it writes. */
+  function run(
+    backend: JsBackend,
+    s: { rows: number; cols: number; seed: number; scale: number; training: boolean },
+  ) {
+    const { rows, cols, seed, scale, training } = s;
+    const n = rows * cols;
+    const forward = {
+      x: randomArray(n, seed).map((v) => v * scale),
+      xhat: new Float32Array(n),
+      y: new Float32Array(n),
+      mean: new Float64Array(cols),
+      invStd: new Float64Array(cols),
+      gamma: randomArray(cols, seed + 1),
+      beta: randomArray(cols, seed + 2),
+      movingMean: randomArray(cols, seed + 3),
+      movingVariance: randomArray(cols, seed + 4).map(Math.abs),
+      rows,
+      cols,
+      training,
+      momentum: 0.99,
+      epsilon: 1e-3,
+    };
+    backend.batchNormForward(forward);
+    const backward = {
+      dy: randomArray(n, seed + 5).map((v) => v * scale),
+      xhat: forward.xhat,
+      gamma: forward.gamma,
+      invStd: forward.invStd,
+      sumDy: new Float64Array(cols),
+      sumDyXhat: new Float64Array(cols),
+      dGamma: new Float32Array(cols),
+      dBeta: new Float32Array(cols),
+      dx: new Float32Array(n),
+      rows,
+      cols,
+      training,
+    };
+    backend.batchNormBackward(backward);
+    const { x: _x, gamma: _g, beta: _b, ...written } = forward;
+    const { dy: _dy, xhat: _xh, gamma: _g2, invStd: _i, ...writtenBack } = backward;
+    return { ...written, ...writtenBack };
+  }
+
+  it('the gpu.js backend’s forward and backward give the js loops’ exact bits', () => {
+    const backend = new GpuJsBackend({ mode: 'webasm' });
+    try {
+      fc.assert(
+        fc.property(shapes, (s) => {
+          const want = run(reference, s);
+          const got = run(backend, s);
+          for (const [name, array] of Object.entries(want)) {
+            if (typeof array === 'number' || typeof array === 'boolean') continue;
+            const other = got[name as keyof typeof got] as Float32Array | Float64Array;
+            const same =
+              array instanceof Float64Array
+                ? Array.from(array).every((v, i) => Object.is(v, other[i]))
+                : firstBitDifference(array as Float32Array, other as Float32Array) === -1;
+            expect(same, name).toBe(true);
+          }
+        }),
+        { numRuns: 80 },
+      );
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('runs where the columns are even and float32 blocks meet float64 columns, else says no', () => {
+    const x = randomArray(12, 1);
+    expect(wasm!.columnPass('sums', 3, 4, [x, new Float64Array(4)])).toBe(true);
+    // odd columns, a float64 block, a float32 column array, a short block: the js loop's
+    expect(wasm!.columnPass('sums', 4, 3, [x, new Float64Array(3)])).toBe(false);
+    expect(wasm!.columnPass('sums', 3, 4, [Float64Array.from(x), new Float64Array(4)])).toBe(false);
+    expect(wasm!.columnPass('sums', 3, 4, [x, new Float32Array(4)])).toBe(false);
+    expect(wasm!.columnPass('sums', 4, 4, [x, new Float64Array(4)])).toBe(false);
+    // and its sums are the js loop's: column j of a 3×4 block
+    const out = new Float64Array(4);
+    wasm!.columnPass('sums', 3, 4, [x, out]);
+    for (let j = 0; j < 4; j++) expect(out[j]).toBe(x[j]! + x[4 + j]! + x[8 + j]!);
+  });
+});

@@ -251,6 +251,76 @@ export class GpuJsBackend extends JsBackend {
     if (!this.#loops?.sgd(value, grad, lr)) super.sgdUpdate(value, grad, lr);
   }
 
+  // Batch normalisation's passes (the js backend's loops, protected): WebAssembly SIMD where
+  // the arrays are float32 blocks and float64 column arrays with an even column count.
+
+  protected override columnSums(x: FloatArray, out: FloatArray, rows: number, c: number): void {
+    if (!this.#loops?.columnPass('sums', rows, c, [x, out])) super.columnSums(x, out, rows, c);
+  }
+
+  protected override columnSquaredDeviations(
+    x: FloatArray,
+    mean: FloatArray,
+    out: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
+    if (!this.#loops?.columnPass('squaredDeviations', rows, c, [x, mean, out])) {
+      super.columnSquaredDeviations(x, mean, out, rows, c);
+    }
+  }
+
+  protected override batchNormNormalize(
+    x: FloatArray,
+    mean: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    xhat: FloatArray,
+    y: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
+    // γ and β widened to float64 (exact), as the js loop reads them.
+    const arrays = [x, mean, invStd, Float64Array.from(gamma), Float64Array.from(beta), xhat, y];
+    if (!this.#loops?.columnPass('normalize', rows, c, arrays)) {
+      super.batchNormNormalize(x, mean, invStd, gamma, beta, xhat, y, rows, c);
+    }
+  }
+
+  protected override batchNormGradientSums(
+    dy: FloatArray,
+    xhat: FloatArray,
+    sumDy: FloatArray,
+    sumDyXhat: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
+    if (!this.#loops?.columnPass('gradientSums', rows, c, [dy, xhat, sumDy, sumDyXhat])) {
+      super.batchNormGradientSums(dy, xhat, sumDy, sumDyXhat, rows, c);
+    }
+  }
+
+  protected override batchNormInputGradient(
+    dy: FloatArray,
+    xhat: FloatArray,
+    gamma: FloatArray,
+    invStd: FloatArray,
+    sumDy: FloatArray,
+    sumDyXhat: FloatArray,
+    dx: FloatArray,
+    rows: number,
+    c: number,
+  ): void {
+    // The js loop's per-column factor, (γ·invStd)/B, computed as it computes it.
+    const k = new Float64Array(c);
+    for (let j = 0; j < c; j++) k[j] = (gamma[j]! * invStd[j]!) / rows;
+    const arrays = [dy, xhat, k, sumDy, sumDyXhat, dx];
+    if (!this.#loops?.columnPass('inputGradient', rows, c, arrays, [rows])) {
+      super.batchNormInputGradient(dy, xhat, gamma, invStd, sumDy, sumDyXhat, dx, rows, c);
+    }
+  }
+
   override activationBackward(
     activation: FusedActivation,
     dy: FloatArray,

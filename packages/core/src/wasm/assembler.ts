@@ -144,6 +144,9 @@ export class FunctionBody {
   f64x2Splat(): this {
     return this.#simd(0x14);
   }
+  f64x2Add(): this {
+    return this.#simd(0xf0);
+  }
   f64x2Sub(): this {
     return this.#simd(0xf1);
   }
