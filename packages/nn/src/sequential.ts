@@ -256,10 +256,14 @@ export class Sequential {
   // The passes, on a batch already on the backend (the Trainer's calls; no checks here).
   // ---------------------------------------------------------------------------------------
 
-  /** x → each layer → the probabilities, each layer keeping what its backward needs. */
-  forwardPass(x: FloatArray, batch: number, training: boolean): FloatArray {
-    let h = x;
-    for (let i = 0; i < this.layers.length; i++) {
+  /**
+   * x → each layer → the probabilities, each layer keeping what its backward needs. From layer
+   * `from` on only: the layers before it keep their outputs of the last pass on this batch (a
+   * finite-difference probe of a later layer's weights need not redo the earlier ones).
+   */
+  forwardPass(x: FloatArray, batch: number, training: boolean, from = 0): FloatArray {
+    let h = from > 0 ? this.#outputs[from - 1]! : x;
+    for (let i = from; i < this.layers.length; i++) {
       h = this.layers[i]!.forward(h, batch, training);
       this.#outputs[i] = h;
     }
@@ -319,7 +323,7 @@ export class Sequential {
   }
 
   /** Probabilities of one batch (inference mode by default), a view valid until the next call. */
-  forward(x: InputData, options?: { training?: boolean }): FloatArray {
+  forward(x: InputData, options?: { training?: boolean; fromLayer?: number }): FloatArray {
     return this.trainer.forward(x, options);
   }
 

@@ -565,3 +565,44 @@ describe('the js backend', () => {
     expect(js.describe?.()).toBe('js: plain JavaScript loops (the reference), float32 or float64');
   });
 });
+
+describe('forward from a later layer', () => {
+  const spec = {
+    name: 'probe',
+    inputShape: [6],
+    layers: [
+      { type: 'dense' as const, units: 5, activation: 'relu' as const },
+      { type: 'batchNormalization' as const },
+      { type: 'dense' as const, units: 3, activation: 'softmax' as const },
+    ],
+  };
+  const x = Float64Array.from({ length: 4 * 6 }, (_, i) => Math.sin(i));
+
+  it('gives a full pass’s bits after a later layer’s weight changes; earlier outputs are reused', () => {
+    const m = new Sequential(spec, { seed: 3, dtype: 'float64' });
+    const full = () => Float64Array.from(m.forward(x, { training: true }));
+    full();
+    const last = m.layers[2] as Dense;
+    last.kernel.value[4] = last.kernel.value[4]! + 0.25;
+    m.weightsChanged(last.kernel);
+    const fromLast = Float64Array.from(m.forward(x, { training: true, fromLayer: 2 }));
+    expect(Array.from(fromLast)).toEqual(Array.from(full()));
+    // The earlier layers' outputs are taken as they are: after a change to the first layer,
+    // a forward from layer 2 still sees its old output (the caller's duty, as the method says).
+    const first = m.layers[0] as Dense;
+    first.kernel.value[0] = first.kernel.value[0]! + 1;
+    m.weightsChanged(first.kernel);
+    const stale = Float64Array.from(m.forward(x, { training: true, fromLayer: 2 }));
+    expect(Array.from(stale)).toEqual(Array.from(fromLast));
+    expect(Array.from(full())).not.toEqual(Array.from(fromLast));
+  });
+
+  it('names the layers it accepts', () => {
+    const m = new Sequential(spec, { seed: 3, dtype: 'float64' });
+    for (const bad of [-1, 3, 1.5]) {
+      expect(() => m.forward(x, { fromLayer: bad })).toThrow(
+        `forward's fromLayer must be a layer index in [0, 2], got ${bad}.`,
+      );
+    }
+  });
+});

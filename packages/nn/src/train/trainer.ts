@@ -129,13 +129,21 @@ export class Trainer implements TrainingEngine {
 
   /**
    * One forward pass over a batch (all of `x`'s rows). Returns the probabilities [batch ×
-   * classes] as a view of the model's buffer, valid until the next call.
+   * classes] as a view of the model's buffer, valid until the next call. `fromLayer` runs the
+   * layers from that index on, the earlier ones keeping their outputs of the last pass, which
+   * must have been on this same `x` (a probe of a later layer's weights).
    */
-  forward(x: InputData, options: { training?: boolean } = {}): FloatArray {
+  forward(x: InputData, options: { training?: boolean; fromLayer?: number } = {}): FloatArray {
     const { samples } = checkInput(this.#model, x, undefined, 'forward');
+    const from = options.fromLayer ?? 0;
+    if (!(Number.isInteger(from) && from >= 0 && from < this.#model.layers.length)) {
+      throw new InvalidArgumentError(
+        `forward's fromLayer must be a layer index in [0, ${this.#model.layers.length - 1}], got ${from}.`,
+      );
+    }
     const xb = this.#upload(x, 0, samples);
     return this.#model.backend.read(
-      this.#model.forwardPass(xb, samples, options.training ?? false),
+      this.#model.forwardPass(xb, samples, options.training ?? false, from),
     );
   }
 

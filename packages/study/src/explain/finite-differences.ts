@@ -87,8 +87,9 @@ export function gradientCheck(
     const reluLayers = model.layers
       .map((l, i) => (l instanceof Dense && l.activation === 'relu' ? i : -1))
       .filter((i) => i >= 0);
-    const lossAndPattern = () => {
-      const p = model.forward(x64, { training: true });
+    // A probe of layer L's weights leaves the layers before L as they were: forward from L on.
+    const lossAndPattern = (fromLayer: number) => {
+      const p = model.forward(x64, { training: true, fromLayer });
       // The loss training minimises: the cross-entropy plus each L2 kernel's l2·ΣW², written out
       // here from the weights rather than asked of the model.
       const value =
@@ -103,7 +104,13 @@ export function gradientCheck(
     let checked = 0;
     let kinks = 0;
     let maxRelativeError = 0;
+    // Layers from `stale` on hold the last probe's outputs, not the weights' own; a probe of a
+    // later layer needs the earlier ones' own, so they are computed again first.
+    let stale = Number.POSITIVE_INFINITY;
     model.trainableWeights.forEach((w, k) => {
+      const layer = model.layers.findIndex((l) => l.weights.includes(w));
+      if (stale < layer) model.forward(x64, { training: true, fromLayer: stale });
+      stale = layer;
       const grad = Float64Array.from(model.backend.read(w.grad!));
       const picked = pickEntries(grad, perWeight, rng.fork(k), GRADIENT_CHECK.floor);
       entries.set(
@@ -112,10 +119,10 @@ export function gradientCheck(
           const original = w.value[flat]!;
           w.value[flat] = original + h;
           model.weightsChanged(w);
-          const plus = lossAndPattern();
+          const plus = lossAndPattern(layer);
           w.value[flat] = original - h;
           model.weightsChanged(w);
-          const minus = lossAndPattern();
+          const minus = lossAndPattern(layer);
           w.value[flat] = original;
           model.weightsChanged(w);
           const numeric = (plus.value - minus.value) / (2 * h);
