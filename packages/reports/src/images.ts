@@ -69,13 +69,21 @@ export function scaleNearest(image: RgbaImage, factor: number): RgbaImage {
   const width = image.width * factor;
   const height = image.height * factor;
   const rgba = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    const sourceRow = Math.floor(y / factor) * image.width;
+  const source = image.rgba;
+  const rowBytes = width * 4;
+  for (let sy = 0; sy < image.height; sy++) {
+    // The first of the `factor` rows a source row becomes, pixel by pixel...
+    const first = sy * factor * rowBytes;
     for (let x = 0; x < width; x++) {
-      const from = (sourceRow + Math.floor(x / factor)) * 4;
-      const to = (y * width + x) * 4;
-      rgba.set(image.rgba.subarray(from, from + 4), to);
+      const from = (sy * image.width + Math.floor(x / factor)) * 4;
+      const to = first + x * 4;
+      rgba[to] = source[from]!;
+      rgba[to + 1] = source[from + 1]!;
+      rgba[to + 2] = source[from + 2]!;
+      rgba[to + 3] = source[from + 3]!;
     }
+    // ...and the others copies of it.
+    for (let r = 1; r < factor; r++) rgba.copyWithin(first + r * rowBytes, first, first + rowBytes);
   }
   return { rgba, height, width };
 }

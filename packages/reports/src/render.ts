@@ -37,6 +37,19 @@ export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array
 
 /** Bytes as base64, without Node's Buffer. */
 export function bytesToBase64(bytes: Uint8Array): string {
+  // Node's Buffer where there is one (a report's images: tens of times faster), else btoa.
+  const NodeBuffer = (
+    globalThis as {
+      Buffer?: { from(b: ArrayBuffer, o: number, l: number): { toString(e: string): string } };
+    }
+  ).Buffer;
+  if (NodeBuffer) {
+    return NodeBuffer.from(
+      bytes.buffer as ArrayBuffer,
+      bytes.byteOffset,
+      bytes.byteLength,
+    ).toString('base64');
+  }
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

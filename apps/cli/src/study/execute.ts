@@ -11,7 +11,6 @@ import {
   dataSteps,
   type ExplainPages,
   epochs,
-  explainPages,
   type RunInfo,
   reportDocument,
   seedsSection,
@@ -24,6 +23,7 @@ import type { CommandContext } from '../context.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
 import { autoBackendForPlan } from '../runtime/backend-env.js';
+import { explainInThread } from '../runtime/explain-thread.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { sharedSplits } from '../runtime/shared-data.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
@@ -115,14 +115,14 @@ export async function executeStudy(
       const chosen = auto && { name: auto.name, detail: auto.detail };
       measured = auto?.measurements;
       // `fmnist study` links one explain page per model (--no-explain skips them). A page
-      // depends on the data and the seed only, not on the training, so the main thread writes
-      // them as soon as a lane runs out of models to train (its worker gone, its core free), or
-      // else after training.
+      // depends on the data and the seed only, not on the training, so a thread of their own
+      // writes them as soon as a lane runs out of models to train (its worker gone, its core
+      // free), or else after training, beside the report's figures (runtime/explain-thread.ts).
       const pages: { explaining?: Promise<Settled<ExplainPages | null>> } = {};
       const startExplaining = (log: (line: string) => void) => {
         if (name !== 'study' || options.explain === false || pages.explaining) return;
         pages.explaining = settle(
-          explainPages(
+          explainInThread(
             jobs.map((job) => job.name),
             { data, seed, log },
           ),

@@ -20,7 +20,6 @@ import {
   epochs,
   experimentSections,
   experimentText,
-  explainPages,
   type RunInfo,
   reportDocument,
   seedsSection,
@@ -32,6 +31,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_OUT, DEFAULT_SEED, type Engine } from '../options.js';
 import { claimOutFolder } from '../out-folder.js';
 import { autoBackendForPlan } from '../runtime/backend-env.js';
+import { explainInThread } from '../runtime/explain-thread.js';
 import { type InterruptScope, withInterrupt } from '../runtime/interrupt.js';
 import { sharedSplits } from '../runtime/shared-data.js';
 import { seedCountOf, trainerFor } from '../seeds/study.js';
@@ -167,6 +167,16 @@ export async function executeExperiment(
       training.seeds,
     );
     const { models, comparisons } = result;
+    // The explain pages in a thread of their own (runtime/explain-thread.ts), beside the
+    // report's figures on this one.
+    const explaining =
+      explain &&
+      explainInThread(
+        models.map((r) => r.name),
+        { data, seed, log: (line) => context.log(line), jobs },
+      );
+    // Awaited below; a failure before that must not go unhandled meanwhile.
+    if (explaining) explaining.catch(() => {});
     const sections: Section[] = await experimentSections(result, data.test);
     const json: Record<string, unknown> = { experiment, models, comparisons };
     const text: string[] = [experimentText(result)];
@@ -174,12 +184,9 @@ export async function executeExperiment(
     if (result.seeds) text.push(seedsText(result.seeds));
     clock.lap('report figures');
     const attachments: ReportAttachment[] = [];
-    if (explain) {
+    if (explaining) {
       scope.setStage('writing the explain pages');
-      const pages = await explainPages(
-        models.map((r) => r.name),
-        { data, seed, log: (line) => context.log(line), jobs },
-      );
+      const pages = await explaining;
       if (pages) {
         sections.push(pages.section);
         json.explain = pages.json;
