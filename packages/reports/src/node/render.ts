@@ -8,15 +8,27 @@ import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import { type SvgToPngOptions, setRasterizer } from '../render.js';
 
 const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
+/**
+ * The faces the figures use (sans and mono, regular and bold, and their obliques), not the
+ * folder's 22: resvg reads its fonts for every figure, and the rest only cost time.
+ */
+const DEJAVU_FACES = [
+  'DejaVuSans',
+  'DejaVuSans-Bold',
+  'DejaVuSans-Oblique',
+  'DejaVuSans-BoldOblique',
+  'DejaVuSansMono',
+  'DejaVuSansMono-Bold',
+];
 
 let fontOptions: ResvgRenderOptions['font'] | undefined;
 
 function fonts(): ResvgRenderOptions['font'] {
   // Loading only DejaVu is much faster than scanning every system font, and deterministic.
-  fontOptions ??= existsSync(DEJAVU_DIR)
+  fontOptions ??= DEJAVU_FACES.every((face) => existsSync(`${DEJAVU_DIR}/${face}.ttf`))
     ? {
         loadSystemFonts: false,
-        fontDirs: [DEJAVU_DIR],
+        fontFiles: DEJAVU_FACES.map((face) => `${DEJAVU_DIR}/${face}.ttf`),
         defaultFontFamily: 'DejaVu Sans',
         sansSerifFamily: 'DejaVu Sans',
         monospaceFamily: 'DejaVu Sans Mono',
