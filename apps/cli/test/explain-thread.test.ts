@@ -3,9 +3,10 @@
  * are the pages explainPages writes in this thread, file for file; a failure inside the thread
  * comes back as the same error.
  */
+
+import { createHash } from 'node:crypto';
 import { loadFashionMnist } from '@fmnist/data/node';
 import { explainPages } from '@fmnist/study/report';
-import { createHash } from 'node:crypto';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { explainInThread } from '../dist/runtime/explain-thread.js';

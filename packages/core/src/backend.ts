@@ -134,6 +134,13 @@ export interface Backend {
    */
   adamUpdate(args: AdamUpdateArgs): void;
   /**
+   * Optional: Adam's two state arrays (m and v) for a weight, zeroed, of its element type, kept
+   * where the backend's adamUpdate works on them (the gpu.js backends: the WebAssembly memory
+   * their update runs in, so that m and v are not copied in and out on every step). Without
+   * it, or where it returns null, the optimizer makes plain typed arrays.
+   */
+  adamState?(value: FloatArray): [m: FloatArray, v: FloatArray] | null;
+  /**
    * Keras's SGD with momentum μ: velocity ← μ·velocity − lr·g; then value ← value + velocity,
    * or with Nesterov value ← value + μ·velocity − lr·g (with the new velocity).
    */

@@ -46,11 +46,19 @@ describe('Adam in WebAssembly SIMD', () => {
     fc.assert(
       fc.property(settings, (s) => {
         const start = randomArray(s.length, s.seed);
-        const states = [0, 1].map(() => ({
-          value: Float32Array.from(start),
-          m: new Float32Array(s.length),
-          v: new Float32Array(s.length),
-        }));
+        const states: { value: Float32Array; m: Float32Array; v: Float32Array }[] = [0, 1].map(
+          () => ({
+            value: Float32Array.from(start),
+            m: new Float32Array(s.length),
+            v: new Float32Array(s.length),
+          }),
+        );
+        // A third run with m and v where the module keeps them (adamState): no copies of them.
+        const [m, v] = wasm!.adamState(start)!;
+        expect([Array.from(m), Array.from(v)]).toEqual(
+          [states[0]!.m, states[0]!.v].map((a) => Array.from(a)),
+        );
+        states.push({ value: Float32Array.from(start), m, v });
         for (let t = 1; t <= s.steps; t++) {
           const grad = randomArray(s.length, s.seed + t).map((g) => g * s.gradientScale);
           const alpha = (s.learningRate * Math.sqrt(1 - s.beta2 ** t)) / (1 - s.beta1 ** t);
@@ -64,13 +72,27 @@ describe('Adam in WebAssembly SIMD', () => {
           });
           reference.adamUpdate(args(0));
           expect(wasm!.adam(args(1))).toBe(true);
+          expect(wasm!.adam(args(2))).toBe(true);
           for (const part of ['value', 'm', 'v'] as const) {
             expect(firstBitDifference(states[0]![part], states[1]![part]), part).toBe(-1);
+            expect(firstBitDifference(states[0]![part], states[2]![part]), `${part}, kept`).toBe(
+              -1,
+            );
           }
         }
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('keeps m and v only for float32 weights; the gpu.js backend hands them to Adam', () => {
+    expect(wasm!.adamState(new Float64Array(3))).toBeNull();
+    const backend = new GpuJsBackend({ mode: 'webasm' });
+    const [m, v] = backend.adamState(new Float32Array(5))!;
+    expect([m.length, v.length, m instanceof Float32Array]).toEqual([5, 5, true]);
+    expect(m.buffer).not.toBe(new Float32Array(1).buffer);
+    expect(backend.adamState(new Float64Array(5))).toBeNull();
+    backend.dispose();
   });
 
   it('leaves float64 arrays to the js loop (returns false, touches nothing)', () => {

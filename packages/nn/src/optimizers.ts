@@ -234,9 +234,14 @@ export class Adam implements Optimizer {
   applyGradients(params: readonly Parameter[], backend: Backend = HOST): void {
     if (this.#m.length === 0) {
       for (const p of params) {
-        // Same element type as the weight: float32 training keeps float32 moments, as Keras.
-        this.#m.push(new (p.value.constructor as Float32ArrayConstructor)(p.value.length));
-        this.#v.push(new (p.value.constructor as Float32ArrayConstructor)(p.value.length));
+        // Same element type as the weight: float32 training keeps float32 moments, as Keras;
+        // where the backend keeps them itself (Backend.adamState), its arrays.
+        const [m, v] = backend.adamState?.(p.value) ?? [
+          new (p.value.constructor as Float32ArrayConstructor)(p.value.length),
+          new (p.value.constructor as Float32ArrayConstructor)(p.value.length),
+        ];
+        this.#m.push(m);
+        this.#v.push(v);
       }
     }
     const t = this.iterations + 1;

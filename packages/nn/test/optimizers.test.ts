@@ -1,3 +1,4 @@
+import { type AdamUpdateArgs, type FloatArray, JsBackend } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
 import { Adam, createOptimizer, SGD } from '../src/optimizers.js';
 
@@ -50,6 +51,38 @@ describe('Adam (Keras 3 form)', () => {
     expect(adam.countVariables()).toBe(0);
     adam.applyGradients([param([1, 2, 3], [0, 0, 0])]);
     expect(adam.countVariables()).toBe(2 * 3 + 2);
+  });
+
+  it('keeps m and v where the backend gives them (Backend.adamState), with the same steps', () => {
+    /** The js backend, handing out its own state arrays and noting which ones an update gets. */
+    class StateBackend extends JsBackend {
+      readonly given: FloatArray[] = [];
+      readonly used = new Set<FloatArray>();
+      adamState(value: FloatArray): [FloatArray, FloatArray] {
+        const pair: [FloatArray, FloatArray] = [
+          new Float64Array(value.length),
+          new Float64Array(value.length),
+        ];
+        this.given.push(...pair);
+        return pair;
+      }
+      override adamUpdate(args: AdamUpdateArgs): void {
+        this.used.add(args.m).add(args.v);
+        super.adamUpdate(args);
+      }
+    }
+    const backend = new StateBackend();
+    const [a, b] = [param([1, -2], [0.5, 0.25]), param([1, -2], [0.5, 0.25])];
+    const [withState, plain] = [new Adam(), new Adam()];
+    for (let step = 0; step < 3; step++) {
+      withState.applyGradients([a], backend);
+      plain.applyGradients([b], new JsBackend());
+    }
+    expect(Array.from(a.value)).toEqual(Array.from(b.value));
+    expect(backend.given).toHaveLength(2);
+    expect([...backend.used]).toEqual(backend.given);
+    // and the moments are in them
+    expect(backend.given[0]![0]).not.toBe(0);
   });
 
   it('rejects a non-positive learning rate with a message saying what to pass', () => {

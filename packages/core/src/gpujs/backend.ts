@@ -246,6 +246,11 @@ export class GpuJsBackend extends JsBackend {
     if (!this.#loops?.adam(args)) super.adamUpdate(args);
   }
 
+  adamState(value: FloatArray): [FloatArray, FloatArray] | null {
+    this.#assertLive();
+    return this.#loops?.adamState(value) ?? null;
+  }
+
   override sgdUpdate(value: FloatArray, grad: FloatArray, lr: number): void {
     this.#assertLive();
     if (!this.#loops?.sgd(value, grad, lr)) super.sgdUpdate(value, grad, lr);
