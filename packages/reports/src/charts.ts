@@ -27,8 +27,23 @@ const CONFIG = {
   title: { fontSize: 14, anchor: 'start' as const, offset: 10 },
 };
 
-/** Renders a Vega-Lite spec to SVG and PNG (PNG at 2x for crisp text). */
-export async function renderVegaLite(spec: TopLevelSpec): Promise<Chart> {
+/** The chart being rendered: charts render one at a time (see renderVegaLite). */
+let rendering: Promise<unknown> = Promise.resolve();
+
+/**
+ * Renders a Vega-Lite spec to SVG and PNG (PNG at 2x for crisp text). Vega numbers an SVG's
+ * gradients and clip paths from a counter shared by every render; each chart starts it at 0,
+ * one chart at a time, so a chart's SVG is the same whatever was rendered before it or beside
+ * it (the study renders Part 2's charts while Part 1 still trains).
+ */
+export function renderVegaLite(spec: TopLevelSpec): Promise<Chart> {
+  const chart = rendering.then(() => renderOne(spec));
+  rendering = chart.catch(() => {});
+  return chart;
+}
+
+async function renderOne(spec: TopLevelSpec): Promise<Chart> {
+  vega.resetSVGDefIds();
   // Both libraries log to the console by default; collect their messages instead.
   const warnings: string[] = [];
   const logger = vega.logger(vega.Warn, undefined, (_method, level, args) => {

@@ -4,13 +4,14 @@
  * report, and write the report atomically into --out. Ctrl-C at any point stops cleanly.
  */
 import { type ReportAttachment, type Section, writeReport } from '@fmnist/reports/node';
-import { type Part, planJobs, studyResult } from '@fmnist/study';
+import { type Part, planJobs, studyResult, type TrainedModel } from '@fmnist/study';
 import type { BackendMeasurement } from '@fmnist/study/backend-choice';
 import {
   dataSection,
   dataSteps,
   type ExplainPages,
   epochs,
+  part2Section,
   type RunInfo,
   reportDocument,
   seedsSection,
@@ -128,6 +129,23 @@ export async function executeStudy(
           ),
         );
       };
+      // One seed: Part 2's section is rendered as soon as its last model arrives, while Part 1's
+      // models still train (its figures were otherwise the last work after training). It is a
+      // function of Part 2's models only, so it is the section studySections would render.
+      const part2Jobs = jobs.filter((job) => job.part === 'part2');
+      const part2Done: TrainedModel[] = [];
+      let part2Ready: Promise<Section> | undefined;
+      const renderPart2Early = (trained: TrainedModel) => {
+        if (seedCountOf(options) > 1 || trained.part !== 'part2') return;
+        part2Done.push(trained);
+        if (part2Done.length !== part2Jobs.length || part2Done.length === jobs.length) return;
+        const order = part2Jobs.map((job) => job.name);
+        part2Done.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+        const part2 = studyResult(['part2'], part2Done, data.test.labels).part2;
+        if (part2) part2Ready = part2Section(part2, data.test);
+        // Awaited with the report; a failure must not go unhandled until then.
+        part2Ready?.catch(() => {});
+      };
       // --seeds N: every model under N seeds (seeds/); the first seed's runs fill the sections.
       const training = await trainerFor(seedCountOf(options))(
         { engine, seed, jobs, ...(chosen ? { backend: chosen } : {}) },
@@ -144,6 +162,7 @@ export async function executeStudy(
             progress.line(
               `${trained.name}: ${epochs(trained.epochsRun)} in ${formatElapsed(trained.seconds)}, best epoch ${trained.bestEpoch}, test accuracy ${accuracy.toFixed(4)}`,
             );
+            renderPart2Early(trained);
           },
         },
       ).catch(async (error: unknown) => {
@@ -161,7 +180,9 @@ export async function executeStudy(
       // leave out a part whose models --model skipped.
       if (result.part1) json.part1 = result.part1;
       if (result.part2) json.part2 = result.part2;
-      sections.push(...(await studySections(result, data.test)));
+      sections.push(
+        ...(await studySections(result, data.test, part2Ready ? { part2: part2Ready } : {})),
+      );
       text.push(...studyTexts(result));
       const seeds = result.seeds && (await seedsSection(result.seeds));
       if (result.seeds) text.push(seedsText(result.seeds));
