@@ -167,9 +167,9 @@ export class GpuJsBackend extends JsBackend {
   readonly #flatResult: boolean;
   readonly #directRun: boolean;
   /**
-   * The optimizers' Adam and plain SGD updates and ReLU's backward pass in WebAssembly SIMD
-   * (../wasm/loops.ts): the js loops' exact bits; null where the runtime has no WebAssembly
-   * SIMD (the js loops run).
+   * The optimizers' Adam and plain SGD updates, ReLU's backward pass and batch normalisation's
+   * passes in WebAssembly SIMD (../wasm/loops.ts), and the memory Adam's moments live in: the js
+   * loops' exact bits; null where the runtime has no WebAssembly SIMD (the js loops run).
    */
   readonly #loops = WasmLoops.create();
   #disposed = false;
@@ -246,6 +246,7 @@ export class GpuJsBackend extends JsBackend {
     if (!this.#loops?.adam(args)) super.adamUpdate(args);
   }
 
+  /** Adam's m and v for a float32 weight, kept in WebAssembly memory (Backend.adamState). */
   adamState(value: FloatArray): [FloatArray, FloatArray] | null {
     this.#assertLive();
     return this.#loops?.adamState(value) ?? null;

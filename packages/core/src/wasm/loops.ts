@@ -1,7 +1,8 @@
 /**
  * The hot elementwise loops of a float32 training step in WebAssembly SIMD, for the gpu.js
- * backend: the optimizers' updates and ReLU's backward pass. Each gives the js backend's loop's
- * exact bits (the tests check it); float64 arrays stay with the js loops.
+ * backend: the optimizers' updates, ReLU's backward pass and batch normalisation's passes. Each
+ * gives the js backend's loop's exact bits (the tests check it); float64 arrays stay with the js
+ * loops.
  *
  * Adam (Keras's form, bias correction folded into alpha), four weights per instruction, in
  * float32 as Keras computes it:
@@ -21,16 +22,18 @@
  * ReLU's backward pass, dz = y > 0 ? dy : 0, as a mask (y > 0, lane-wise) and'ed with dy: no
  * branch. The js loop's branch is taken or not by data the predictor cannot learn (about 40% of
  * a hidden layer's outputs are 0), and it measured 25 µs for 4,096 values inside a training step
- * against 2 µs for the same loop rerun on the same data; this takes about 1.5 µs.
+ * against 2 µs for the same loop rerun on the same data; this takes about 2.5 µs, its copies
+ * included.
  *
  * Batch normalisation's passes over a batch (column sums, squared deviations, normalise, the
  * gradient's sums and dL/dx), two columns per f64x2 instruction: float32 values widened
  * exactly, float64 arithmetic in the js loops' order, rounded once where stored. V8 runs the js
  * loops at 3-6 ns per value (each scalar float32/float64 conversion waits on the last one);
- * these take well under 1 ns.
+ * these take 1-2 ns, their copies included.
  *
- * The arrays are copied into the modules' memory (one, shared by all), updated there and
- * copied back: for the study's 59,210 weights the copies take about as long as the arithmetic.
+ * The arrays are copied into the modules' memory (one, shared by all), worked on there and
+ * copied back, but for Adam's m and v, which live in a memory of their weight's own (adamState)
+ * so that a step copies only the weight and its gradient.
  */
 import type { AdamUpdateArgs, FloatArray } from '../backend.js';
 import { F32, F64, FunctionBody, I32, moduleBytes, V128, type ValueType } from './assembler.js';
@@ -132,10 +135,10 @@ interface ColumnPass {
   writes: number[];
   fresh?: number[];
   /**
-   * Emits the pass, given a `v128` local maker and, per phase (before the rows of a column
-   * pair, each row, after the rows), the addresses it may use: `block(i)` pushes the address
-   * of array i's pair in the current row, `column(i)` of array i's current column pair, and
-   * `scalar(i)` is the local of the i-th scalar.
+   * Emits the pass into `f` (where it also declares its locals) as three phases: before the
+   * rows of a column pair, each row, after the rows. `at.block(i)` pushes the address of array
+   * i's pair in the current row, `at.column(i)` of array i's current column pair, and
+   * `at.scalar(i)` is the local of the i-th scalar.
    */
   build(f: FunctionBody, at: PassAddresses): { column(): void; row(): void; end?(): void };
 }
