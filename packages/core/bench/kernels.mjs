@@ -44,7 +44,23 @@ function configurations() {
     const backend = new GpuJsBackend({ mode, matmulShape, flatResult, directRun });
     list.push({ id, label, backend, ...rest });
   };
-  add('webasm', 'gpujs:webasm default: 4 rows/thread, 2-D reads, unroll 2, flat result', 'webasm');
+  add(
+    'webasm',
+    'gpujs:webasm default: 4 rows × 2 column blocks/thread (n % 8 = 0; else 4 rows, unroll 2), 2-D reads, flat result',
+    'webasm',
+  );
+  add(
+    'webasm-1block',
+    'gpujs:webasm default but 1 column block (4 rows/thread, unroll 2: the previous default)',
+    'webasm',
+    { columnBlocks: 1 },
+  );
+  add(
+    'webasm-blocks-unroll2',
+    'gpujs:webasm default but the 2-block reduction unrolled x2',
+    'webasm',
+    { blockUnroll: 2 },
+  );
   add(
     'webasm-naive',
     'gpujs:webasm naive: 1 output/thread, flat reads, nested result',
@@ -74,10 +90,10 @@ function configurations() {
       directRun: false,
     },
   );
-  add('webasm-unroll1', 'gpujs:webasm default but reduction not unrolled', 'webasm', {
+  add('webasm-unroll1', 'gpujs:webasm default but the 1-block reduction not unrolled', 'webasm', {
     unroll: 1,
   });
-  add('webasm-unroll4', 'gpujs:webasm default but reduction unrolled x4', 'webasm', {
+  add('webasm-unroll4', 'gpujs:webasm default but the 1-block reduction unrolled x4', 'webasm', {
     unroll: 4,
   });
   add('webasm-threaded', 'gpujs:webasm default, async (worker threads)', 'webasm', undefined, {

@@ -413,3 +413,95 @@ describe('gpu.js patch: componentRows', () => {
     expect(Array.from(entry.f32.slice(at, at + 8))).toEqual([0, 1, 2, 3, 100, 101, 102, 103]);
   });
 });
+
+/**
+ * The patch's fourth part, for the two-block matmul kernel (kernel-source.ts): (1) a kernel may
+ * return Array(5) .. Array(16) from an array literal, stored as Array(4)'s is; (2) a literal y
+ * or z in a unit-stride read (b[i][1][x]) goes wholly into the load's constant offset; (3) a
+ * counted `for` loop is emitted rotated (test once before the loop, then at the bottom of each
+ * trip) so that V8 can hoist what the body recomputes every trip. None may change a value.
+ */
+describe('gpu.js patch: wide returns, literal row offsets, rotated loops', () => {
+  it('returns Array(8) and Array(16) per thread, with and without componentRows, 1-D to 3-D', () => {
+    for (const output of [[8, 3], [10, 2], [5, 3, 2], [7]]) {
+      for (const n of [5, 8, 16]) {
+        const parts = Array.from(
+          { length: n },
+          (_, c) => `${c * 100} + this.thread.y * 10 + this.thread.z * 1000 + this.thread.x`,
+        );
+        const source = `function () { return [${parts.join(', ')}]; }`;
+        const [width, height = 1, depth = 1] = output as [number, number?, number?];
+        const want: number[] = [];
+        for (let z = 0; z < depth; z++)
+          for (let y = 0; y < height; y++)
+            for (let x = 0; x < width; x++)
+              for (let c = 0; c < n; c++) want.push(c * 100 + y * 10 + z * 1000 + x);
+        for (const componentRows of [false, true]) {
+          const kernel = webasm.createKernel(source, {
+            output,
+            returnType: `Array(${n})`,
+            componentRows,
+            tactic: 'precision',
+          } as never);
+          expect(flat(kernel()), `${output} Array(${n}) componentRows ${componentRows}`).toEqual(
+            want,
+          );
+        }
+      }
+    }
+  });
+
+  it('Array(17) is still refused (webasm falls back rather than mis-store it)', () => {
+    const parts = Array.from({ length: 17 }, (_, c) => `${c} + this.thread.x`);
+    const kernel = webasm.createKernel(`function () { return [${parts.join(', ')}]; }`, {
+      output: [4],
+      returnType: 'Array(17)',
+    } as never);
+    expect(() => kernel()).toThrow();
+  });
+
+  it('b[i][1][x] (a literal row, folded into the offset) reads like cpu mode', () => {
+    const [w, c] = both(
+      function (this, b: number[][][]) {
+        let s = 0;
+        for (let i = 0; i < 5; i++) {
+          s += b[i]![0]![this.thread.x]! + 1000 * b[i]![1]![this.thread.x]!;
+        }
+        return s + b[2]![1]![this.thread.x]!;
+      } as Kernel,
+      [12],
+    );
+    const b = arg(values(12 * 2 * 5), [12, 2, 5]);
+    expect(flat(w(b))).toEqual(flat(c(b)));
+  });
+
+  it('rotated for loops: zero trips, break, continue, nested, lane-varying bounds, like cpu mode', () => {
+    const [w, c] = both(
+      function (this, b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < 0; i++) s += 1000; // never runs
+        for (let i = 3; i < 2; i++) s += 2000; // never runs: the guard, not the bottom test
+        for (let i = 0; i < 6; i++) {
+          if (i === 1) continue;
+          if (i === 4) break;
+          s += b[i]![this.thread.x]!;
+          for (let j = 0; j < 3; j++) {
+            if (j === 2) continue;
+            s += (i + 1) * (j + 1);
+          }
+        }
+        for (let v = 0; v < this.thread.x; v++) s += 0.5; // a lane-varying trip count
+        let t = 0;
+        for (let i = 10; i > 0; i -= 3) t += i; // counts down: 10, 7, 4, 1
+        return s + t;
+      } as Kernel,
+      [7],
+    );
+    const b = arg(values(7 * 6), [7, 6]);
+    const got = flat(w(b));
+    expect(got).toEqual(flat(c(b)));
+    // written out for lane 0: rows 0, 2, 3 of b; the inner sums (i+1)·(1+2) for i = 0, 2, 3; t = 22
+    const data = values(7 * 6);
+    expect(got[0]).toBe(data[0]! + data[14]! + data[21]! + 3 * (1 + 3 + 4) + 22);
+  });
+});

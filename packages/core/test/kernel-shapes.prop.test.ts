@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpuJsBackend, gpuJsModeAvailability } from '../src/gpujs/backend.js';
-import { matmulKernelSource } from '../src/gpujs/kernel-source.js';
+import { columnBlocksFor, matmulKernelSource } from '../src/gpujs/kernel-source.js';
 import { JsBackend } from '../src/js-backend.js';
 import { firstMismatch, matmulMagnitudes, randomArray } from './helpers.js';
 
@@ -21,6 +21,16 @@ const variants = [
   },
   { label: 'rows 4, unroll 4, nested result', shape: { rowsPerThread: 4, unroll: 4 }, flat: false },
   { label: 'rows 4, unroll 1', shape: { rowsPerThread: 4, unroll: 1 }, flat: true },
+  { label: 'rows 4, one column block', shape: { columnBlocks: 1 }, flat: true },
+  // The default: where n is a multiple of 8 and m of 4, two column blocks per thread (sizes
+  // drawn so that it always applies on webasm; cpu mode runs one block).
+  { label: 'rows 4, two column blocks (the default)', shape: {}, flat: true, twoBlocks: true },
+  {
+    label: 'two column blocks unrolled 3 (with a tail)',
+    shape: { blockUnroll: 3 },
+    flat: true,
+    twoBlocks: true,
+  },
 ] as const;
 
 for (const mode of ['webasm', 'cpu'] as const) {
@@ -37,9 +47,9 @@ for (const mode of ['webasm', 'cpu'] as const) {
       it(v.label, () => {
         fc.assert(
           fc.property(
-            fc.constantFrom(1, 3, 4, 8, 17, 32),
+            'twoBlocks' in v ? fc.constantFrom(4, 8, 32) : fc.constantFrom(1, 3, 4, 8, 17, 32),
             fc.constantFrom(1, 2, 7, 32, 65),
-            fc.constantFrom(1, 3, 10, 33),
+            'twoBlocks' in v ? fc.constantFrom(8, 16, 24, 64) : fc.constantFrom(1, 3, 10, 33),
             fc.boolean(),
             fc.boolean(),
             fc.nat(),
@@ -73,6 +83,7 @@ describe('gpujs:webasm direct module runs', () => {
       const wrapped = new GpuJsBackend({ mode: 'webasm', directRun: false });
       for (const [m, k, n] of [
         [32, 65, 12],
+        [8, 9, 16],
         [8, 7, 33],
         [3, 5, 4],
       ] as const) {
@@ -111,7 +122,7 @@ describe('matmulKernelSource', () => {
       392,
       128,
       { transposeA: false, transposeB: false, bias: true, activation: 'relu' },
-      { rowsPerThread: 4, unroll: 2, reads: '2d' },
+      { rowsPerThread: 4, unroll: 2, reads: '2d', columnBlocks: 1, blockUnroll: 1 },
     );
     expect(source).toContain('i < 392; i += 2');
     expect(source).toContain('a[this.thread.y][3][i + 1]');
@@ -119,8 +130,48 @@ describe('matmulKernelSource', () => {
     expect(source).toContain('return [Math.max(s0 + bx, 0.0), Math.max(s1 + bx, 0.0),');
   });
 
+  it('writes the two-block kernel: columns x and x + n/2 of four rows, as Array(8)', () => {
+    const source = matmulKernelSource(
+      32,
+      392,
+      128,
+      { transposeA: false, transposeB: false, bias: true, activation: 'relu' },
+      { rowsPerThread: 4, unroll: 2, reads: '2d', columnBlocks: 2, blockUnroll: 1 },
+    );
+    expect(source).toContain('for (let i = 0; i < 392; i += 1)');
+    expect(source).toContain('b0 = b[i][0][this.thread.x]; b1 = b[i][1][this.thread.x];');
+    expect(source).toContain('av = a[this.thread.y][3][i]; s30 += av * b0; s31 += av * b1;');
+    expect(source).toContain(
+      'const bx0 = bias[0][this.thread.x]; const bx1 = bias[1][this.thread.x];',
+    );
+    expect(source).toContain('return [Math.max(s00 + bx0, 0.0), Math.max(s01 + bx1, 0.0),');
+  });
+
+  it('uses two column blocks only where the result is Array(8) rows of whole quads', () => {
+    const shape = {
+      rowsPerThread: 4,
+      unroll: 2,
+      reads: '2d',
+      columnBlocks: 2,
+      blockUnroll: 1,
+    } as const;
+    expect(columnBlocksFor(shape, 4, 128, true)).toBe(2);
+    expect(columnBlocksFor(shape, 4, 10, true)).toBe(1); // n not a multiple of 8
+    expect(columnBlocksFor(shape, 4, 12, true)).toBe(1); // n/2 = 6: not whole quads
+    expect(columnBlocksFor(shape, 2, 128, true)).toBe(1); // 2 rows (m not a multiple of 4)
+    expect(columnBlocksFor(shape, 4, 128, false)).toBe(1); // nested result (cpu, GL)
+    expect(columnBlocksFor({ ...shape, columnBlocks: 1 }, 4, 128, true)).toBe(1);
+    expect(columnBlocksFor({ ...shape, reads: 'flat' }, 4, 128, true)).toBe(1);
+  });
+
   it('fuses sigmoid and tanh in forms that stay finite where e^z overflows', () => {
-    const shape = { rowsPerThread: 1, unroll: 1, reads: '2d' } as const;
+    const shape = {
+      rowsPerThread: 1,
+      unroll: 1,
+      reads: '2d',
+      columnBlocks: 1,
+      blockUnroll: 1,
+    } as const;
     const forms = { transposeA: false, transposeB: false, bias: false };
     const sigmoid = matmulKernelSource(2, 3, 4, { ...forms, activation: 'sigmoid' }, shape);
     const tanh = matmulKernelSource(2, 3, 4, { ...forms, activation: 'tanh' }, shape);

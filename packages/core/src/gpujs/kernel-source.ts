@@ -13,12 +13,22 @@ export interface MatmulKernelShape {
   rowsPerThread: 1 | 2 | 4;
   unroll: number;
   reads: '2d' | 'flat';
+  /**
+   * Column blocks per thread: 2 makes a thread compute columns x and x + n/2 of its rows too
+   * (4 rows × 2 blocks, returned as Array(8)), where the backend allows it (webasm with a flat
+   * result, 4 rows, n a multiple of 8; see `columnBlocksFor`); otherwise 1.
+   */
+  columnBlocks: 1 | 2;
+  /** `unroll` for the two-block kernels (whose eight sums leave fewer registers to unroll with). */
+  blockUnroll: number;
 }
 
 export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
   rowsPerThread: 4,
   unroll: 2,
   reads: '2d',
+  columnBlocks: 2,
+  blockUnroll: 1,
 };
 
 /**
@@ -56,6 +66,9 @@ export function matmulKernelSource(
   shape: MatmulKernelShape,
 ): string {
   const { rowsPerThread: rows } = shape;
+  if (shape.columnBlocks === 2 && shape.reads === '2d') {
+    return twoBlockKernelSource(k, options, shape);
+  }
   const unrolled = Math.max(1, Math.min(shape.unroll, k));
   const mainTrips = Math.floor(k / unrolled) * unrolled;
   const sums = Array.from({ length: rows }, (_, q) => `s${q}`);
@@ -127,6 +140,89 @@ export function matmulKernelSource(
     `return ${result};`,
     '}',
   ].join('\n');
+}
+
+/**
+ * The two-block kernel: thread (x, y) computes rows 4y..4y+3 of columns x and x + n/2, eight
+ * sums in registers, and returns them row by row ([row 0 col x, row 0 col x + n/2, row 1 ...]),
+ * which with gpu.js's componentRows layout is the row-major product itself.
+ *
+ * Why (bench/kernels; the compiled module disassembled with node --print-wasm-code): with one
+ * block, each step of the reduction loads one b vector and four splats of a for 8 SIMD
+ * multiply-adds; with two it loads two b vectors and the same four splats for 16, so loads and
+ * address arithmetic per multiply-add halve. A hand-written WebAssembly loop of this shape
+ * reaches 88-97% of the SIMD peak here; one block tops out at 67-76% however it is written.
+ * - b is read as [k][2][n/2] (the same memory as k×n), so the block is a literal index that
+ *   gpu.js (patched) folds into the load's constant offset; `b[i][x + n/2]` would be a gather.
+ * - `av` holds a's value for the row; it is declared from a per-thread read so gpu.js's webasm
+ *   walk keeps it as a vector local, filled by one splat load per row and step (a scalar local
+ *   costs a load and a splat): 31 -> 35 GF/s on the study's first layer.
+ * - Not unrolled by default: with eight sums live, unrolling 2 made V8 spill (27 vs 31 GF/s).
+ */
+function twoBlockKernelSource(
+  k: number,
+  options: {
+    transposeA: boolean;
+    transposeB: boolean;
+    bias: boolean;
+    activation: FusedActivation | undefined;
+  },
+  shape: MatmulKernelShape,
+): string {
+  const unrolled = Math.max(1, Math.min(shape.blockUnroll, k));
+  const mainTrips = Math.floor(k / unrolled) * unrolled;
+  const sums: string[] = [];
+  for (let q = 0; q < 4; q++) sums.push(`s${q}0`, `s${q}1`);
+  const step = (i: string): string => {
+    const lines = [`b0 = b[${i}][0][this.thread.x];`, `b1 = b[${i}][1][this.thread.x];`];
+    for (let q = 0; q < 4; q++) {
+      const aRead = options.transposeA
+        ? `a[${i}][this.thread.y][${q}]`
+        : `a[this.thread.y][${q}][${i}]`;
+      lines.push(`av = ${aRead};`, `s${q}0 += av * b0;`, `s${q}1 += av * b1;`);
+    }
+    return lines.join(' ');
+  };
+  const body: string[] = [];
+  for (let u = 0; u < unrolled; u++) body.push(step(u === 0 ? 'i' : `i + ${u}`));
+  const tail: string[] = [];
+  for (let i = mainTrips; i < k; i++) tail.push(step(String(i)));
+  const finish = sums.map((s) => {
+    const biased = options.bias ? `${s} + bx${s[2]}` : s;
+    return activationSource(biased, options.activation);
+  });
+  return [
+    `function (a, b${options.bias ? ', bias' : ''}) {`,
+    sums.map((s) => `let ${s} = 0.0;`).join(' '),
+    'let b0 = 0.0; let b1 = 0.0; let av = b[0][0][this.thread.x];',
+    ...(mainTrips > 0
+      ? [`for (let i = 0; i < ${mainTrips}; i += ${unrolled}) {`, ...body, '}']
+      : []),
+    ...tail,
+    options.bias ? 'const bx0 = bias[0][this.thread.x]; const bx1 = bias[1][this.thread.x];' : '',
+    `return [${finish.join(', ')}];`,
+    '}',
+  ].join('\n');
+}
+
+/**
+ * Column blocks per thread for a product with `rows` rows per thread and n columns: 2 where the
+ * shape asks for it and the kernel can return Array(8) laid out as the row-major product (gpu.js
+ * webasm with componentRows), each block a whole number of SIMD quads (n a multiple of 8).
+ */
+export function columnBlocksFor(
+  shape: MatmulKernelShape,
+  rows: number,
+  n: number,
+  componentRows: boolean,
+): 1 | 2 {
+  return shape.columnBlocks === 2 &&
+    shape.reads === '2d' &&
+    componentRows &&
+    rows === 4 &&
+    n % 8 === 0
+    ? 2
+    : 1;
 }
 
 /** The largest supported rows-per-thread that divides m (odd batch sizes fall back to 1). */
