@@ -419,7 +419,9 @@ describe('gpu.js patch: componentRows', () => {
  * return Array(5) .. Array(16) from an array literal, stored as Array(4)'s is; (2) a literal y
  * or z in a unit-stride read (b[i][1][x]) goes wholly into the load's constant offset; (3) a
  * counted `for` loop is emitted rotated (test once before the loop, then at the bottom of each
- * trip) so that V8 can hoist what the body recomputes every trip. None may change a value.
+ * trip) so that V8 can hoist what the body recomputes every trip; (4) in a counted loop, a
+ * read indexed by the counter (and thread.y / thread.z) walks a byte address kept in a local
+ * instead of computing it every trip. None may change a value.
  */
 describe('gpu.js patch: wide returns, literal row offsets, rotated loops', () => {
   it('returns Array(8) and Array(16) per thread, with and without componentRows, 1-D to 3-D', () => {
@@ -473,6 +475,42 @@ describe('gpu.js patch: wide returns, literal row offsets, rotated loops', () =>
     );
     const b = arg(values(12 * 2 * 5), [12, 2, 5]);
     expect(flat(w(b))).toEqual(flat(c(b)));
+  });
+
+  it('walking addresses in counted loops: continue, break, steps of 2, offsets, nesting, zero trips', () => {
+    // Each read below is indexed by a loop counter and thread.y / thread.z, the reads the
+    // SIMD kernel keeps a walking byte address for (set before the loop, advanced per trip).
+    const [w, c] = both(
+      function (this, a: number[][][], b: number[][][]) {
+        let s = 0;
+        for (let i = 0; i < 6; i++) {
+          if (i === 2) continue; // the addresses must still advance
+          s += b[i]![this.thread.y]![this.thread.x]! * a[this.thread.z]![this.thread.y]![i]!;
+        }
+        for (let i = 1; i < 6; i += 2) {
+          // starts at 1, steps 2; b[i - 1]: not the pattern (a subtraction), computed as before
+          s += b[i]![1]![this.thread.x]! + 3 * b[i - 1]![0]![this.thread.x]!;
+          s += a[this.thread.z]![1]![i]! * 7;
+        }
+        for (let i = 0; i < 4; i++) {
+          if (i === 3) break;
+          for (let j = 0; j < 3; j++) {
+            // j's reads walk in the inner loop; i's is the outer counter, constant inside
+            s += b[j]![this.thread.y]![this.thread.x]! * (i + 1) + b[i]![2]![this.thread.x]!;
+            s += a[this.thread.z]![j]![i]!;
+          }
+        }
+        for (let i = 0; i < 0; i++) s += b[i]![0]![this.thread.x]!; // zero trips
+        return s;
+      } as Kernel,
+      [8, 3, 2],
+    );
+    const a = arg(values(2 * 3 * 6), [6, 3, 2]);
+    const b = arg(
+      values(8 * 3 * 6).map((v) => v / 4),
+      [8, 3, 6],
+    );
+    expect(flat(w(a, b))).toEqual(flat(c(a, b)));
   });
 
   it('rotated for loops: zero trips, break, continue, nested, lane-varying bounds, like cpu mode', () => {
