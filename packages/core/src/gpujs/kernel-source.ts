@@ -30,11 +30,16 @@ export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
   columnBlocks: 2,
   blockUnroll: 1,
 };
+// Measured with the project's gpu.js patch (rotated loops, walking read addresses), on the
+// 2-core AMD EPYC (bench/kernels, one training step's matmuls): two blocks 240 µs (71% of the
+// SIMD peak), one block 300 µs, two blocks unrolled 2 316 µs (V8 spills the eight sums).
 
 /**
  * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
+ * With `columnBlocks: 2`, the two-block kernel (twoBlockKernelSource, the default on webasm
+ * where n is a multiple of 8); otherwise the one-block kernel below.
  *
- * Why this shape (bench/kernels, process CPU time per call on the 2-core machine; the webasm
+ * Why the one-block shape (bench/kernels, process CPU time per call on the 2-core machine; the webasm
  * module was disassembled with wabt to see what each form compiles to):
  * - Thread (x, y) computes out[rows*y + q][x] for q < rows and returns Array(rows). On webasm the
  *   four SIMD lanes are four consecutive x, so a read of B is one v128 load (a gather of 4
@@ -145,19 +150,25 @@ export function matmulKernelSource(
 /**
  * The two-block kernel: thread (x, y) computes rows 4y..4y+3 of columns x and x + n/2, eight
  * sums in registers, and returns them row by row ([row 0 col x, row 0 col x + n/2, row 1 ...]),
- * which with gpu.js's componentRows layout is the row-major product itself.
+ * which with gpu.js's componentRows layout is the row-major product itself. Each sum adds the
+ * same products in the same order as the one-block kernel: the same bits.
  *
- * Why (bench/kernels; the compiled module disassembled with node --print-wasm-code): with one
+ * Why (bench/kernels; V8's code for the module read with `node --print-wasm-code`): with one
  * block, each step of the reduction loads one b vector and four splats of a for 8 SIMD
  * multiply-adds; with two it loads two b vectors and the same four splats for 16, so loads and
  * address arithmetic per multiply-add halve. A hand-written WebAssembly loop of this shape
- * reaches 88-97% of the SIMD peak here; one block tops out at 67-76% however it is written.
+ * reaches 88-97% of the SIMD peak on this machine, one block 67-76% however it is written;
+ * a third block was not tried: 12 sums, 3 b vectors and a splat need 16 vector registers, and
+ * V8 keeps one of x86-64's 16 as its scratch register.
  * - b is read as [k][2][n/2] (the same memory as k×n), so the block is a literal index that
  *   gpu.js (patched) folds into the load's constant offset; `b[i][x + n/2]` would be a gather.
  * - `av` holds a's value for the row; it is declared from a per-thread read so gpu.js's webasm
  *   walk keeps it as a vector local, filled by one splat load per row and step (a scalar local
  *   costs a load and a splat): 31 -> 35 GF/s on the study's first layer.
  * - Not unrolled by default: with eight sums live, unrolling 2 made V8 spill (27 vs 31 GF/s).
+ * - With the patch's walking addresses, a step is 29 instructions: 6 loads, 16 multiplies and
+ *   adds, 2 address increments, the counter, its test and V8's stack check (36-37 GF/s, 75-76%
+ *   of the peak, on the study's first layer and its gradient).
  */
 function twoBlockKernelSource(
   k: number,
