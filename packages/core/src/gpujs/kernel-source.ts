@@ -23,6 +23,14 @@ export interface MatmulKernelShape {
   blockUnroll: number;
 }
 
+/** What a matmul kernel computes besides the product: operand layouts, bias, activation. */
+export interface MatmulKernelOptions {
+  transposeA: boolean;
+  transposeB: boolean;
+  bias: boolean;
+  activation: FusedActivation | undefined;
+}
+
 export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
   rowsPerThread: 4,
   unroll: 2,
@@ -62,12 +70,7 @@ export function matmulKernelSource(
   m: number,
   k: number,
   n: number,
-  options: {
-    transposeA: boolean;
-    transposeB: boolean;
-    bias: boolean;
-    activation: FusedActivation | undefined;
-  },
+  options: MatmulKernelOptions,
   shape: MatmulKernelShape,
 ): string {
   const { rowsPerThread: rows } = shape;
@@ -172,12 +175,7 @@ export function matmulKernelSource(
  */
 function twoBlockKernelSource(
   k: number,
-  options: {
-    transposeA: boolean;
-    transposeB: boolean;
-    bias: boolean;
-    activation: FusedActivation | undefined;
-  },
+  options: MatmulKernelOptions,
   shape: MatmulKernelShape,
 ): string {
   const unrolled = Math.max(1, Math.min(shape.blockUnroll, k));
