@@ -528,7 +528,9 @@ describe('gpu.js patch: wide returns, literal row offsets, rotated loops', () =>
             s += (i + 1) * (j + 1);
           }
         }
-        for (let v = 0; v < this.thread.x; v++) s += 0.5; // a lane-varying trip count
+        // a lane-varying trip count, its counter named like the loops above (the uniformity
+        // analyses once disagreed on such a shared name and the module failed validation)
+        for (let i = 0; i < this.thread.x; i++) s += 0.5;
         let t = 0;
         for (let i = 10; i > 0; i -= 3) t += i; // counts down: 10, 7, 4, 1
         return s + t;
