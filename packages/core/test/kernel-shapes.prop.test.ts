@@ -84,6 +84,7 @@ describe('gpujs:webasm direct module runs', () => {
       for (const [m, k, n] of [
         [32, 65, 12],
         [8, 9, 16],
+        [4, 8, 24], // k and n multiples of 4: a transposed b goes through the WebAssembly transpose
         [8, 7, 33],
         [3, 5, 4],
       ] as const) {

@@ -323,3 +323,47 @@ describe('batch normalisation’s passes in WebAssembly SIMD', () => {
     for (let j = 0; j < 4; j++) expect(out[j]).toBe(x[j]! + x[4 + j]! + x[8 + j]!);
   });
 });
+
+describe('the transpose in WebAssembly SIMD (a transposed weight for dZ·Wᵀ)', () => {
+  it('copies every value to its transposed place with its bits (NaN payloads too), at an offset', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).map((r) => r * 4),
+        fc.integer({ min: 1, max: 40 }).map((c) => c * 4),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (rows, cols, outStart, seed) => {
+          const a = randomArray(rows * cols, seed);
+          // odd bit patterns: NaNs with payloads, -0, a denormal
+          const bits = new Uint32Array(a.buffer);
+          bits[seed % bits.length] = 0x7fc0_1234;
+          bits[(seed + 1) % bits.length] = 0x8000_0000;
+          bits[(seed + 2) % bits.length] = 0x0000_0001;
+          const out = new Float32Array(outStart + rows * cols + 3).fill(7);
+          expect(wasm!.transpose(a, rows, cols, out, outStart)).toBe(true);
+          const got = new Uint32Array(out.buffer);
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < cols; c++) {
+              if (got[outStart + c * rows + r] !== bits[r * cols + c]) {
+                throw new Error(`(${r}, ${c}) of ${rows}×${cols} misplaced`);
+              }
+            }
+          }
+          // nothing written outside its place
+          expect(Array.from(out.subarray(0, outStart))).toEqual(Array(outStart).fill(7));
+          expect(Array.from(out.subarray(outStart + rows * cols))).toEqual([7, 7, 7]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('says no (and writes nothing) where a size is not a multiple of 4 or the array is float64', () => {
+    const out = new Float32Array(64).fill(7);
+    expect(wasm!.transpose(randomArray(6 * 8, 1), 6, 8, out)).toBe(false);
+    expect(wasm!.transpose(randomArray(8 * 10, 1), 8, 10, out)).toBe(false);
+    expect(wasm!.transpose(new Float64Array(16), 4, 4, out)).toBe(false);
+    expect(wasm!.transpose(randomArray(16, 1), 4, 4, out, 50)).toBe(false); // past the end
+    expect(Array.from(out)).toEqual(Array(64).fill(7));
+  });
+});

@@ -225,9 +225,12 @@ export class GpuJsBackend extends JsBackend {
     if (direct && direct.entry === direct.owner._active && direct.entry.f32) {
       const memory = direct.entry.f32;
       memory.set(a, direct.argOffsets[0]!);
-      // A transposed b goes straight into the module's memory in the layout the kernel reads.
-      if (kernel.bTransposed) transposeInto(b, memory, k, n, direct.argOffsets[1]!);
-      else memory.set(b, direct.argOffsets[1]!);
+      // A transposed b goes straight into the module's memory in the layout the kernel reads
+      // (b is n×k): WebAssembly 4×4 block shuffles where the sizes allow, else the js loop.
+      if (kernel.bTransposed) {
+        const at = direct.argOffsets[1]!;
+        if (!this.#loops?.transpose(b, n, k, memory, at)) transposeInto(b, memory, k, n, at);
+      } else memory.set(b, direct.argOffsets[1]!);
       if (bias) memory.set(bias, direct.argOffsets[2]!);
       direct.dispatch(
         direct.entry.run,

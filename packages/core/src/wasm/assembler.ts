@@ -71,6 +71,9 @@ export class FunctionBody {
   i32GeU(): this {
     return this.#op(0x4f);
   }
+  i32Mul(): this {
+    return this.#op(0x6c);
+  }
 
   /** block / loop without results, br_if / br to a label `depth` levels out, end. */
   block(): this {
@@ -97,6 +100,16 @@ export class FunctionBody {
   /** Stores a v128 at the address below it on the stack. */
   v128Store(): this {
     return this.#simd(0x0b, 2, 0);
+  }
+  /**
+   * The 16 bytes picked from the two v128 below on the stack (bytes 0-15 the first's, 16-31
+   * the second's), written as four i32 lanes: lane l of the result is lane lanes[l] of the pair.
+   */
+  i32x4Shuffle(lanes: readonly [number, number, number, number]): this {
+    this.code.push(0xfd);
+    uleb(0x0d, this.code);
+    for (const lane of lanes) for (let b = 0; b < 4; b++) this.code.push(lane * 4 + b);
+    return this;
   }
   f32x4Splat(): this {
     return this.#simd(0x13);
