@@ -594,8 +594,8 @@ export class WasmLoops {
   /**
    * The rows×cols float32 matrix `a` transposed (cols×rows) into `out` from `outStart`, when
    * rows and cols are multiples of 4: returns whether it ran. The values' bits are copied as
-   * they are. 2 µs for the 128×64 weight the backward pass of `dZ·Wᵀ` reads, where a js loop
-   * takes 7.
+   * they are. 3.1 µs for the 128×64 weight the backward pass of `dZ·Wᵀ` reads, copies in and
+   * out included, where the js loop takes 6.2.
    */
   transpose(a: FloatArray, rows: number, cols: number, out: Float32Array, outStart = 0): boolean {
     if (
