@@ -145,7 +145,7 @@ async function timeCalls(config, s, buf, budgetMs) {
     transposeA: s.transposeA ?? false,
     transposeB: s.transposeB ?? false,
     bias: buf.bias,
-    relu: s.relu ?? false,
+    ...(s.activation ? { activation: s.activation } : {}),
   };
   const call = config.async
     ? () => config.backend.matmulAsync(buf.a, buf.b, buf.out, s.m, s.k, s.n, options)
@@ -230,7 +230,7 @@ async function main() {
         k: s.k,
         n: s.n,
         form: s.transposeA ? 'AᵀB' : s.transposeB ? 'ABᵀ' : 'AB',
-        fused: [s.bias ? 'bias' : '', s.relu ? 'relu' : ''].filter(Boolean).join('+') || 'none',
+        fused: [s.bias ? 'bias' : '', s.activation ?? ''].filter(Boolean).join('+') || 'none',
         inStep: Boolean(s.inStep),
         config: c.id,
         micros,
@@ -351,7 +351,7 @@ function residentStep(backend) {
         transposeA: s.transposeA ?? false,
         transposeB: s.transposeB ?? false,
         bias: s.bias ? bias : undefined,
-        relu: s.relu ?? false,
+        ...(s.activation ? { activation: s.activation } : {}),
       });
       if (readEach) backend.read(out);
     }

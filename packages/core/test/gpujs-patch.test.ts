@@ -45,6 +45,34 @@ const flat = (r: unknown): number[] =>
 /** Distinct, exactly representable values, so any misplaced lane shows. */
 const values = (n: number) => Float32Array.from({ length: n }, (_, i) => i * 3 + 1);
 
+/** Every module webasm compiles while `fn` runs, as bytes. */
+function modulesCompiled(fn: () => void): Uint8Array[] {
+  // WebAssembly is a Node global; this package's compiler settings carry no DOM typings.
+  type ModuleClass = new (bytes: Uint8Array) => unknown;
+  const wasm = (globalThis as unknown as { WebAssembly: { Module: ModuleClass } }).WebAssembly;
+  const Original = wasm.Module;
+  const seen: Uint8Array[] = [];
+  // biome-ignore lint/complexity/useArrowFunction: gpu.js calls it with `new`, which an arrow refuses
+  const Recording = function (bytes: Uint8Array) {
+    seen.push(new Uint8Array(bytes));
+    return new Original(bytes);
+  } as unknown as ModuleClass;
+  Object.assign(Recording, Original);
+  wasm.Module = Recording;
+  try {
+    fn();
+  } finally {
+    wasm.Module = Original;
+  }
+  return seen;
+}
+/** How often the SIMD opcode `op` (0xfd prefix, single-byte LEB) appears in `bytes`. */
+const countSimd = (bytes: Uint8Array, op: number) => {
+  let n = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === op) n++;
+  return n;
+};
+
 describe('gpu.js patch: unit-stride reads in webasm SIMD kernels', () => {
   it('is applied (pnpm patchedDependencies)', () => {
     const require = createRequire(import.meta.url);
@@ -210,34 +238,6 @@ describe('gpu.js patch: integer loop counters in webasm kernels', () => {
  * check. None may change a value.
  */
 describe('gpu.js patch: scalar lane-0 index, thread.y/z in locals, load32_splat', () => {
-  /** Every module webasm compiles while `fn` runs, as bytes. */
-  function modulesCompiled(fn: () => void): Uint8Array[] {
-    // WebAssembly is a Node global; this package's compiler settings carry no DOM typings.
-    type ModuleClass = new (bytes: Uint8Array) => unknown;
-    const wasm = (globalThis as unknown as { WebAssembly: { Module: ModuleClass } }).WebAssembly;
-    const Original = wasm.Module;
-    const seen: Uint8Array[] = [];
-    // biome-ignore lint/complexity/useArrowFunction: gpu.js calls it with `new`, which an arrow refuses
-    const Recording = function (bytes: Uint8Array) {
-      seen.push(new Uint8Array(bytes));
-      return new Original(bytes);
-    } as unknown as ModuleClass;
-    Object.assign(Recording, Original);
-    wasm.Module = Recording;
-    try {
-      fn();
-    } finally {
-      wasm.Module = Original;
-    }
-    return seen;
-  }
-  /** How often the SIMD opcode `op` (0xfd prefix, single-byte LEB) appears in `bytes`. */
-  const countSimd = (bytes: Uint8Array, op: number) => {
-    let n = 0;
-    for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === op) n++;
-    return n;
-  };
-
   it('is applied (pnpm patchedDependencies)', () => {
     const require = createRequire(import.meta.url);
     const node = require.resolve('gpu.js/src/backend/web-assembly/function-node.js');
@@ -511,6 +511,63 @@ describe('gpu.js patch: wide returns, literal row offsets, rotated loops', () =>
       [8, 3, 6],
     );
     expect(flat(w(a, b))).toEqual(flat(c(a, b)));
+  });
+
+  it('closes a counted loop on a walking address: `<=`, steps that do not divide the range, one trip, the counter also read', () => {
+    // The loop's exit test compares a walking address with the address after the last trip
+    // (first + trips × advance), so a wrong trip count runs a row too many or too few.
+    const source = function (this, a: number[][][], b: number[][][]) {
+      let s = 0;
+      for (let i = 1; i < 9; i += 3) s += b[i]![this.thread.y]![this.thread.x]!; // 1, 4, 7
+      for (let i = 0; i <= 4; i += 2) s += 10 * b[i]![0]![this.thread.x]! + i; // 0, 2, 4
+      for (let i = 2; i <= 2; i++) s += 100 * a[this.thread.z]![this.thread.y]![i]!; // once
+      for (let i = 0; i < 7; i += 7) s += 1000 * b[i]![1]![this.thread.x]!; // once
+      for (let i = 5; i > 0; i -= 2) s += 7 * b[i]![2]![this.thread.x]!; // down: a counter test
+      return s;
+    } as Kernel;
+    const a = arg(values(2 * 3 * 6), [6, 3, 2]);
+    const b = arg(
+      values(8 * 3 * 9).map((v) => v / 4),
+      [8, 3, 9],
+    );
+    let got: number[] = [];
+    const modules = modulesCompiled(() => {
+      const [w] = both(source, [8, 3, 2]);
+      got = flat(w(a, b));
+    });
+    const [, c] = both(source, [8, 3, 2]);
+    expect(got).toEqual(flat(c(a, b)));
+    // written out for thread (0, 0, 0): b rows 1, 4, 7 of (y 0, x 0); rows 0, 2, 4 of b[i][0][0]
+    const bv = values(8 * 3 * 9).map((v) => v / 4);
+    const av = values(2 * 3 * 6);
+    const at = (i: number, y: number) => bv[i * 24 + y * 8]!;
+    const want =
+      at(1, 0) +
+      at(4, 0) +
+      at(7, 0) +
+      10 * (at(0, 0) + at(2, 0) + at(4, 0)) +
+      6 +
+      100 * av[2]! +
+      1000 * at(0, 1) +
+      7 * (at(5, 2) + at(3, 2) + at(1, 2));
+    expect(got[0]).toBe(want);
+    // local.get p, local.get end, i32.ne, br_if 0: a loop closed on an address
+    const closes = (bytes: Uint8Array) => {
+      let n = 0;
+      for (let i = 0; i + 6 < bytes.length; i++) {
+        if (
+          bytes[i] === 0x20 &&
+          bytes[i + 2] === 0x20 &&
+          bytes[i + 4] === 0x47 &&
+          bytes[i + 5] === 0x0d &&
+          bytes[i + 6] === 0x00
+        )
+          n++;
+      }
+      return n;
+    };
+    expect(modules.length).toBeGreaterThan(0);
+    expect(Math.max(...modules.map(closes))).toBeGreaterThanOrEqual(4);
   });
 
   it('rotated for loops: zero trips, break, continue, nested, lane-varying bounds, like cpu mode', () => {
