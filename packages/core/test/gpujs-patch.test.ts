@@ -570,6 +570,42 @@ describe('gpu.js patch: wide returns, literal row offsets, rotated loops', () =>
     expect(Math.max(...modules.map(closes))).toBeGreaterThanOrEqual(4);
   });
 
+  it('the thread loop: every quad of a span starts afresh (lane masks, early returns, assigned arguments)', () => {
+    // kernel_simd runs all the quads of its span in one call (the patch's thread loop): what
+    // one quad leaves behind (retired lanes, a returned quad, an argument it assigned) must
+    // not leak into the next. 2-D and 3-D outputs, widths with and without a scalar tail.
+    const source = function (this, a: number[][][], k: number) {
+      let s = a[this.thread.z]![this.thread.y]![this.thread.x]!;
+      if (this.thread.y === 1) return s + 5000; // uniform per quad: the quad's trip ends
+      if (this.thread.x % 3 === 0) return s + 1000; // divergent: these lanes retire
+      k = k + this.thread.x * 2; // an assigned argument, seeded per quad
+      for (let i = 0; i < 3; i++) {
+        if (this.thread.x % 5 === 1) break; // a lane-varying exit
+        s += a[this.thread.z]![i]![this.thread.x]! * (i + 1);
+      }
+      return s + k;
+    } as Kernel;
+    for (const output of [
+      [16, 3, 2],
+      [12, 3],
+      [10, 3, 2],
+    ]) {
+      const [w, c] = both(source, output);
+      const [width, height, depth = 1] = output as [number, number, number?];
+      const a = arg(values(width * height * depth), [width, height, depth]);
+      expect(flat(w(a, 7)), `output ${output}`).toEqual(flat(c(a, 7)));
+    }
+    // random numbers keep the per-quad call (their seeding is per quad): still right
+    const random = webasm.createKernel(
+      function (this: { thread: { x: number } }) {
+        const r = Math.random();
+        return r >= 0 && r < 1 ? this.thread.x : -1;
+      },
+      { output: [32] },
+    );
+    expect(flat(random())).toEqual(Array.from({ length: 32 }, (_, i) => i));
+  });
+
   it('rotated for loops: zero trips, break, continue, nested, lane-varying bounds, like cpu mode', () => {
     const [w, c] = both(
       function (this, b: number[][]) {
