@@ -31,6 +31,9 @@ const variants = [
     flat: true,
     twoBlocks: true,
   },
+  // n not a multiple of 4: on webasm the kernel runs n rounded up to a multiple of 4 (30 -> 32
+  // takes two blocks), b and the bias padded, the padding columns dropped from the result.
+  { label: 'padded columns (the default shape)', shape: {}, flat: true, padded: true },
 ] as const;
 
 for (const mode of ['webasm', 'cpu'] as const) {
@@ -47,9 +50,17 @@ for (const mode of ['webasm', 'cpu'] as const) {
       it(v.label, () => {
         fc.assert(
           fc.property(
-            'twoBlocks' in v ? fc.constantFrom(4, 8, 32) : fc.constantFrom(1, 3, 4, 8, 17, 32),
+            'twoBlocks' in v
+              ? fc.constantFrom(4, 8, 32)
+              : 'padded' in v
+                ? fc.constantFrom(2, 4, 6, 32, 64)
+                : fc.constantFrom(1, 3, 4, 8, 17, 32),
             fc.constantFrom(1, 2, 7, 32, 65),
-            'twoBlocks' in v ? fc.constantFrom(8, 16, 24, 64) : fc.constantFrom(1, 3, 10, 33),
+            'twoBlocks' in v
+              ? fc.constantFrom(8, 16, 24, 64)
+              : 'padded' in v
+                ? fc.constantFrom(1, 2, 3, 5, 6, 7, 9, 10, 11, 30)
+                : fc.constantFrom(1, 3, 10, 33),
             fc.boolean(),
             fc.boolean(),
             fc.nat(),
@@ -59,7 +70,7 @@ for (const mode of ['webasm', 'cpu'] as const) {
               const bias = randomArray(n, seed + 2);
               const want = new Float32Array(m * n);
               const got = new Float32Array(m * n).fill(Number.NaN);
-              const options = { transposeA, transposeB, bias, relu: true };
+              const options = { transposeA, transposeB, bias, activation: 'relu' as const };
               reference.matmul(a, b, want, m, k, n, options);
               backend.matmul(a, b, got, m, k, n, options);
               const mags = matmulMagnitudes(a, b, m, k, n, transposeA, transposeB, bias);
@@ -87,6 +98,10 @@ describe('gpujs:webasm direct module runs', () => {
         [4, 8, 24], // k and n multiples of 4: a transposed b goes through the WebAssembly transpose
         [8, 7, 33],
         [3, 5, 4],
+        [32, 64, 10], // padded columns: the study's last layer and its weight gradient
+        [64, 32, 10],
+        [8, 6, 30], // padded to 32, two column blocks
+        [6, 4, 7], // padded, two rows per thread
       ] as const) {
         for (const transposeA of [false, true]) {
           for (const transposeB of [false, true]) {
@@ -97,7 +112,12 @@ describe('gpujs:webasm direct module runs', () => {
               const a = randomArray(m * k, seed);
               const b = randomArray(k * n, seed + 1);
               const bias = fused ? randomArray(n, seed + 2) : undefined;
-              const options = { transposeA, transposeB, bias, relu: fused };
+              const options = {
+                transposeA,
+                transposeB,
+                bias,
+                activation: fused ? ('relu' as const) : undefined,
+              };
               const want = new Float32Array(m * n);
               reference.matmul(a, b, want, m, k, n, options);
               const mags = matmulMagnitudes(a, b, m, k, n, transposeA, transposeB, bias);
@@ -110,6 +130,9 @@ describe('gpujs:webasm direct module runs', () => {
           }
         }
       }
+      // Every kernel of `direct` (padded ones too) was driven directly after its first call.
+      expect(direct.directKernelCount).toBe(direct.compiledKernelCount);
+      expect(wrapped.directKernelCount).toBe(0);
       direct.dispose();
       wrapped.dispose();
     },

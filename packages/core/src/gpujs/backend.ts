@@ -129,10 +129,25 @@ interface MatmulKernel {
    * so a call allocates nothing); null for `flat` reads.
    */
   inputs: [ArrayInput, ArrayInput] | null;
-  /** The bias as the two-block kernel reads it, bias[block][x]; null where it reads bias[x]. */
+  /**
+   * The bias as the kernel reads it where that is not the caller's array: bias[block][x] in the
+   * two-block kernel, or padded to `columns`; null where it reads bias[x].
+   */
   biasInput: ArrayInput | null;
-  /** The kernel reads b as stored k×n: a transposed b is copied into this first. */
-  bTransposed: Float32Array | null;
+  /**
+   * The width of a row of b, of the bias and of the result as the kernel stores them: n, or n
+   * rounded up to a multiple of 4 where webasm pads the columns (see #kernel).
+   */
+  columns: number;
+  /** Whether the caller's b is n×k (the kernel reads it k×n). */
+  transposeB: boolean;
+  /**
+   * b as the kernel reads it (k×columns) where that is not the caller's array (transposed, or
+   * with padding columns), for calls through gpu.js's run(); null otherwise.
+   */
+  bStaging: Float32Array | null;
+  /** The bias padded to `columns` (zeros after n), for calls through run(); null otherwise. */
+  biasStaging: Float32Array | null;
   /** webasm: its compiled module, once a first call through gpu.js has built it. */
   direct: DirectModule | null;
   /** Whether a first call showed the kernel runs in the backend's mode (no fallback). */
@@ -227,10 +242,16 @@ export class GpuJsBackend extends JsBackend {
       memory.set(a, direct.argOffsets[0]!);
       // A transposed b goes straight into the module's memory in the layout the kernel reads
       // (b is n×k): WebAssembly 4×4 block shuffles where the sizes allow, else the js loop.
-      if (kernel.bTransposed) {
-        const at = direct.argOffsets[1]!;
-        if (!this.#loops?.transpose(b, n, k, memory, at)) transposeInto(b, memory, k, n, at);
-      } else memory.set(b, direct.argOffsets[1]!);
+      // With padding columns, only the n real columns of each row are written: the padding
+      // keeps the zeros the first call (through run(), from bStaging) put there.
+      const at = direct.argOffsets[1]!;
+      const columns = kernel.columns;
+      if (kernel.transposeB) {
+        if (columns !== n || !this.#loops?.transpose(b, n, k, memory, at)) {
+          transposeInto(b, memory, k, n, at, columns);
+        }
+      } else if (columns !== n) padInto(b, memory, k, n, columns, at);
+      else memory.set(b, at);
       if (bias) memory.set(bias, direct.argOffsets[2]!);
       direct.dispatch(
         direct.entry.run,
@@ -239,13 +260,17 @@ export class GpuJsBackend extends JsBackend {
         direct.entry.sizeX,
         0,
       );
-      unpackFlat(memory, direct.entry.layout.outputOffset / 4, out, m, n, kernel.storedRows);
+      const start = direct.entry.layout.outputOffset / 4;
+      unpackFlat(memory, start, out, m, n, kernel.storedRows, kernel.columns);
       return;
     }
     const result = runKernel(kernel, a, b, bias, k, n);
     this.#checkMode(kernel);
-    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.storedRows);
-    if (this.#directRun) kernel.direct = directModule(kernel.run, kernel.hasBias ? 3 : 2, m * n);
+    const rows = result as unknown as Float32Array | KernelRows;
+    unpackRows(rows, out, m, n, kernel.storedRows, kernel.columns);
+    if (this.#directRun) {
+      kernel.direct = directModule(kernel.run, kernel.hasBias ? 3 : 2, m * kernel.columns);
+    }
   }
 
   override adamUpdate(args: AdamUpdateArgs): void {
@@ -380,7 +405,8 @@ export class GpuJsBackend extends JsBackend {
     );
     const result = await runKernel(kernel, a, b, bias, k, n);
     this.#checkMode(kernel);
-    unpackRows(result as unknown as Float32Array | KernelRows, out, m, n, kernel.storedRows);
+    const rows = result as unknown as Float32Array | KernelRows;
+    unpackRows(rows, out, m, n, kernel.storedRows, kernel.columns);
   }
 
   /** Builds (or finds) the kernel for one shape and option set; kernels are never rebuilt. */
@@ -409,13 +435,21 @@ export class GpuJsBackend extends JsBackend {
     // copied out in one piece instead of being unpacked cell by cell; the SIMD kernel stores
     // each of its four rows with one v128 store instead of sixteen lane stores.
     const componentRows = this.mode === 'webasm' && this.#flatResult && rows > 1;
+    // Column padding: gpu.js's SIMD kernel runs quads of 4 consecutive columns and leaves the
+    // last n mod 4 of each row to its scalar kernel, one call per row, a reduction per cell
+    // without SIMD: the study's 10-unit last layer spent most of its time there (its two
+    // products at 10-11 GFLOP/s). Where the result is laid out as rows (componentRows), the
+    // kernel is built for n rounded up to a multiple of 4, b, the bias and the result rows
+    // padded, and only the n real columns read back. The padding columns of b and the bias
+    // are zeros; they only feed the padding columns of the result.
+    const columns = componentRows && twoD && n % 4 !== 0 ? Math.ceil(n / 4) * 4 : n;
     // Two column blocks (kernel-source.ts): a thread's 4 rows × columns x and x + n/2, as
     // Array(8) in the same row-major layout.
-    const blocks = columnBlocksFor(this.matmulShape, rows, n, componentRows);
+    const blocks = columnBlocksFor(this.matmulShape, rows, columns, componentRows);
     const source = matmulKernelSource(
       m,
       k,
-      n,
+      columns,
       { transposeA, transposeB, bias, activation },
       { ...this.matmulShape, rowsPerThread: rows, columnBlocks: blocks },
     );
@@ -426,7 +460,7 @@ export class GpuJsBackend extends JsBackend {
       loopMaxIterations: number;
       componentRows: boolean;
     } = {
-      output: [n / blocks, m / rows],
+      output: [columns / blocks, m / rows],
       returnType: rows * blocks === 1 ? 'Number' : `Array(${rows * blocks})`,
       // Each kernel sees one size per argument; a fresh kernel per shape keeps it that way.
       dynamicArguments: false,
@@ -444,11 +478,17 @@ export class GpuJsBackend extends JsBackend {
     const inputs: [ArrayInput, ArrayInput] | null = twoD
       ? [
           arrayInput(m * k, transposeA ? [rows, m / rows, k] : [k, rows, m / rows]),
-          blocks === 2 ? arrayInput(k * n, [n / 2, 2, k]) : arrayInput(k * n, [n, k]),
+          blocks === 2
+            ? arrayInput(k * columns, [columns / 2, 2, k])
+            : arrayInput(k * columns, [columns, k]),
         ]
       : null;
-    const biasInput = bias && blocks === 2 ? arrayInput(n, [n / 2, 2]) : null;
-    const bTransposed = twoD && transposeB ? new Float32Array(k * n) : null;
+    const biasInput =
+      bias && (blocks === 2 || columns !== n)
+        ? arrayInput(columns, blocks === 2 ? [columns / 2, 2] : [columns])
+        : null;
+    const bStaging = twoD && (transposeB || columns !== n) ? new Float32Array(k * columns) : null;
+    const biasStaging = bias && columns !== n ? new Float32Array(columns) : null;
     const label =
       `${transposeA ? 'Aᵀ' : 'A'}·${transposeB ? 'Bᵀ' : 'B'} (${m}×${k}·${k}×${n}` +
       `${bias ? ', bias' : ''}${activation ? `, ${activation}` : ''})`;
@@ -459,7 +499,10 @@ export class GpuJsBackend extends JsBackend {
       hasBias: bias,
       inputs,
       biasInput,
-      bTransposed,
+      columns,
+      transposeB,
+      bStaging,
+      biasStaging,
       direct: null,
       checked: false,
       label,
@@ -489,6 +532,11 @@ export class GpuJsBackend extends JsBackend {
   /** How many matmul kernels are compiled (tests check they are reused, not rebuilt). */
   get compiledKernelCount(): number {
     return this.#kernels.size;
+  }
+
+  /** How many compiled kernels run their module directly (tests check which do). */
+  get directKernelCount(): number {
+    return [...this.#kernels.values()].filter((k) => k.direct !== null).length;
   }
 
   override describe(): string {
@@ -525,7 +573,10 @@ export class GpuJsBackend extends JsBackend {
 /** A gpu.js `Input` over a typed array (its typings say number[]; it takes any array). */
 type ArrayInput = Omit<Input, 'value'> & { value: FloatArray };
 
-function arrayInput(length: number, size: [number, number] | [number, number, number]): ArrayInput {
+function arrayInput(
+  length: number,
+  size: [number] | [number, number] | [number, number, number],
+): ArrayInput {
   return new Input(new Float32Array(length) as unknown as number[], size) as unknown as ArrayInput;
 }
 
@@ -545,7 +596,14 @@ function runKernel(
   let left: FloatArray | ArrayInput = a;
   let right: FloatArray | ArrayInput = b;
   if (kernel.inputs) {
-    const stored = kernel.bTransposed ? transposeInto(b, kernel.bTransposed, k, n) : b;
+    const staging = kernel.bStaging;
+    const columns = kernel.columns;
+    let stored = b;
+    if (staging) {
+      stored = kernel.transposeB
+        ? transposeInto(b, staging, k, n, 0, columns)
+        : padInto(b, staging, k, n, columns, 0);
+    }
     kernel.inputs[0].value = a;
     kernel.inputs[1].value = stored;
     [left, right] = kernel.inputs;
@@ -554,16 +612,18 @@ function runKernel(
   const run = kernel.run as unknown as (...args: unknown[]) => unknown;
   if (!kernel.hasBias) return run(left, right);
   if (kernel.biasInput && bias) {
-    kernel.biasInput.value = bias;
+    const staging = kernel.biasStaging;
+    kernel.biasInput.value = staging ? padInto(bias, staging, 1, n, kernel.columns, 0) : bias;
     return run(left, right, kernel.biasInput);
   }
   return run(left, right, bias);
 }
 
 /**
- * b is n×k; writes bᵀ (k×n) into `bt` from `start`. Weights only (at most 128×64 here). Four rows
- * of b at a time, so each step writes four adjacent floats: 7 µs instead of 12 for the study's
- * 128×64 (one row at a time, every write a row of bt apart).
+ * b is n×k; writes bᵀ (k×n) into `bt` from `start`, its rows `columns` apart (n, or more with
+ * padding columns). Weights only (at most 128×64 here). Four rows of b at a time, so each step
+ * writes four adjacent floats: 7 µs instead of 12 for the study's 128×64 (one row at a time,
+ * every write a row of bt apart).
  */
 function transposeInto(
   b: FloatArray,
@@ -571,6 +631,7 @@ function transposeInto(
   k: number,
   n: number,
   start = 0,
+  columns = n,
 ): Float32Array {
   let j = 0;
   for (; j + 4 <= n; j += 4) {
@@ -578,7 +639,7 @@ function transposeInto(
     const r1 = r0 + k;
     const r2 = r1 + k;
     const r3 = r2 + k;
-    for (let i = 0, o = start + j; i < k; i++, o += n) {
+    for (let i = 0, o = start + j; i < k; i++, o += columns) {
       bt[o] = b[r0 + i]!;
       bt[o + 1] = b[r1 + i]!;
       bt[o + 2] = b[r2 + i]!;
@@ -587,9 +648,28 @@ function transposeInto(
   }
   for (; j < n; j++) {
     const row = j * k;
-    for (let i = 0, o = start + j; i < k; i++, o += n) bt[o] = b[row + i]!;
+    for (let i = 0, o = start + j; i < k; i++, o += columns) bt[o] = b[row + i]!;
   }
   return bt;
+}
+
+/**
+ * Copies the rows×n matrix `b` into `dst` from `start` with its rows `columns` apart, the
+ * padding columns left as they are (zeros in a staging array). Value by value: the study's
+ * padded products copy 320-640 values, where a subarray per row would cost more than the copy.
+ */
+function padInto(
+  b: FloatArray,
+  dst: Float32Array,
+  rows: number,
+  n: number,
+  columns: number,
+  start: number,
+): Float32Array {
+  for (let i = 0, src = 0, o = start; i < rows; i++, o += columns) {
+    for (let j = 0; j < n; j++) dst[o + j] = b[src++]!;
+  }
+  return dst;
 }
 
 /** Thrown when a kernel's arrays do not hold the sizes its arguments claim. */

@@ -8,7 +8,7 @@ export type KernelRows = ArrayLike<ArrayLike<number> | ArrayLike<ArrayLike<numbe
  * Copies a kernel result into the row-major `out`. Cell (x=j, y=r) component q holds
  * out[rows*r + q][j]. The result is either flat (webasm, see keepFlatResult), or nested; where
  * the nested views share one contiguous buffer (GL with Array(r) returns) that buffer is read
- * directly instead of walking thousands of views.
+ * directly instead of walking thousands of views. `columns`: see unpackFlat (flat results only).
  */
 export function unpackRows(
   result: Float32Array | KernelRows,
@@ -16,8 +16,12 @@ export function unpackRows(
   m: number,
   n: number,
   rows: number,
+  columns = n,
 ): void {
   let flat: Float32Array | null = result instanceof Float32Array ? result : null;
+  if (!flat && columns !== n) {
+    throw new Error(`unpackRows: padded rows (${columns} for ${n}) need a flat result`);
+  }
   if (!flat && rows === 1) {
     const nested = result as KernelRows;
     flat = contiguous(nested[0] as Float32Array, nested[m - 1] as Float32Array, m * n);
@@ -41,10 +45,14 @@ export function unpackRows(
       return;
     }
   }
-  unpackFlat(flat, 0, out, m, n, rows);
+  unpackFlat(flat, 0, out, m, n, rows, columns);
 }
 
-/** unpackRows for a flat result starting at `start` in `flat`. */
+/**
+ * unpackRows for a flat result starting at `start` in `flat`. With `rows` 1 (the result laid
+ * out as the row-major product), its rows may be `columns` wide, of which the first n are read
+ * (the backend's padding columns).
+ */
 export function unpackFlat(
   flat: Float32Array,
   start: number,
@@ -52,11 +60,19 @@ export function unpackFlat(
   m: number,
   n: number,
   rows: number,
+  columns = n,
 ): void {
   if (rows === 1) {
-    out.set(flat.subarray(start, start + m * n));
+    if (columns === n) {
+      out.set(flat.subarray(start, start + m * n));
+      return;
+    }
+    for (let i = 0, src = start, o = 0; i < m; i++, src += columns) {
+      for (let j = 0; j < n; j++) out[o++] = flat[src + j]!;
+    }
     return;
   }
+  if (columns !== n) throw new Error(`unpackFlat: padded rows need rows 1, got ${rows}`);
   if (rows === 4) {
     // The default shape, written out: without the inner q loop this runs in half the time
     // (50,176 values of the 392×128 weight gradient every step).
