@@ -38,10 +38,11 @@ export const DEFAULT_MATMUL_SHAPE: MatmulKernelShape = {
   columnBlocks: 2,
   blockUnroll: 1,
 };
-// Measured with the project's gpu.js patch (rotated loops, walking read addresses, the body in
-// a once-loop so V8 unrolls the reduction), on the 2-core AMD EPYC (bench/kernels, one training
-// step's matmuls): two blocks 224 µs (76% of the SIMD peak), one block 278 µs; before the
-// once-loop, two blocks unrolled 2 in the source took 316 µs against 240 (V8 spills the sums).
+// Measured with the project's gpu.js patch (rotated loops, walking read addresses closed on an
+// address test, the thread loop, in which V8 unrolls the reduction), on the 2-core AMD EPYC
+// (bench/kernels, one training step's matmuls, four full runs): two blocks 214-227 µs (75-79% of
+// the SIMD peak), one block 273 µs; two blocks unrolled 2 in the source 310 µs (V8 spills the
+// sums).
 
 /**
  * Writes the gpu.js kernel source for one matmul shape, with every size baked in as a literal.
@@ -173,7 +174,8 @@ export function matmulKernelSource(
  * - With the patch's walking addresses, a step is 29 instructions: 6 loads, 16 multiplies and
  *   adds, 2 address increments, the counter, its test and V8's stack check (36-37 GF/s, 75-76%
  *   of the peak, on the study's first layer and its gradient); with V8 unrolling the loop twice
- *   (the patch's once-loop), 38-39 GF/s, 80-81%.
+ *   (one loop level down, in the patch's thread loop) and the loop closed on an address test
+ *   (no counter), 27 per step with half a stack check: 38-42 GF/s, 80-88%.
  */
 function twoBlockKernelSource(
   k: number,
