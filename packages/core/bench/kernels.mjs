@@ -1,6 +1,7 @@
 // Kernel benchmark: GFLOP/s and µs per call of each matmul form on each backend and gpu.js
 // mode, at the study's batch-32 shapes, plus 1024x392x128 and 512^3; the aggregate over one
-// training step's matmuls; and what each kernel-shape choice buys. Runs the compiled package
+// training step's matmuls, also timed inside the WebAssembly modules alone (insideModule: what
+// the copies around them cost); and what each kernel-shape choice buys. Runs the compiled package
 // (dist/, built by the bench:kernels script). Table on stderr, JSON in
 // bench-results/kernels.json (and on stdout with --json).
 //
@@ -266,6 +267,7 @@ async function main() {
       };
     });
   const elementwise = elementwiseProbe();
+  const inside = insideModule(share);
   const resident = configs.find((c) => c.resident);
   const residentSteps = resident ? residentStep(resident.backend) : null;
 
@@ -300,6 +302,13 @@ async function main() {
       `  ${`${r.shape} ${r.m}x${r.k}x${r.n}`.padEnd(50)} ${r.gflops.toFixed(2).padStart(6)} GFLOP/s = ${(100 * r.shareOfSimdPeak).toFixed(0).padStart(3)}%`,
     );
   }
+  if (inside) {
+    log(
+      `one training step's matmuls on gpujs:webasm timed inside its modules (the WebAssembly calls alone, not the copies in and out): ` +
+        `${inside.stepMicros.toFixed(0)} µs of ${inside.stepWallMicros.toFixed(0)} µs per step = ` +
+        `${(100 * inside.stepShareOfSimdPeak).toFixed(0)}% of the SIMD peak inside, ${(100 * inside.stepWallShareOfSimdPeak).toFixed(0)}% with the copies`,
+    );
+  }
   log('');
   log(
     `elementwise add of ${elementwise.length} floats: js ${elementwise.jsMicros.toFixed(1)} µs, ` +
@@ -329,6 +338,7 @@ async function main() {
     step: { mflop: stepFlops / 1e6, perConfig: step },
     elementwise,
     residentStep: residentSteps,
+    insideModule: inside,
   };
   const file = join(here, '..', 'bench-results', 'kernels.json');
   mkdirSync(dirname(file), { recursive: true });
@@ -336,6 +346,83 @@ async function main() {
   log(`\nwrote ${file}`);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report)}\n`);
   for (const c of configs) c.backend.dispose();
+}
+
+/**
+ * One training step's matmuls on a fresh gpujs:webasm backend (the default shape), each timed
+ * twice over: the whole call, and only the calls into its compiled WebAssembly module (its
+ * exported run/run_simd, wrapped while the backend builds its kernels), so what the copies of
+ * operands and products around the module cost shows. Medians of `rounds` rounds of 400 calls;
+ * the wrapper's own clock reads (two per call) are in the inside figure, not taken out.
+ */
+function insideModule(share) {
+  if (!gpuJsModeAvailability('webasm').available) return null;
+  const wasm = globalThis.WebAssembly;
+  const Original = wasm.Instance;
+  const clock = { ns: 0n };
+  // gpu.js calls `new WebAssembly.Instance(module, imports)`; what a constructor returns stands.
+  wasm.Instance = function Timed(module, imports) {
+    const instance = new Original(module, imports);
+    const exports = {};
+    for (const [name, value] of Object.entries(instance.exports)) {
+      exports[name] =
+        typeof value === 'function' && (name === 'run' || name === 'run_simd')
+          ? (...args) => {
+              const t0 = process.hrtime.bigint();
+              const result = value(...args);
+              clock.ns += process.hrtime.bigint() - t0;
+              return result;
+            }
+          : value;
+    }
+    return { exports };
+  };
+  const backend = new GpuJsBackend({ mode: 'webasm' });
+  const products = [];
+  try {
+    for (const [index, s] of STUDY_STEP_MATMULS.entries()) {
+      const buf = buffers(s, 300 + index);
+      const options = {
+        transposeA: s.transposeA ?? false,
+        transposeB: s.transposeB ?? false,
+        bias: buf.bias,
+        ...(s.activation ? { activation: s.activation } : {}),
+      };
+      const call = () => backend.matmul(buf.a, buf.b, buf.out, s.m, s.k, s.n, options);
+      for (let i = 0; i < 200; i++) call(); // builds the kernel (wrapped), lets it tier up
+      const wall = [];
+      const inner = [];
+      for (let r = 0; r < rounds; r++) {
+        clock.ns = 0n;
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < 400; i++) call();
+        wall.push(Number(process.hrtime.bigint() - t0) / 400 / 1000);
+        inner.push(Number(clock.ns) / 400 / 1000);
+      }
+      const micros = median(inner);
+      const wallMicros = median(wall);
+      products.push({
+        shape: s.label,
+        micros,
+        wallMicros,
+        shareOfSimdPeak: share(flops(s) / micros / 1000),
+        wallShareOfSimdPeak: share(flops(s) / wallMicros / 1000),
+      });
+    }
+  } finally {
+    wasm.Instance = Original;
+    backend.dispose();
+  }
+  const stepFlops = STUDY_STEP_MATMULS.reduce((sum, s) => sum + flops(s), 0);
+  const stepMicros = products.reduce((sum, p) => sum + p.micros, 0);
+  const stepWallMicros = products.reduce((sum, p) => sum + p.wallMicros, 0);
+  return {
+    products,
+    stepMicros,
+    stepWallMicros,
+    stepShareOfSimdPeak: share(stepFlops / stepMicros / 1000),
+    stepWallShareOfSimdPeak: share(stepFlops / stepWallMicros / 1000),
+  };
 }
 
 /**
