@@ -140,14 +140,19 @@ function buffers(s, seed) {
   };
 }
 
-/** µs per call: calls repeated until `budgetMs` has passed (at least one). */
-async function timeCalls(config, s, buf, budgetMs) {
-  const options = {
+/** The backend's matmul options for shape `s`: its transposes and fused activation, `bias`. */
+function matmulOptions(s, bias) {
+  return {
     transposeA: s.transposeA ?? false,
     transposeB: s.transposeB ?? false,
-    bias: buf.bias,
+    bias,
     ...(s.activation ? { activation: s.activation } : {}),
   };
+}
+
+/** µs per call: calls repeated until `budgetMs` has passed (at least one). */
+async function timeCalls(config, s, buf, budgetMs) {
+  const options = matmulOptions(s, buf.bias);
   const call = config.async
     ? () => config.backend.matmulAsync(buf.a, buf.b, buf.out, s.m, s.k, s.n, options)
     : () => config.backend.matmul(buf.a, buf.b, buf.out, s.m, s.k, s.n, options);
@@ -382,12 +387,7 @@ function insideModule(share) {
   try {
     for (const [index, s] of STUDY_STEP_MATMULS.entries()) {
       const buf = buffers(s, 300 + index);
-      const options = {
-        transposeA: s.transposeA ?? false,
-        transposeB: s.transposeB ?? false,
-        bias: buf.bias,
-        ...(s.activation ? { activation: s.activation } : {}),
-      };
+      const options = matmulOptions(s, buf.bias);
       const call = () => backend.matmul(buf.a, buf.b, buf.out, s.m, s.k, s.n, options);
       for (let i = 0; i < 200; i++) call(); // builds the kernel (wrapped), lets it tier up
       const wall = [];
@@ -434,12 +434,7 @@ function residentStep(backend) {
   const bufs = STUDY_STEP_MATMULS.map((s, i) => ({ s, ...buffers({ ...s, bias: true }, 200 + i) }));
   const run = (readEach) => {
     for (const { s, a, b, bias, out } of bufs) {
-      backend.matmul(a, b, out, s.m, s.k, s.n, {
-        transposeA: s.transposeA ?? false,
-        transposeB: s.transposeB ?? false,
-        bias: s.bias ? bias : undefined,
-        ...(s.activation ? { activation: s.activation } : {}),
-      });
+      backend.matmul(a, b, out, s.m, s.k, s.n, matmulOptions(s, s.bias ? bias : undefined));
       if (readEach) backend.read(out);
     }
   };
